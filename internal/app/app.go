@@ -1,0 +1,258 @@
+// Package app wires Gatehouse together: the command line (serve, migrate,
+// dev, reconcile, version) and the construction of every dependency from
+// the configuration. main calls Run; tests call it the same way.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	authzed "github.com/authzed/authzed-go/v1"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/spf13/cobra"
+
+	"github.com/gatehouse/gatehouse/internal/auth"
+	"github.com/gatehouse/gatehouse/internal/authz"
+	"github.com/gatehouse/gatehouse/internal/config"
+	"github.com/gatehouse/gatehouse/internal/httpapi"
+	"github.com/gatehouse/gatehouse/internal/iam"
+	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/schema"
+)
+
+// Version is set at build time (-ldflags "-X ...app.Version=...").
+var Version = "dev"
+
+// Run is the program.
+func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	root := &cobra.Command{
+		Use:           "gatehouse",
+		Short:         "Gatehouse: multi-tenant IAM on PostgreSQL and SpiceDB",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	var envHelp strings.Builder
+	for _, v := range config.Vars {
+		fmt.Fprintf(&envHelp, "  %-30s %s\n", v[0], v[1])
+	}
+	root.Long = "Gatehouse: multi-tenant IAM on PostgreSQL and SpiceDB.\n\nEnvironment:\n" + envHelp.String()
+
+	load := func() (config.Config, *slog.Logger, error) {
+		cfg, err := config.FromEnv(getenv)
+		if err != nil {
+			return cfg, nil, err
+		}
+		return cfg, newLogger(stderr, cfg.LogLevel), nil
+	}
+	root.AddCommand(
+		&cobra.Command{
+			Use:   "serve",
+			Short: "Serve the API against DATABASE_URL and SPICEDB_ENDPOINT",
+			RunE: func(cmd *cobra.Command, _ []string) error {
+				cfg, log, err := load()
+				if err != nil {
+					return err
+				}
+				if err := cfg.ValidateServe(); err != nil {
+					return err
+				}
+				st, err := open(ctx, cfg, log)
+				if err != nil {
+					return err
+				}
+				defer st.Close()
+				if err := st.checkMigrated(ctx); err != nil {
+					return err
+				}
+				return st.serve(ctx, cfg, stdout, nil)
+			},
+		},
+		&cobra.Command{
+			Use:   "migrate",
+			Short: "Apply the SQL migrations and the SpiceDB schema",
+			RunE: func(cmd *cobra.Command, _ []string) error {
+				cfg, log, err := load()
+				if err != nil {
+					return err
+				}
+				if err := cfg.ValidateServe(); err != nil {
+					return err
+				}
+				st, err := open(ctx, cfg, log)
+				if err != nil {
+					return err
+				}
+				defer st.Close()
+				if err := st.migrate(ctx); err != nil {
+					return err
+				}
+				fmt.Fprintln(stdout, "migrated: SQL schema at head, SpiceDB schema written")
+				return nil
+			},
+		},
+		devCommand(ctx, load, stdout),
+		reconcileCommand(ctx, load, stdout),
+		&cobra.Command{
+			Use:   "version",
+			Short: "Print the version",
+			Run:   func(cmd *cobra.Command, _ []string) { fmt.Fprintln(stdout, "gatehouse", Version) },
+		},
+	)
+	return root.ExecuteContext(ctx)
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// Stack is every dependency of a running Gatehouse.
+type Stack struct {
+	Log       *slog.Logger
+	Store     *store.Store
+	SpiceDB   *authzed.Client
+	Projector *authz.Projector
+	IAM       *iam.Service
+	Registry  *prometheus.Registry
+}
+
+// Open connects to PostgreSQL and SpiceDB and builds the use cases.
+func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*Stack, error) {
+	return open(ctx, cfg, log)
+}
+
+func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*Stack, error) {
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	st, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	spice, err := authz.Dial(authz.ClientConfig{Endpoint: cfg.SpiceDBEndpoint, Key: cfg.SpiceDBKey, Insecure: cfg.SpiceDBInsecure})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	if _, err := authz.ReadSchema(ctx, spice); err != nil {
+		st.Close()
+		spice.Close()
+		return nil, fmt.Errorf("cannot reach SpiceDB at %s (check SPICEDB_ENDPOINT, SPICEDB_KEY and SPICEDB_INSECURE): %w", cfg.SpiceDBEndpoint, err)
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m := newPipelineMetrics(reg, st)
+	pr := &authz.Projector{Store: st, SpiceDB: spice, Log: log, Observe: m.observeApply}
+	svc := iam.New(st, pr, iam.Config{
+		SessionTTL: cfg.SessionTTL, InvitationTTL: cfg.InvitationTTL,
+		PasswordPolicy: auth.PasswordPolicy{MinLength: cfg.PasswordMinLength},
+		PublicURL:      cfg.PublicURL, DefaultBranch: cfg.DefaultBranch,
+	}, log)
+	return &Stack{Log: log, Store: st, SpiceDB: spice, Projector: pr, IAM: svc, Registry: reg}, nil
+}
+
+// Close releases the connections.
+func (s *Stack) Close() {
+	s.Store.Close()
+	s.SpiceDB.Close()
+}
+
+// Migrate applies the SQL migrations and writes the SpiceDB schema.
+func (s *Stack) Migrate(ctx context.Context) error { return s.migrate(ctx) }
+
+func (s *Stack) migrate(ctx context.Context) error {
+	if err := s.Store.Migrate(ctx); err != nil {
+		return err
+	}
+	_, err := authz.WriteSchema(ctx, s.SpiceDB, schema.Text)
+	return err
+}
+
+func (s *Stack) checkMigrated(ctx context.Context) error {
+	text, err := authz.ReadSchema(ctx, s.SpiceDB)
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(text) == "" {
+		return errors.New("SpiceDB holds no schema: run `gatehouse migrate` first")
+	}
+	var n int
+	if err := s.Store.Pool.QueryRow(ctx, `SELECT count(*) FROM information_schema.tables WHERE table_name = 'outbox'`).Scan(&n); err != nil || n == 0 {
+		return errors.New("the PostgreSQL schema is missing: run `gatehouse migrate` first")
+	}
+	return nil
+}
+
+// Handler builds the HTTP handler.
+func (s *Stack) Handler() http.Handler {
+	return httpapi.NewServer(httpapi.Deps{
+		Log: s.Log, IAM: s.IAM, Registry: s.Registry,
+		Ready: map[string]httpapi.Readiness{
+			"postgres": s.Store.Ping,
+			"spicedb":  s.IAM.Checker.Ping,
+		},
+	})
+}
+
+// serve bootstraps, relays the outbox and serves HTTP until ctx ends.
+// ready, when set, is called once the listener is up.
+func (s *Stack) serve(ctx context.Context, cfg config.Config, stdout io.Writer, ready func(boot iam.BootstrapResult)) error {
+	boot, err := s.IAM.Bootstrap(ctx, cfg.BootstrapEmail, cfg.BootstrapPassword)
+	if err != nil {
+		return fmt.Errorf("bootstrap: %w", err)
+	}
+	if boot.Created && ready == nil {
+		printBootstrap(stdout, boot)
+	}
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on GATEHOUSE_HTTP_ADDR=%s: %w", cfg.HTTPAddr, err)
+	}
+	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	relayCtx, stopRelay := context.WithCancel(ctx)
+	relayDone := make(chan struct{})
+	go func() {
+		defer close(relayDone)
+		s.Projector.Relay(relayCtx, cfg.RelayInterval, s.IAM.Wake)
+	}()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	s.Log.Info("serving", "addr", ln.Addr().String())
+	if ready != nil {
+		ready(boot)
+	}
+	select {
+	case err = <-errc:
+	case <-ctx.Done():
+		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		err = srv.Shutdown(shutdownCtx)
+		cancel()
+	}
+	stopRelay()
+	<-relayDone
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+func printBootstrap(w io.Writer, boot iam.BootstrapResult) {
+	fmt.Fprintf(w, "bootstrapped the default tenant %s\n", boot.TenantID)
+	fmt.Fprintf(w, "  superadmin email:    %s\n", boot.Email)
+	if boot.Password != "" {
+		fmt.Fprintf(w, "  superadmin password: %s   (generated; shown once)\n", boot.Password)
+	} else {
+		fmt.Fprintln(w, "  superadmin password: from GATEHOUSE_BOOTSTRAP_PASSWORD")
+	}
+}

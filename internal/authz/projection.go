@@ -1,0 +1,234 @@
+package authz
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/gatehouse/gatehouse/internal/perm"
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+// The projection: the one place that turns PostgreSQL facts into
+// relationships. For every SpiceDB resource type it computes the
+// relationships that must exist, for one object (id) or for all (nil), and
+// optionally only those with one subject object.
+type projectFn func(ctx context.Context, q store.Q, id *uuid.UUID, rawID string, subject *Object) ([]Rel, error)
+
+// ProjectedTypes lists the resource types the projection owns, in the
+// order reconcile walks them.
+var ProjectedTypes = []string{"platform", "tenant", "kind", "group", "workspace"}
+
+func projector(resourceType string) projectFn {
+	switch resourceType {
+	case "platform":
+		return projectPlatform
+	case "tenant":
+		return projectTenant
+	case "kind":
+		return projectKind
+	case "group":
+		return projectGroup
+	case "workspace":
+		return projectWorkspace
+	}
+	return nil
+}
+
+// Desired computes the relationships a unit must hold now.
+func Desired(ctx context.Context, q store.Q, u Unit) ([]Rel, error) {
+	fn := projector(u.Resource.Type)
+	if fn == nil {
+		return nil, fmt.Errorf("projection: unknown resource type %q", u.Resource.Type)
+	}
+	var id *uuid.UUID
+	if parsed, err := uuid.Parse(u.Resource.ID); err == nil {
+		id = &parsed
+	}
+	rels, err := fn(ctx, q, id, u.Resource.ID, u.Subject)
+	if err != nil {
+		return nil, fmt.Errorf("project %s: %w", u, err)
+	}
+	out := rels[:0]
+	for _, r := range rels {
+		if u.matches(r) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// DesiredAll computes every relationship of a resource type (reconcile).
+func DesiredAll(ctx context.Context, q store.Q, resourceType string) ([]Rel, error) {
+	return projector(resourceType)(ctx, q, nil, "", nil)
+}
+
+// subjectUUID returns the subject's id when it is of type typ.
+func subjectUUID(subject *Object, typ string) (id *uuid.UUID, other bool) {
+	if subject == nil {
+		return nil, false
+	}
+	if subject.Type != typ {
+		return nil, true
+	}
+	parsed, err := uuid.Parse(subject.ID)
+	if err != nil {
+		return nil, true
+	}
+	return &parsed, false
+}
+
+func userObj(id uuid.UUID) Object   { return Obj("user", id) }
+func tenantObj(id uuid.UUID) Object { return Obj("tenant", id) }
+
+// platform:gatehouse#superadmin@user — active superadmins.
+func projectPlatform(ctx context.Context, q store.Q, _ *uuid.UUID, rawID string, subject *Object) ([]Rel, error) {
+	if rawID != "" && rawID != PlatformObject.ID {
+		return nil, nil
+	}
+	userID, other := subjectUUID(subject, "user")
+	if other {
+		return nil, nil
+	}
+	facts, err := store.ActiveUserRoles(ctx, q, nil, userID, string(perm.RoleSuperadmin))
+	if err != nil {
+		return nil, err
+	}
+	rels := make([]Rel, 0, len(facts))
+	for _, f := range facts {
+		rels = append(rels, Rel{PlatformObject, "superadmin", userObj(f.UserID), nil})
+	}
+	return rels, nil
+}
+
+// tenant: its platform, its users' built-in roles, its built-in kinds.
+func projectTenant(ctx context.Context, q store.Q, id *uuid.UUID, rawID string, subject *Object) ([]Rel, error) {
+	if id == nil && rawID != "" {
+		return nil, nil
+	}
+	tenants, err := store.TenantIDs(ctx, q, id)
+	if err != nil {
+		return nil, err
+	}
+	var rels []Rel
+	for _, t := range tenants {
+		if subject == nil || *subject == PlatformObject {
+			rels = append(rels, Rel{tenantObj(t), "platform", PlatformObject, nil})
+		}
+	}
+	if userID, other := subjectUUID(subject, "user"); !other {
+		facts, err := store.ActiveUserRoles(ctx, q, id, userID, "")
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range facts {
+			if f.Role == string(perm.RoleAdmin) || f.Role == string(perm.RoleMember) {
+				rels = append(rels, Rel{tenantObj(f.TenantID), f.Role, userObj(f.UserID), nil})
+			}
+		}
+	}
+	if subject == nil || subject.Type == "kind" {
+		kinds, err := store.Kinds(ctx, q, id, "", "")
+		if err != nil {
+			return nil, err
+		}
+		for _, k := range kinds {
+			if k.Builtin && k.Namespace == "Core" {
+				rels = append(rels, Rel{tenantObj(k.TenantID), "core_" + strings.ToLower(k.Name), KindObject(k.TenantID, k.Namespace, k.Name), nil})
+			}
+		}
+	}
+	return rels, nil
+}
+
+// kind: its tenant.
+func projectKind(ctx context.Context, q store.Q, _ *uuid.UUID, rawID string, subject *Object) ([]Rel, error) {
+	var tenantID *uuid.UUID
+	var ns, name string
+	if rawID != "" {
+		t, n, nm, ok := splitKindID(rawID)
+		parsed, err := uuid.Parse(t)
+		if !ok || err != nil {
+			return nil, nil
+		}
+		tenantID, ns, name = &parsed, n, nm
+	}
+	kinds, err := store.Kinds(ctx, q, tenantID, ns, name)
+	if err != nil {
+		return nil, err
+	}
+	var rels []Rel
+	for _, k := range kinds {
+		rels = append(rels, Rel{KindObject(k.TenantID, k.Namespace, k.Name), "tenant", tenantObj(k.TenantID), nil})
+	}
+	return rels, nil
+}
+
+// group: its tenant and its active members.
+func projectGroup(ctx context.Context, q store.Q, id *uuid.UUID, rawID string, subject *Object) ([]Rel, error) {
+	if id == nil && rawID != "" {
+		return nil, nil
+	}
+	groups, err := store.Groups(ctx, q, id)
+	if err != nil {
+		return nil, err
+	}
+	var rels []Rel
+	for _, g := range groups {
+		rels = append(rels, Rel{Obj("group", g.ID), "tenant", tenantObj(g.TenantID), nil})
+	}
+	if userID, other := subjectUUID(subject, "user"); !other {
+		members, err := store.ActiveGroupMembers(ctx, q, id, userID)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range members {
+			rels = append(rels, Rel{Obj("group", m.ParentID), "member", userObj(*m.UserID), nil})
+		}
+	}
+	return rels, nil
+}
+
+// workspace: its tenant; owners, admins and members (active users, groups).
+func projectWorkspace(ctx context.Context, q store.Q, id *uuid.UUID, rawID string, subject *Object) ([]Rel, error) {
+	if id == nil && rawID != "" {
+		return nil, nil
+	}
+	workspaces, err := store.LiveWorkspaces(ctx, q, id)
+	if err != nil {
+		return nil, err
+	}
+	var rels []Rel
+	for _, w := range workspaces {
+		rels = append(rels, Rel{Obj("workspace", w.ID), "tenant", tenantObj(w.TenantID), nil})
+	}
+	var userID, groupID *uuid.UUID
+	if subject != nil {
+		switch subject.Type {
+		case "user":
+			userID, _ = subjectUUID(subject, "user")
+		case "group":
+			groupID, _ = subjectUUID(subject, "group")
+		}
+		if userID == nil && groupID == nil {
+			return rels, nil
+		}
+	}
+	members, err := store.LiveWorkspaceMembers(ctx, q, id, userID, groupID)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range members {
+		sub := Object{}
+		switch {
+		case m.UserID != nil:
+			sub = userObj(*m.UserID)
+		case m.GroupID != nil:
+			sub = Object{Type: "group", ID: m.GroupID.String(), Relation: "member"}
+		}
+		rels = append(rels, Rel{Obj("workspace", m.ParentID), m.Role, sub, nil})
+	}
+	return rels, nil
+}

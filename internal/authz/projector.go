@@ -1,0 +1,191 @@
+package authz
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	v1 "github.com/authzed/authzed-go/proto/authzed/api/v1"
+	authzed "github.com/authzed/authzed-go/v1"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+// Projector applies outbox entries to SpiceDB.
+//
+// Applying an entry recomputes each of its units from the current
+// PostgreSQL state and writes the difference to SpiceDB (TOUCH what is
+// missing, DELETE what is extra), under a per-tenant advisory lock so that
+// two replicas never interleave a stale read with a newer write. It is
+// idempotent: applying twice, or after a crash between the SpiceDB write and
+// the PostgreSQL commit, changes nothing more.
+type Projector struct {
+	Store   *store.Store
+	SpiceDB *authzed.Client
+	Log     *slog.Logger
+	// Observe, when set, is told the outcome of every apply.
+	Observe func(err error, d time.Duration)
+}
+
+// Apply applies one outbox entry and returns its consistency token.
+func (p *Projector) Apply(ctx context.Context, outboxID int64) (string, error) {
+	start := time.Now()
+	token, err := p.apply(ctx, outboxID)
+	if err != nil {
+		// Record the failure outside the rolled-back transaction.
+		retry := backoff(p.attempts(ctx, outboxID))
+		if ferr := store.MarkOutboxFailed(context.WithoutCancel(ctx), p.Store.Pool, outboxID, err.Error(), retry); ferr != nil {
+			p.Log.Warn("outbox: record failure", "id", outboxID, "err", ferr)
+		}
+	}
+	if p.Observe != nil {
+		p.Observe(err, time.Since(start))
+	}
+	return token, err
+}
+
+func (p *Projector) attempts(ctx context.Context, id int64) int {
+	var n int
+	_ = p.Store.Pool.QueryRow(ctx, `SELECT attempts FROM outbox WHERE id = $1`, id).Scan(&n)
+	return n
+}
+
+func backoff(attempts int) time.Duration {
+	d := 500 * time.Millisecond << min(attempts, 6)
+	return min(d, 30*time.Second)
+}
+
+func (p *Projector) apply(ctx context.Context, outboxID int64) (string, error) {
+	var token string
+	err := p.Store.Tx(ctx, func(tx pgx.Tx) error {
+		entry, err := store.LockOutbox(ctx, tx, outboxID)
+		if err != nil {
+			return fmt.Errorf("outbox %d: %w", outboxID, err)
+		}
+		if entry.AppliedAt != nil {
+			token = entry.ZedToken
+			return nil
+		}
+		if err := store.LockTenantProjection(ctx, tx, entry.TenantID); err != nil {
+			return err
+		}
+		units, err := DecodeUnits(entry.Units)
+		if err != nil {
+			return fmt.Errorf("outbox %d: units: %w", outboxID, err)
+		}
+		updates, err := p.diff(ctx, tx, units)
+		if err != nil {
+			return err
+		}
+		if len(updates) > 0 {
+			token, err = writeRels(ctx, p.SpiceDB, updates)
+		} else {
+			token, err = headToken(ctx, p.SpiceDB)
+		}
+		if err != nil {
+			return err
+		}
+		return store.MarkOutboxApplied(ctx, tx, outboxID, entry.TenantID, token)
+	})
+	return token, err
+}
+
+// diff computes the updates that make SpiceDB hold exactly the units'
+// projection.
+func (p *Projector) diff(ctx context.Context, q store.Q, units []Unit) ([]*v1.RelationshipUpdate, error) {
+	var updates []*v1.RelationshipUpdate
+	seen := map[string]bool{}
+	for _, u := range units {
+		want, err := Desired(ctx, q, u)
+		if err != nil {
+			return nil, err
+		}
+		have, err := readRels(ctx, p.SpiceDB, unitFilter(u))
+		if err != nil {
+			return nil, err
+		}
+		for _, up := range diffRels(want, have) {
+			key := up.Operation.String() + relFromProto(up.Relationship).Key()
+			if !seen[key] {
+				seen[key] = true
+				updates = append(updates, up)
+			}
+		}
+	}
+	return updates, nil
+}
+
+func diffRels(want, have []Rel) []*v1.RelationshipUpdate {
+	haveKeys := make(map[string]bool, len(have))
+	for _, r := range have {
+		haveKeys[r.Key()] = true
+	}
+	wantKeys := make(map[string]bool, len(want))
+	var updates []*v1.RelationshipUpdate
+	for _, r := range want {
+		if wantKeys[r.Key()] {
+			continue
+		}
+		wantKeys[r.Key()] = true
+		if !haveKeys[r.Key()] {
+			updates = append(updates, &v1.RelationshipUpdate{Operation: v1.RelationshipUpdate_OPERATION_TOUCH, Relationship: r.proto()})
+		}
+	}
+	for _, r := range have {
+		if !wantKeys[r.Key()] && !sameTupleWanted(r, want) {
+			updates = append(updates, &v1.RelationshipUpdate{Operation: v1.RelationshipUpdate_OPERATION_DELETE, Relationship: r.proto()})
+		}
+	}
+	return updates
+}
+
+// sameTupleWanted: a relationship whose expiry changed is rewritten by the
+// TOUCH of the wanted one; deleting the old one would delete the new one.
+func sameTupleWanted(r Rel, want []Rel) bool {
+	for _, w := range want {
+		if w.Resource == r.Resource && w.Relation == r.Relation && w.Subject == r.Subject {
+			return true
+		}
+	}
+	return false
+}
+
+// Relay applies pending outbox entries in the background until ctx ends:
+// entries whose synchronous apply failed (SpiceDB down, a crash) are
+// retried with backoff. Several replicas may relay at once.
+func (p *Projector) Relay(ctx context.Context, every time.Duration, wake <-chan struct{}) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if err := p.Drain(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			p.Log.Warn("outbox relay", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-wake:
+		}
+	}
+}
+
+// Drain applies every due entry once; it returns the first error.
+func (p *Projector) Drain(ctx context.Context) error {
+	ids, err := store.DueOutbox(ctx, p.Store.Pool, 500)
+	if err != nil {
+		return err
+	}
+	var first error
+	for _, id := range ids {
+		if _, err := p.Apply(ctx, id); err != nil && first == nil {
+			first = err
+			if errors.Is(err, ErrUnavailable) {
+				return err // no point trying the rest now
+			}
+		}
+	}
+	return first
+}

@@ -1,0 +1,64 @@
+package httpapi
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/gatehouse/gatehouse/internal/iam"
+)
+
+// Problem is an RFC 9457 problem document with a stable machine code.
+type Problem struct {
+	Type      string `json:"type"`
+	Title     string `json:"title"`
+	Status    int    `json:"status"`
+	Detail    string `json:"detail"`
+	Code      string `json:"code"`
+	Field     string `json:"field,omitempty"`
+	RequestID string `json:"request_id,omitempty"`
+}
+
+var statusOf = map[iam.Kind]int{
+	iam.KindInvalid:         http.StatusUnprocessableEntity,
+	iam.KindBadRequest:      http.StatusBadRequest,
+	iam.KindUnauthenticated: http.StatusUnauthorized,
+	iam.KindForbidden:       http.StatusForbidden,
+	iam.KindNotFound:        http.StatusNotFound,
+	iam.KindConflict:        http.StatusConflict,
+	iam.KindRateLimited:     http.StatusTooManyRequests,
+	iam.KindUnavailable:     http.StatusServiceUnavailable,
+}
+
+// fail writes err as problem+json: the one place errors become statuses.
+// Unexpected errors are logged and answered 500 without internals.
+func fail(c *gin.Context, log *slog.Logger, err error) {
+	var e *iam.Error
+	if !errors.As(err, &e) {
+		log.Error("internal error", "err", err, "path", c.FullPath(), "request_id", requestID(c))
+		e = &iam.Error{Code: "internal", Message: "internal error; see the server log with the request id"}
+	}
+	status, ok := statusOf[e.Kind]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	if e.RetryAfterSeconds > 0 {
+		c.Header("Retry-After", strconv.Itoa(e.RetryAfterSeconds))
+	}
+	if status == http.StatusUnauthorized {
+		c.Header("WWW-Authenticate", `Bearer realm="gatehouse"`)
+	}
+	c.Header("Content-Type", "application/problem+json")
+	c.AbortWithStatusJSON(status, Problem{
+		Type:      "https://gatehouse.dev/problems/" + e.Code,
+		Title:     http.StatusText(status),
+		Status:    status,
+		Detail:    e.Error(),
+		Code:      e.Code,
+		Field:     e.Field,
+		RequestID: requestID(c),
+	})
+}

@@ -1,0 +1,140 @@
+// Package httpapi is Gatehouse's HTTP API: the Gin server, every route
+// (routes.go), request decoding, authentication, and the one mapping from
+// domain errors to problem+json.
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/gatehouse/gatehouse/internal/iam"
+)
+
+// Readiness reports whether a dependency answers.
+type Readiness func(ctx context.Context) error
+
+// Deps are the server's explicit dependencies.
+type Deps struct {
+	Log      *slog.Logger
+	IAM      *iam.Service
+	Ready    map[string]Readiness
+	Registry *prometheus.Registry
+}
+
+type server struct {
+	Deps
+	metrics *metrics
+}
+
+// NewServer builds the HTTP handler.
+func NewServer(d Deps) http.Handler {
+	gin.SetMode(gin.ReleaseMode)
+	if d.Registry == nil {
+		d.Registry = prometheus.NewRegistry()
+	}
+	s := &server{Deps: d, metrics: newMetrics(d.Registry)}
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.Use(s.recover, s.requestContext)
+	r.NoRoute(func(c *gin.Context) {
+		fail(c, s.Log, &iam.Error{Kind: iam.KindNotFound, Code: "no_route", Message: "no such endpoint"})
+	})
+	r.NoMethod(func(c *gin.Context) {
+		c.Header("Content-Type", "application/problem+json")
+		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, Problem{Type: "https://gatehouse.dev/problems/method_not_allowed", Title: "Method Not Allowed", Status: 405, Code: "method_not_allowed", Detail: "method not allowed on this endpoint", RequestID: requestID(c)})
+	})
+	s.routes(r)
+	return r
+}
+
+const (
+	ctxRequestID = "gatehouse.request_id"
+	ctxPrincipal = "gatehouse.principal"
+	// HeaderConsistency carries a consistency token both ways.
+	HeaderConsistency = "Gatehouse-Consistency-Token"
+)
+
+func requestID(c *gin.Context) string { return c.GetString(ctxRequestID) }
+
+func (s *server) recover(c *gin.Context) {
+	defer func() {
+		if v := recover(); v != nil {
+			s.Log.Error("panic", "value", v, "path", c.FullPath(), "request_id", requestID(c))
+			fail(c, s.Log, &iam.Error{Code: "internal", Message: "internal error; see the server log with the request id"})
+		}
+	}()
+	c.Next()
+}
+
+// requestContext assigns a request id, times the request and logs it.
+func (s *server) requestContext(c *gin.Context) {
+	id := c.GetHeader("X-Request-Id")
+	if id == "" || len(id) > 64 || strings.ContainsFunc(id, func(r rune) bool { return r < 0x21 || r > 0x7e }) {
+		b := make([]byte, 8)
+		_, _ = rand.Read(b)
+		id = hex.EncodeToString(b)
+	}
+	c.Set(ctxRequestID, id)
+	c.Header("X-Request-Id", id)
+	start := time.Now()
+	c.Next()
+	route := c.FullPath()
+	if route == "" {
+		route = "unmatched"
+	}
+	s.metrics.observeRequest(c.Request.Method, route, c.Writer.Status(), time.Since(start))
+	if route != "/healthz" && route != "/readyz" && route != "/metrics" {
+		s.Log.Debug("request", "method", c.Request.Method, "route", route, "status", c.Writer.Status(), "duration", time.Since(start), "request_id", id)
+	}
+}
+
+func (s *server) meta(c *gin.Context) iam.RequestMeta {
+	return iam.RequestMeta{RequestID: requestID(c), ClientAddr: c.ClientIP(), ConsistencyToken: c.GetHeader(HeaderConsistency)}
+}
+
+// authenticate requires a bearer token.
+func (s *server) authenticate(c *gin.Context) {
+	h := c.GetHeader("Authorization")
+	token, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok {
+		fail(c, s.Log, iam.Unauthenticated("missing bearer token (Authorization: Bearer <token>)"))
+		return
+	}
+	p, err := s.IAM.Authenticate(c.Request.Context(), strings.TrimSpace(token))
+	if err != nil {
+		fail(c, s.Log, err)
+		return
+	}
+	c.Set(ctxPrincipal, p)
+	c.Next()
+}
+
+func principal(c *gin.Context) *iam.Principal {
+	p, _ := c.Get(ctxPrincipal)
+	return p.(*iam.Principal)
+}
+
+// written answers a write: 201 (or 200) with the body and the consistency
+// token, or 202 when the write is stored but its projection is pending.
+func written(c *gin.Context, status int, wr iam.WriteResult, body any) {
+	if wr.Pending {
+		status = http.StatusAccepted
+	} else if wr.ConsistencyToken != "" {
+		c.Header(HeaderConsistency, wr.ConsistencyToken)
+	}
+	c.JSON(status, body)
+}
+
+// page is a list answer.
+type page[T any] struct {
+	Items      []T    `json:"items"`
+	NextCursor string `json:"next_cursor,omitempty"`
+}

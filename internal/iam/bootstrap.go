@@ -1,0 +1,101 @@
+package iam
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/gatehouse/gatehouse/internal/auth"
+	"github.com/gatehouse/gatehouse/internal/authz"
+	"github.com/gatehouse/gatehouse/internal/perm"
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+// BootstrapResult tells what the first start created.
+type BootstrapResult struct {
+	Created  bool
+	TenantID uuid.UUID
+	Email    string
+	// Password is set only when it was generated (printed once).
+	Password string
+	WriteResult
+}
+
+// Bootstrap creates the default tenant and its superadmin when no tenant
+// exists yet. Several replicas may start at once: one creates, the others
+// see it.
+func (s *Service) Bootstrap(ctx context.Context, email, password string) (BootstrapResult, error) {
+	if n, err := store.CountTenants(ctx, s.Store.Pool); err != nil || n > 0 {
+		return BootstrapResult{}, err
+	}
+	res := BootstrapResult{Email: email}
+	if email == "" {
+		res.Email = "admin@gatehouse.local"
+	}
+	if password == "" {
+		b := make([]byte, 18)
+		_, _ = rand.Read(b)
+		password = base64.RawURLEncoding.EncodeToString(b)
+		res.Password = password
+	} else if err := s.Config.PasswordPolicy.Check(password); err != nil {
+		return res, Invalid("GATEHOUSE_BOOTSTRAP_PASSWORD", "%v", err)
+	}
+	if err := validEmail(res.Email); err != nil {
+		return res, Invalid("GATEHOUSE_BOOTSTRAP_EMAIL", "%v", err)
+	}
+	hash, err := auth.HashPassword(password)
+	if err != nil {
+		return res, err
+	}
+	wr, err := s.write(ctx, nil, RequestMeta{RequestID: "bootstrap"}, "tenant.bootstrap", func(tx pgx.Tx) (change, error) {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('gatehouse.bootstrap', 0))`); err != nil {
+			return change{}, err
+		}
+		n, err := store.CountTenants(ctx, tx)
+		if err != nil || n > 0 {
+			return change{}, errAlreadyBootstrapped
+		}
+		tenant := store.Tenant{ID: uuid.Must(uuid.NewV7()), Name: "default"}
+		units, err := insertTenant(ctx, tx, tenant)
+		if err != nil {
+			return change{}, err
+		}
+		user := store.User{
+			ID: uuid.Must(uuid.NewV7()), TenantID: tenant.ID, Email: res.Email, Name: "Superadmin",
+			GlobalRole: string(perm.RoleSuperadmin), Status: store.StatusActive, PasswordHash: hash,
+		}
+		if err := store.InsertUser(ctx, tx, user); err != nil {
+			return change{}, err
+		}
+		res.Created, res.TenantID = true, tenant.ID
+		units = append(units, authz.Pair(authz.PlatformObject, authz.Obj("user", user.ID)), authz.Pair(authz.Obj("tenant", tenant.ID), authz.Obj("user", user.ID)))
+		return change{TenantID: tenant.ID, Target: "tenant:" + tenant.ID.String(), Units: units}, nil
+	})
+	if err == errAlreadyBootstrapped {
+		return BootstrapResult{}, nil
+	}
+	res.WriteResult = wr
+	return res, err
+}
+
+var errAlreadyBootstrapped = &Error{Kind: KindConflict, Code: "already_bootstrapped", Message: "already bootstrapped"}
+
+// insertTenant stores a tenant with its built-in kinds and returns the
+// units to project.
+func insertTenant(ctx context.Context, tx pgx.Tx, t store.Tenant) ([]authz.Unit, error) {
+	var kinds [][2]string
+	for _, k := range perm.BuiltinKinds {
+		kinds = append(kinds, [2]string{k.Namespace, k.Name})
+	}
+	if err := store.InsertTenant(ctx, tx, t, kinds); err != nil {
+		return nil, err
+	}
+	units := []authz.Unit{authz.Whole(authz.Obj("tenant", t.ID))}
+	for _, k := range perm.BuiltinKinds {
+		units = append(units, authz.Whole(authz.KindObject(t.ID, k.Namespace, k.Name)))
+	}
+	return units, nil
+}

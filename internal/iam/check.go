@@ -1,0 +1,334 @@
+package iam
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"github.com/gatehouse/gatehouse/internal/authz"
+	"github.com/gatehouse/gatehouse/internal/perm"
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+// Ref is a {type, id} reference on the wire.
+type Ref struct {
+	Type string `json:"type"`
+	ID   string `json:"id"`
+}
+
+// ConsistencyInput is the wire form of a consistency requirement.
+type ConsistencyInput struct {
+	AtLeastAsFresh  string `json:"at_least_as_fresh,omitempty"`
+	FullyConsistent bool   `json:"fully_consistent,omitempty"`
+	MinimizeLatency bool   `json:"minimize_latency,omitempty"`
+}
+
+// CheckInput is POST /v1/check (and one item of a bulk check).
+type CheckInput struct {
+	Subject     *Ref              `json:"subject,omitempty"`
+	Resource    Ref               `json:"resource"`
+	Permission  string            `json:"permission"`
+	Branch      string            `json:"branch,omitempty"`
+	Consistency *ConsistencyInput `json:"consistency,omitempty"`
+	Explain     bool              `json:"explain,omitempty"`
+}
+
+// CheckOutput is the answer of a check.
+type CheckOutput struct {
+	Allowed     bool            `json:"allowed"`
+	Decision    string          `json:"decision"`
+	CheckedAt   string          `json:"checked_at,omitempty"`
+	Explanation json.RawMessage `json:"explanation,omitempty"`
+	Error       *ItemError      `json:"error,omitempty"`
+}
+
+// ItemError is a per-item error of a bulk check.
+type ItemError struct {
+	Code    string `json:"code"`
+	Field   string `json:"field,omitempty"`
+	Message string `json:"message"`
+}
+
+// checkable lists the permissions the check API accepts per resource type.
+var checkable = func() map[string]map[string]bool {
+	m := map[string]map[string]bool{
+		"workspace":  set("view", "view_resources", "update", "delete", "manage_members", "manage_owners", "whitelist_models", "create_deployment", "create_api_key", "manage_api_keys", "view_audit_logs"),
+		"model":      set("view", "update", "delete"),
+		"deployment": set("view", "invoke", "update", "delete"),
+		"apikey":     set("view", "revoke"),
+		"kind":       set(perm.ObjectActions...),
+		"tenant":     {},
+	}
+	for _, a := range perm.GlobalActions {
+		m["tenant"][a.Name] = true
+	}
+	return m
+}()
+
+func set(xs ...string) map[string]bool {
+	m := map[string]bool{}
+	for _, x := range xs {
+		m[x] = true
+	}
+	return m
+}
+
+// subjectTypes maps a wire subject type to its SpiceDB form.
+var subjectTypes = map[string]string{"user": "", "apikey": "", "group": "member", "service": ""}
+
+// resolvedCheck is a validated check.
+type resolvedCheck struct {
+	subject  authz.Object
+	tenantID uuid.UUID // the subject's tenant
+	items    []authz.CheckItem
+	kind     bool // kind checks answer a branch-relative decision
+	branch   bool // the check is on another branch
+}
+
+// Check answers "may subject do permission on resource?" from SpiceDB.
+func (s *Service) Check(ctx context.Context, p *Principal, meta RequestMeta, in CheckInput) (CheckOutput, error) {
+	rc, err := s.resolveCheck(ctx, p, meta, in)
+	if err != nil {
+		return CheckOutput{}, err
+	}
+	cons, err := s.checkConsistency(ctx, rc.tenantID, meta, in.Consistency)
+	if err != nil {
+		return CheckOutput{}, err
+	}
+	if !rc.kind {
+		res, token, err := s.Checker.Check(ctx, rc.items[0], cons, in.Explain)
+		if err != nil {
+			return CheckOutput{}, s.mapErr(err)
+		}
+		out := CheckOutput{Allowed: res.Allowed, Decision: "deny", CheckedAt: token}
+		if res.Allowed {
+			out.Decision = "allow"
+		}
+		if res.Explanation != "" {
+			out.Explanation = json.RawMessage(res.Explanation)
+		}
+		return out, nil
+	}
+	res, token, err := s.Checker.CheckBulk(ctx, rc.items, cons)
+	if err != nil {
+		return CheckOutput{}, s.mapErr(err)
+	}
+	out := kindDecision(res, rc.branch)
+	out.CheckedAt = token
+	if in.Explain {
+		idx := 0
+		if rc.branch {
+			idx = 1
+		}
+		ex, _, err := s.Checker.Check(ctx, rc.items[idx], cons, true)
+		if err != nil {
+			return CheckOutput{}, s.mapErr(err)
+		}
+		out.Explanation = json.RawMessage(ex.Explanation)
+	}
+	return out, nil
+}
+
+// kindDecision reports the branch-relative outcome from the default-branch
+// and other-branch answers.
+func kindDecision(res []authz.CheckResult, otherBranch bool) CheckOutput {
+	def, oth := res[0].Allowed, res[1].Allowed
+	out := CheckOutput{}
+	switch {
+	case def && oth:
+		out.Decision = "allow"
+	case def:
+		out.Decision = "allow_default"
+	case oth:
+		out.Decision = "allow_other"
+	default:
+		out.Decision = "deny"
+	}
+	out.Allowed = (otherBranch && oth) || (!otherBranch && def)
+	return out
+}
+
+// BulkInput is POST /v1/check/bulk.
+type BulkInput struct {
+	Items       []CheckInput      `json:"items"`
+	Consistency *ConsistencyInput `json:"consistency,omitempty"`
+}
+
+// BulkOutput answers every item in order.
+type BulkOutput struct {
+	Results   []CheckOutput `json:"results"`
+	CheckedAt string        `json:"checked_at"`
+}
+
+// MaxBulkItems bounds a bulk check.
+const MaxBulkItems = 1000
+
+// CheckBulk answers many checks in one SpiceDB call. An invalid item gets
+// an error in its place; the others are answered.
+func (s *Service) CheckBulk(ctx context.Context, p *Principal, meta RequestMeta, in BulkInput) (BulkOutput, error) {
+	if len(in.Items) == 0 {
+		return BulkOutput{}, Invalid("items", "must hold at least one item")
+	}
+	if len(in.Items) > MaxBulkItems {
+		return BulkOutput{}, Invalid("items", "at most %d items (got %d)", MaxBulkItems, len(in.Items))
+	}
+	out := BulkOutput{Results: make([]CheckOutput, len(in.Items))}
+	type slot struct {
+		rc    resolvedCheck
+		start int
+	}
+	slots := make([]*slot, len(in.Items))
+	var items []authz.CheckItem
+	tenant := p.TenantID
+	for i, it := range in.Items {
+		rc, err := s.resolveCheck(ctx, p, meta, it)
+		if err != nil {
+			var e *Error
+			if errors.As(err, &e) && e.Kind != KindUnavailable {
+				out.Results[i].Error = &ItemError{Code: e.Code, Field: fmt.Sprintf("items[%d].%s", i, e.Field), Message: e.Message}
+				out.Results[i].Decision = "deny"
+				continue
+			}
+			return BulkOutput{}, err
+		}
+		slots[i] = &slot{rc: rc, start: len(items)}
+		items = append(items, rc.items...)
+		tenant = rc.tenantID
+	}
+	cons, err := s.checkConsistency(ctx, tenant, meta, in.Consistency)
+	if err != nil {
+		return BulkOutput{}, err
+	}
+	res, token, err := s.Checker.CheckBulk(ctx, items, cons)
+	if err != nil {
+		return BulkOutput{}, s.mapErr(err)
+	}
+	out.CheckedAt = token
+	for i, sl := range slots {
+		if sl == nil {
+			continue
+		}
+		r := res[sl.start : sl.start+len(sl.rc.items)]
+		if sl.rc.kind {
+			out.Results[i] = kindDecision(r, sl.rc.branch)
+		} else {
+			out.Results[i] = CheckOutput{Allowed: r[0].Allowed, Decision: map[bool]string{true: "allow", false: "deny"}[r[0].Allowed]}
+		}
+		if r[0].Err != nil {
+			out.Results[i] = CheckOutput{Decision: "deny", Error: &ItemError{Code: "check_failed", Message: r[0].Err.Error()}}
+		}
+	}
+	return out, nil
+}
+
+func (s *Service) checkConsistency(ctx context.Context, tenantID uuid.UUID, meta RequestMeta, in *ConsistencyInput) (authz.Consistency, error) {
+	if in == nil {
+		return s.consistency(ctx, tenantID, meta)
+	}
+	n := 0
+	if in.AtLeastAsFresh != "" {
+		n++
+	}
+	if in.FullyConsistent {
+		n++
+	}
+	if in.MinimizeLatency {
+		n++
+	}
+	if n != 1 {
+		return authz.Consistency{}, Invalid("consistency", "give exactly one of at_least_as_fresh, fully_consistent, minimize_latency")
+	}
+	if len(in.AtLeastAsFresh) > 1024 {
+		return authz.Consistency{}, Invalid("consistency.at_least_as_fresh", "is not a consistency token")
+	}
+	return authz.Consistency{AtLeastAsFresh: in.AtLeastAsFresh, FullyConsistent: in.FullyConsistent, MinimizeLatency: in.MinimizeLatency}, nil
+}
+
+// resolveCheck validates a check and decides whether the caller may ask it.
+func (s *Service) resolveCheck(ctx context.Context, p *Principal, meta RequestMeta, in CheckInput) (resolvedCheck, error) {
+	var rc resolvedCheck
+	perms, ok := checkable[in.Resource.Type]
+	if !ok {
+		return rc, Invalid("resource.type", "unknown resource type %q (want tenant, workspace, model, deployment, apikey or kind)", truncate(in.Resource.Type))
+	}
+	if !perms[in.Permission] {
+		return rc, Invalid("permission", "%q is not a permission of %s", truncate(in.Permission), in.Resource.Type)
+	}
+	if len(in.Branch) > 255 {
+		return rc, Invalid("branch", "must be at most 255 characters")
+	}
+	// The subject: the caller unless another is named.
+	rc.subject, rc.tenantID = p.Subject(), p.TenantID
+	if in.Subject != nil && !(in.Subject.Type == p.Kind && in.Subject.ID == p.ID.String()) {
+		rel, ok := subjectTypes[in.Subject.Type]
+		if !ok {
+			return rc, Invalid("subject.type", "unknown subject type %q (want user, apikey, group or service)", truncate(in.Subject.Type))
+		}
+		id, err := parseID("subject.id", in.Subject.ID)
+		if err != nil {
+			return rc, err
+		}
+		tenant, found := s.subjectTenant(ctx, in.Subject.Type, id)
+		ok = false
+		if found {
+			if ok, err = s.allowed(ctx, p, tenant, meta, authz.Obj("tenant", tenant), "check_subjects"); err != nil {
+				return rc, err
+			}
+		}
+		if !ok {
+			// Unknown and invisible subjects look the same to the caller.
+			mayCheck, err := s.allowed(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), "check_subjects")
+			if err != nil {
+				return rc, err
+			}
+			if mayCheck {
+				return rc, NotFound("subject")
+			}
+			return rc, Forbidden("checking another subject needs a service credential or super_admin")
+		}
+		rc.subject = authz.Object{Type: in.Subject.Type, ID: id.String(), Relation: rel}
+		rc.tenantID = tenant
+	}
+	item := authz.CheckItem{Permission: in.Permission, Subject: rc.subject}
+	switch in.Resource.Type {
+	case "kind":
+		k, err := perm.ParseKind(in.Resource.ID)
+		if err != nil {
+			return rc, Invalid("resource.id", "%v", err)
+		}
+		rc.kind = true
+		rc.branch = !(in.Branch == "" || in.Branch == s.Config.DefaultBranch || in.Branch == "-global-")
+		obj := authz.KindObject(rc.tenantID, k.Namespace, k.Name)
+		rc.items = []authz.CheckItem{
+			{Resource: obj, Permission: in.Permission, Subject: rc.subject},
+			{Resource: obj, Permission: in.Permission + "_on_branch", Subject: rc.subject},
+		}
+		return rc, nil
+	default:
+		id, err := parseID("resource.id", in.Resource.ID)
+		if err != nil {
+			return rc, err
+		}
+		item.Resource = authz.Obj(in.Resource.Type, id)
+	}
+	rc.items = []authz.CheckItem{item}
+	return rc, nil
+}
+
+// subjectTenant finds the tenant a subject belongs to.
+func (s *Service) subjectTenant(ctx context.Context, typ string, id uuid.UUID) (uuid.UUID, bool) {
+	switch typ {
+	case "user":
+		if u, err := store.GetUser(ctx, s.Store.Pool, id); err == nil {
+			return u.TenantID, true
+		}
+	case "group":
+		if g, err := store.Groups(ctx, s.Store.Pool, &id); err == nil && len(g) == 1 {
+			return g[0].TenantID, true
+		}
+	}
+	return uuid.Nil, false
+}

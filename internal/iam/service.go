@@ -1,0 +1,227 @@
+// Package iam holds Gatehouse's use cases and their rules: tenants, users
+// and their lifecycle, sessions, workspaces and memberships, checks. Every
+// write goes through one pipeline (fact + outbox + audit in one PostgreSQL
+// transaction, then the projection to SpiceDB); every permission decision
+// is a SpiceDB check.
+package iam
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/gatehouse/gatehouse/internal/auth"
+	"github.com/gatehouse/gatehouse/internal/authz"
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+// Config holds the rules that are configurable.
+type Config struct {
+	SessionTTL     time.Duration
+	InvitationTTL  time.Duration
+	PasswordPolicy auth.PasswordPolicy
+	// PublicURL is where users reach Gatehouse (invitation links).
+	PublicURL     string
+	DefaultBranch string
+}
+
+// Service is the use-case layer.
+type Service struct {
+	Store     *store.Store
+	Projector *authz.Projector
+	Checker   authz.Checker
+	Config    Config
+	Log       *slog.Logger
+	Limiter   *LoginLimiter
+	// Wake, when set, is nudged when a write is left pending for the relay.
+	Wake chan struct{}
+	now  func() time.Time
+}
+
+// New builds the service.
+func New(st *store.Store, pr *authz.Projector, cfg Config, log *slog.Logger) *Service {
+	if cfg.SessionTTL == 0 {
+		cfg.SessionTTL = 24 * time.Hour
+	}
+	if cfg.InvitationTTL == 0 {
+		cfg.InvitationTTL = 72 * time.Hour
+	}
+	if cfg.PasswordPolicy.MinLength == 0 {
+		cfg.PasswordPolicy.MinLength = 12
+	}
+	if cfg.DefaultBranch == "" {
+		cfg.DefaultBranch = "main"
+	}
+	return &Service{
+		Store: st, Projector: pr, Checker: authz.Checker{SpiceDB: pr.SpiceDB},
+		Config: cfg, Log: log, Limiter: NewLoginLimiter(),
+		Wake: make(chan struct{}, 1), now: time.Now,
+	}
+}
+
+// WriteResult is the outcome of a write: the consistency token of its
+// SpiceDB write, or Pending when the write is stored durably but SpiceDB
+// could not be reached (the relay applies it when SpiceDB returns).
+type WriteResult struct {
+	ConsistencyToken string `json:"consistency_token,omitempty"`
+	Pending          bool   `json:"projection_pending,omitempty"`
+}
+
+// change is what a write's transaction produces.
+type change struct {
+	TenantID    uuid.UUID
+	WorkspaceID *uuid.UUID
+	Target      string
+	Units       []authz.Unit
+	Details     map[string]any
+}
+
+// write is the pipeline every write uses: fn stores the fact; the same
+// transaction stores the outbox entry and the audit entry; then the entry is
+// applied to SpiceDB. A refused write (fn's error) is audited as refused and
+// stores nothing else.
+func (s *Service) write(ctx context.Context, p *Principal, meta RequestMeta, action string, fn func(tx pgx.Tx) (change, error)) (WriteResult, error) {
+	var outboxID int64
+	var ch change
+	err := s.Store.Tx(ctx, func(tx pgx.Tx) error {
+		var err error
+		ch, err = fn(tx)
+		if err != nil {
+			return err
+		}
+		raw, err := authz.EncodeUnits(ch.Units)
+		if err != nil {
+			return err
+		}
+		if outboxID, err = store.InsertOutbox(ctx, tx, ch.TenantID, raw); err != nil {
+			return err
+		}
+		return store.InsertAudit(ctx, tx, s.auditEntry(p, meta, action, ch, "success"))
+	})
+	if err != nil {
+		outcome := "error"
+		switch KindOf(err) {
+		case KindForbidden, KindNotFound, KindUnauthenticated:
+			outcome = "denied"
+		case KindInvalid, KindConflict, KindBadRequest:
+			outcome = "refused"
+		}
+		if p != nil {
+			ch.TenantID = p.TenantID
+		}
+		if aerr := store.InsertAudit(context.WithoutCancel(ctx), s.Store.Pool, s.auditEntry(p, meta, action, ch, outcome)); aerr != nil {
+			s.Log.Warn("audit", "err", aerr)
+		}
+		return WriteResult{}, s.mapErr(err)
+	}
+	token, err := s.Projector.Apply(ctx, outboxID)
+	if err != nil {
+		s.Log.Warn("write stored, projection pending", "outbox", outboxID, "err", err)
+		select {
+		case s.Wake <- struct{}{}:
+		default:
+		}
+		return WriteResult{Pending: true}, nil
+	}
+	return WriteResult{ConsistencyToken: token}, nil
+}
+
+func (s *Service) auditEntry(p *Principal, meta RequestMeta, action string, ch change, outcome string) store.AuditEntry {
+	e := store.AuditEntry{
+		Actor: "anonymous", Action: action, Target: ch.Target, Outcome: outcome,
+		RequestID: meta.RequestID, ClientAddr: meta.ClientAddr, Details: ch.Details,
+		WorkspaceID: ch.WorkspaceID,
+	}
+	if p != nil {
+		e.Actor = p.Actor()
+	}
+	if ch.TenantID != uuid.Nil {
+		t := ch.TenantID
+		e.TenantID = &t
+	}
+	return e
+}
+
+// mapErr turns store sentinels into domain errors where the use case did
+// not already.
+func (s *Service) mapErr(err error) error {
+	if err == nil || KindOf(err) != 0 {
+		return err
+	}
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return NotFound("object")
+	case errors.Is(err, store.ErrConflict):
+		return Conflict("duplicate", "already exists")
+	case errors.Is(err, authz.ErrUnavailable):
+		return Unavailable("the authorization service (SpiceDB) is unavailable; nothing was changed")
+	}
+	return err
+}
+
+// consistency picks the freshness of an authorization read: the request's
+// token when given, else at least as fresh as the newest write answered for
+// the tenant.
+func (s *Service) consistency(ctx context.Context, tenantID uuid.UUID, meta RequestMeta) (authz.Consistency, error) {
+	if meta.ConsistencyToken != "" {
+		return authz.Consistency{AtLeastAsFresh: meta.ConsistencyToken}, nil
+	}
+	token, err := store.TenantToken(ctx, s.Store.Pool, tenantID)
+	if err != nil {
+		return authz.Consistency{}, err
+	}
+	if token == "" {
+		return authz.Consistency{FullyConsistent: true}, nil
+	}
+	return authz.Consistency{AtLeastAsFresh: token}, nil
+}
+
+// allowed asks SpiceDB whether p may do permission on resource.
+func (s *Service) allowed(ctx context.Context, p *Principal, tenantID uuid.UUID, meta RequestMeta, resource authz.Object, permission string) (bool, error) {
+	cons, err := s.consistency(ctx, tenantID, meta)
+	if err != nil {
+		return false, err
+	}
+	res, _, err := s.Checker.Check(ctx, authz.CheckItem{Resource: resource, Permission: permission, Subject: p.Subject()}, cons, false)
+	if err != nil {
+		return false, s.mapErr(err)
+	}
+	return res.Allowed, nil
+}
+
+// require fails with Forbidden unless p may do permission on resource.
+func (s *Service) require(ctx context.Context, p *Principal, tenantID uuid.UUID, meta RequestMeta, resource authz.Object, permission string) error {
+	ok, err := s.allowed(ctx, p, tenantID, meta, resource, permission)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return Forbidden("%s may not %s on %s", p.Actor(), permission, resource.Type)
+	}
+	return nil
+}
+
+// userUnits lists every projection unit that depends on a user's status
+// or global role.
+func userUnits(ctx context.Context, q store.Q, u store.User) ([]authz.Unit, error) {
+	sub := authz.Obj("user", u.ID)
+	units := []authz.Unit{
+		authz.Pair(authz.Obj("tenant", u.TenantID), sub),
+		authz.Pair(authz.PlatformObject, sub),
+	}
+	workspaces, groups, err := store.UserMembershipParents(ctx, q, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range workspaces {
+		units = append(units, authz.Pair(authz.Obj("workspace", w), sub))
+	}
+	for _, g := range groups {
+		units = append(units, authz.Pair(authz.Obj("group", g), sub))
+	}
+	return units, nil
+}

@@ -1,0 +1,221 @@
+package iam
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/gatehouse/gatehouse/internal/auth"
+	"github.com/gatehouse/gatehouse/internal/authz"
+	"github.com/gatehouse/gatehouse/internal/perm"
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+// InviteInput is POST /v1/users.
+type InviteInput struct {
+	Email      string `json:"email"`
+	Name       string `json:"name"`
+	GlobalRole string `json:"global_role"`
+	// TenantID lets a superadmin invite into another tenant.
+	TenantID string `json:"tenant_id,omitempty"`
+}
+
+// Invited is an invited user with the one-time invitation token.
+type Invited struct {
+	store.User
+	InvitationToken string    `json:"invitation_token"`
+	InvitationURL   string    `json:"invitation_url"`
+	ExpiresAt       time.Time `json:"invitation_expires_at"`
+	WriteResult
+}
+
+// InviteUser creates an invited user (no password, no relationships) and a
+// single-use invitation token.
+func (s *Service) InviteUser(ctx context.Context, p *Principal, meta RequestMeta, in InviteInput) (Invited, error) {
+	in.Email = strings.TrimSpace(in.Email)
+	if err := validEmail(in.Email); err != nil {
+		return Invited{}, Invalid("email", "%v", err)
+	}
+	if err := validName("name", in.Name, 200); err != nil {
+		return Invited{}, err
+	}
+	role := perm.Role(in.GlobalRole)
+	if in.GlobalRole == "" {
+		role = perm.RoleMember
+	}
+	if !role.Valid() {
+		return Invited{}, Invalid("global_role", "unknown role %q (want superadmin, admin or member)", truncate(in.GlobalRole))
+	}
+	tenantID := p.TenantID
+	if in.TenantID != "" {
+		id, err := parseID("tenant_id", in.TenantID)
+		if err != nil {
+			return Invited{}, err
+		}
+		tenantID = id
+	}
+	token := auth.NewToken(auth.InvitationPrefix)
+	out := Invited{InvitationToken: token}
+	wr, err := s.write(ctx, p, meta, "user.invite", func(tx pgx.Tx) (change, error) {
+		if err := s.requireTenant(ctx, p, meta, tenantID, "manage_users"); err != nil {
+			return change{}, err
+		}
+		if err := s.requireGrantable(ctx, p, meta, tenantID, role); err != nil {
+			return change{}, err
+		}
+		u := store.User{ID: uuid.Must(uuid.NewV7()), TenantID: tenantID, Email: in.Email, Name: in.Name, GlobalRole: string(role), Status: store.StatusInvited}
+		if err := store.InsertUser(ctx, tx, u); err != nil {
+			if errors.Is(err, store.ErrConflict) {
+				return change{}, Conflict("email_taken", "a user with this email already exists")
+			}
+			return change{}, err
+		}
+		now := s.now().UTC()
+		inv := store.Invitation{ID: uuid.Must(uuid.NewV7()), TenantID: tenantID, UserID: u.ID, ExpiresAt: now.Add(s.Config.InvitationTTL).Truncate(time.Second)}
+		if err := store.InsertInvitation(ctx, tx, inv, auth.HashToken(token), &p.ID); err != nil {
+			return change{}, err
+		}
+		u.CreatedAt, u.UpdatedAt = now, now
+		out.User, out.ExpiresAt = u, inv.ExpiresAt
+		return change{TenantID: tenantID, Target: "user:" + u.ID.String(), Details: map[string]any{"global_role": role}}, nil
+	})
+	if err != nil {
+		return Invited{}, err
+	}
+	out.WriteResult = wr
+	out.InvitationURL = strings.TrimRight(s.Config.PublicURL, "/") + "/v1/invitations/accept?token=" + url.QueryEscape(token)
+	return out, nil
+}
+
+// requireTenant checks a tenant permission; another tenant's objects are
+// not visible (404) to a caller without super_admin.
+func (s *Service) requireTenant(ctx context.Context, p *Principal, meta RequestMeta, tenantID uuid.UUID, permission string) error {
+	if tenantID != p.TenantID {
+		ok, err := s.allowed(ctx, p, tenantID, meta, authz.Obj("tenant", tenantID), perm.SuperAdmin)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return NotFound("tenant")
+		}
+		if _, err := store.GetTenant(ctx, s.Store.Pool, tenantID); err != nil {
+			return NotFound("tenant")
+		}
+	}
+	return s.require(ctx, p, tenantID, meta, authz.Obj("tenant", tenantID), permission)
+}
+
+// requireGrantable: nobody grants a role above their own; only super_admin
+// grants superadmin.
+func (s *Service) requireGrantable(ctx context.Context, p *Principal, meta RequestMeta, tenantID uuid.UUID, role perm.Role) error {
+	if role == perm.RoleSuperadmin {
+		ok, err := s.allowed(ctx, p, tenantID, meta, authz.Obj("tenant", tenantID), perm.SuperAdmin)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return Forbidden("only a superadmin grants superadmin")
+		}
+	}
+	if p.User != nil && role.Rank() > perm.Role(p.User.GlobalRole).Rank() {
+		return Forbidden("cannot grant a role above your own")
+	}
+	return nil
+}
+
+// AcceptInput is POST /v1/invitations/accept.
+type AcceptInput struct {
+	Token    string `json:"token"`
+	Password string `json:"password"`
+	Name     string `json:"name,omitempty"`
+}
+
+// AcceptInvitation sets the password of an invited user and activates them.
+func (s *Service) AcceptInvitation(ctx context.Context, meta RequestMeta, in AcceptInput) (store.User, WriteResult, error) {
+	if in.Token == "" || len(in.Token) > 200 {
+		return store.User{}, WriteResult{}, Invalid("token", "missing or malformed invitation token")
+	}
+	if err := s.Config.PasswordPolicy.Check(in.Password); err != nil {
+		return store.User{}, WriteResult{}, Invalid("password", "%v", err)
+	}
+	if in.Name != "" {
+		if err := validName("name", in.Name, 200); err != nil {
+			return store.User{}, WriteResult{}, err
+		}
+	}
+	hash, err := auth.HashPassword(in.Password)
+	if err != nil {
+		return store.User{}, WriteResult{}, err
+	}
+	var user store.User
+	wr, err := s.write(ctx, nil, meta, "invitation.accept", func(tx pgx.Tx) (change, error) {
+		inv, err := store.InvitationForUpdate(ctx, tx, auth.HashToken(in.Token))
+		if errors.Is(err, store.ErrNotFound) {
+			return change{}, &Error{Kind: KindInvalid, Code: "invitation_invalid", Field: "token", Message: "unknown invitation token"}
+		}
+		if err != nil {
+			return change{}, err
+		}
+		switch {
+		case inv.UsedAt != nil:
+			return change{}, &Error{Kind: KindConflict, Code: "invitation_used", Message: "this invitation was already used"}
+		case inv.RevokedAt != nil:
+			return change{}, &Error{Kind: KindConflict, Code: "invitation_revoked", Message: "this invitation was revoked"}
+		case !s.now().Before(inv.ExpiresAt):
+			return change{}, &Error{Kind: KindConflict, Code: "invitation_expired", Message: "this invitation has expired; ask for a new one"}
+		}
+		u, err := store.GetUserForUpdate(ctx, tx, inv.UserID)
+		if err != nil {
+			return change{}, err
+		}
+		if u.Status != store.StatusInvited {
+			return change{}, &Error{Kind: KindConflict, Code: "invitation_used", Message: "this user is no longer invited"}
+		}
+		if err := store.ActivateUser(ctx, tx, u.ID, hash, in.Name); err != nil {
+			return change{}, err
+		}
+		if err := store.MarkInvitationUsed(ctx, tx, inv.ID); err != nil {
+			return change{}, err
+		}
+		if user, err = store.GetUser(ctx, tx, u.ID); err != nil {
+			return change{}, err
+		}
+		units, err := userUnits(ctx, tx, user)
+		return change{TenantID: u.TenantID, Target: "user:" + u.ID.String(), Units: units}, err
+	})
+	return user, wr, err
+}
+
+// Me is GET /v1/me.
+type Me struct {
+	store.User
+	Workspaces []MyWorkspace `json:"workspaces"`
+}
+
+// MyWorkspace is a workspace with the caller's effective role.
+type MyWorkspace struct {
+	ID   uuid.UUID `json:"id"`
+	Name string    `json:"name"`
+	Role string    `json:"role"`
+}
+
+// GetMe returns the caller's profile and workspaces with roles.
+func (s *Service) GetMe(ctx context.Context, p *Principal, meta RequestMeta) (Me, error) {
+	if p.User == nil {
+		return Me{}, &Error{Kind: KindBadRequest, Code: "not_a_user", Message: "/v1/me is for users"}
+	}
+	ws, err := s.ListWorkspaces(ctx, p, meta, 1000)
+	if err != nil {
+		return Me{}, err
+	}
+	me := Me{User: *p.User, Workspaces: []MyWorkspace{}}
+	for _, w := range ws {
+		me.Workspaces = append(me.Workspaces, MyWorkspace{ID: w.ID, Name: w.Name, Role: w.Role})
+	}
+	return me, nil
+}

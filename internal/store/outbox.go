@@ -1,0 +1,125 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// OutboxEntry is one durable record of projection work.
+type OutboxEntry struct {
+	ID        int64
+	TenantID  uuid.UUID
+	Units     json.RawMessage
+	AppliedAt *time.Time
+	ZedToken  string
+	Attempts  int
+}
+
+// InsertOutbox records projection work in the caller's transaction.
+func InsertOutbox(ctx context.Context, q Q, tenantID uuid.UUID, units json.RawMessage) (int64, error) {
+	var id int64
+	err := q.QueryRow(ctx, `INSERT INTO outbox (tenant_id, units) VALUES ($1, $2) RETURNING id`, tenantID, units).Scan(&id)
+	return id, err
+}
+
+// LockOutbox loads and row-locks an entry (waits for another applier).
+func LockOutbox(ctx context.Context, q Q, id int64) (OutboxEntry, error) {
+	var e OutboxEntry
+	var token *string
+	err := q.QueryRow(ctx, `SELECT id, tenant_id, units, applied_at, zed_token, attempts FROM outbox WHERE id = $1 FOR UPDATE`, id).
+		Scan(&e.ID, &e.TenantID, &e.Units, &e.AppliedAt, &token, &e.Attempts)
+	if token != nil {
+		e.ZedToken = *token
+	}
+	return e, classify(err)
+}
+
+// LockTenantProjection serialises projection work of one tenant until the
+// transaction ends, so the newest write always reads the newest facts.
+func LockTenantProjection(ctx context.Context, q Q, tenantID uuid.UUID) error {
+	_, err := q.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('gatehouse.projection:' || $1::text, 0))`, tenantID)
+	return err
+}
+
+// MarkOutboxApplied records success and the tenant's newest token.
+func MarkOutboxApplied(ctx context.Context, q Q, id int64, tenantID uuid.UUID, token string) error {
+	if _, err := q.Exec(ctx, `UPDATE outbox SET applied_at = now(), zed_token = $2, last_error = NULL WHERE id = $1`, id, token); err != nil {
+		return err
+	}
+	_, err := q.Exec(ctx, `INSERT INTO projection_tokens (tenant_id, zed_token) VALUES ($1, $2)
+		ON CONFLICT (tenant_id) DO UPDATE SET zed_token = excluded.zed_token, updated_at = now()`, tenantID, token)
+	return err
+}
+
+// MarkOutboxFailed records a failed attempt and when to retry.
+func MarkOutboxFailed(ctx context.Context, q Q, id int64, cause string, retryIn time.Duration) error {
+	_, err := q.Exec(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = $2,
+		next_attempt_at = now() + $3 * interval '1 millisecond' WHERE id = $1 AND applied_at IS NULL`, id, cause, retryIn.Milliseconds())
+	return err
+}
+
+// DueOutbox lists pending entries whose retry time has come, oldest first.
+func DueOutbox(ctx context.Context, q Q, limit int) ([]int64, error) {
+	rows, err := q.Query(ctx, `SELECT id FROM outbox WHERE applied_at IS NULL AND next_attempt_at <= now() ORDER BY id LIMIT $1`, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// OutboxStats reports pending entries and the age of the oldest.
+func OutboxStats(ctx context.Context, q Q) (pending int, oldest time.Duration, err error) {
+	var secs float64
+	err = q.QueryRow(ctx, `SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0) FROM outbox WHERE applied_at IS NULL`).Scan(&pending, &secs)
+	return pending, time.Duration(secs * float64(time.Second)), err
+}
+
+// TenantToken returns the newest consistency token answered for a tenant
+// ("" when none).
+func TenantToken(ctx context.Context, q Q, tenantID uuid.UUID) (string, error) {
+	var t string
+	err := q.QueryRow(ctx, `SELECT zed_token FROM projection_tokens WHERE tenant_id = $1`, tenantID).Scan(&t)
+	if err = classify(err); err == ErrNotFound {
+		return "", nil
+	}
+	return t, err
+}
+
+// AuditEntry is one row of the append-only audit log.
+type AuditEntry struct {
+	ID          int64          `json:"id"`
+	TenantID    *uuid.UUID     `json:"tenant_id,omitempty"`
+	WorkspaceID *uuid.UUID     `json:"workspace_id,omitempty"`
+	Actor       string         `json:"actor"`
+	Action      string         `json:"action"`
+	Target      string         `json:"target"`
+	Outcome     string         `json:"outcome"`
+	RequestID   string         `json:"request_id"`
+	ClientAddr  string         `json:"client_addr"`
+	Details     map[string]any `json:"details,omitempty"`
+	CreatedAt   time.Time      `json:"created_at"`
+}
+
+// InsertAudit appends an audit entry.
+func InsertAudit(ctx context.Context, q Q, e AuditEntry) error {
+	details := e.Details
+	if details == nil {
+		details = map[string]any{}
+	}
+	_, err := q.Exec(ctx, `INSERT INTO audit_log (tenant_id, workspace_id, actor, action, target, outcome, request_id, client_addr, details)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		e.TenantID, e.WorkspaceID, e.Actor, e.Action, e.Target, e.Outcome, e.RequestID, e.ClientAddr, details)
+	return err
+}
