@@ -1,0 +1,25 @@
+# Gatehouse. `make dev` runs it on the embedded default; `make test` runs every test.
+.PHONY: dev test bench build lint schema clean
+
+dev: ## run Gatehouse with a throwaway PostgreSQL and the pinned SpiceDB
+	@./scripts/ensure-deps.sh
+	go run ./cmd/gatehouse dev
+
+test: ## gofmt, go vet and every test (with -race) against real PostgreSQL and SpiceDB
+	@./scripts/ensure-deps.sh
+	@test -z "$$(gofmt -l . | tee /dev/stderr)" || { echo "gofmt: the files above need formatting"; exit 1; }
+	go vet ./...
+	GATEHOUSE_SPICEDB_BIN="$$(go tool -n spicedb)" go test -race -count=1 -timeout 20m ./...
+
+bench: ## load the benchmark data set and print Gatehouse vs direct SpiceDB figures
+	@./scripts/ensure-deps.sh
+	GATEHOUSE_SPICEDB_BIN="$$(go tool -n spicedb)" go run ./scripts/bench $(BENCH_ARGS)
+
+build:
+	go build -o bin/gatehouse ./cmd/gatehouse
+
+schema: ## regenerate schema/schema.zed from schema/generate.go
+	go run ./scripts/genschema
+
+clean:
+	rm -rf bin .data
