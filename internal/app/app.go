@@ -104,6 +104,17 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		devCommand(ctx, load, stdout),
 		reconcileCommand(ctx, load, stdout),
 		&cobra.Command{
+			Use:   "probe",
+			Short: "Exit 0 when the local API answers /readyz with 200 (container health checks)",
+			RunE: func(cmd *cobra.Command, _ []string) error {
+				cfg, _, err := load()
+				if err != nil {
+					return err
+				}
+				return probe(ctx, cfg.HTTPAddr)
+			},
+		},
+		&cobra.Command{
 			Use:   "version",
 			Short: "Print the version",
 			Run:   func(cmd *cobra.Command, _ []string) { fmt.Fprintln(stdout, "gatehouse", Version) },
@@ -255,4 +266,29 @@ func printBootstrap(w io.Writer, boot iam.BootstrapResult) {
 	} else {
 		fmt.Fprintln(w, "  superadmin password: from GATEHOUSE_BOOTSTRAP_PASSWORD")
 	}
+}
+
+func probe(ctx context.Context, addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("GATEHOUSE_HTTP_ADDR=%q is not host:port", addr)
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort(host, port)+"/readyz", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("not ready: %w", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("not ready: /readyz answered %d", resp.StatusCode)
+	}
+	return nil
 }
