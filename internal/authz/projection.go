@@ -19,7 +19,7 @@ type projectFn func(ctx context.Context, q store.Q, id *uuid.UUID, rawID string,
 
 // ProjectedTypes lists the resource types the projection owns, in the
 // order reconcile walks them.
-var ProjectedTypes = []string{"platform", "tenant", "kind", "group", "workspace"}
+var ProjectedTypes = []string{"platform", "tenant", "kind", "group", "workspace", "deployment"}
 
 func projector(resourceType string) projectFn {
 	switch resourceType {
@@ -33,6 +33,8 @@ func projector(resourceType string) projectFn {
 		return projectGroup
 	case "workspace":
 		return projectWorkspace
+	case "deployment":
+		return projectDeployment
 	}
 	return nil
 }
@@ -229,6 +231,25 @@ func projectWorkspace(ctx context.Context, q store.Q, id *uuid.UUID, rawID strin
 			sub = Object{Type: "group", ID: m.GroupID.String(), Relation: "member"}
 		}
 		rels = append(rels, Rel{Obj("workspace", m.ParentID), m.Role, sub, nil})
+	}
+	return rels, nil
+}
+
+// deployment: its workspace and its creator (while active).
+func projectDeployment(ctx context.Context, q store.Q, id *uuid.UUID, rawID string, _ *Object) ([]Rel, error) {
+	if id == nil && rawID != "" {
+		return nil, nil
+	}
+	facts, err := store.LiveDeployments(ctx, q, id)
+	if err != nil {
+		return nil, err
+	}
+	rels := make([]Rel, 0, 2*len(facts))
+	for _, d := range facts {
+		rels = append(rels, Rel{Obj("deployment", d.ID), "workspace", Obj("workspace", d.WorkspaceID), nil})
+		if d.CreatedBy != nil {
+			rels = append(rels, Rel{Obj("deployment", d.ID), "creator", userObj(*d.CreatedBy), nil})
+		}
 	}
 	return rels, nil
 }

@@ -223,5 +223,12 @@ func userUnits(ctx context.Context, q store.Q, u store.User) ([]authz.Unit, erro
 	for _, g := range groups {
 		units = append(units, authz.Pair(authz.Obj("group", g), sub))
 	}
+	deployments, err := store.DeploymentsCreatedBy(ctx, q, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range deployments {
+		units = append(units, authz.Pair(authz.Obj("deployment", d), sub))
+	}
 	return units, nil
 }

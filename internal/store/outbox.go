@@ -123,3 +123,10 @@ func InsertAudit(ctx context.Context, q Q, e AuditEntry) error {
 		e.TenantID, e.WorkspaceID, e.Actor, e.Action, e.Target, e.Outcome, e.RequestID, e.ClientAddr, details)
 	return err
 }
+
+// SetTenantToken records a token as the tenant's newest (after a bulk load).
+func SetTenantToken(ctx context.Context, q Q, tenantID uuid.UUID, token string) error {
+	_, err := q.Exec(ctx, `INSERT INTO projection_tokens (tenant_id, zed_token) VALUES ($1, $2)
+		ON CONFLICT (tenant_id) DO UPDATE SET zed_token = excluded.zed_token, updated_at = now()`, tenantID, token)
+	return err
+}

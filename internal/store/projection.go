@@ -123,6 +123,11 @@ func UserMembershipParents(ctx context.Context, q Q, userID uuid.UUID) (workspac
 	return workspaces, groups, err
 }
 
+// DeploymentsCreatedBy lists the deployments a user created.
+func DeploymentsCreatedBy(ctx context.Context, q Q, userID uuid.UUID) ([]uuid.UUID, error) {
+	return collectIDs(q.Query(ctx, `SELECT id FROM deployments WHERE created_by = $1`, userID))
+}
+
 func collectMembers(rows pgx.Rows) ([]MemberFact, error) {
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (MemberFact, error) {
 		var f MemberFact
@@ -145,6 +150,29 @@ func collectOwned(rows pgx.Rows, err error) ([]OwnedFact, error) {
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (OwnedFact, error) {
 		var f OwnedFact
 		err := r.Scan(&f.ID, &f.TenantID)
+		return f, err
+	})
+}
+
+// DeploymentFact is a live deployment of a live workspace.
+type DeploymentFact struct {
+	ID, WorkspaceID uuid.UUID
+	CreatedBy       *uuid.UUID
+}
+
+// LiveDeployments lists live deployments of live workspaces.
+func LiveDeployments(ctx context.Context, q Q, deploymentID *uuid.UUID) ([]DeploymentFact, error) {
+	rows, err := q.Query(ctx, `SELECT d.id, d.workspace_id, u.id
+		FROM deployments d
+		JOIN workspaces w ON w.id = d.workspace_id AND w.deleted_at IS NULL
+		LEFT JOIN users u ON u.id = d.created_by AND u.status = 'active'
+		WHERE d.deleted_at IS NULL AND ($1::uuid IS NULL OR d.id = $1) ORDER BY d.id`, deploymentID)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (DeploymentFact, error) {
+		var f DeploymentFact
+		err := r.Scan(&f.ID, &f.WorkspaceID, &f.CreatedBy)
 		return f, err
 	})
 }

@@ -99,6 +99,18 @@ CREATE UNIQUE INDEX workspace_members_user ON workspace_members (workspace_id, u
 CREATE UNIQUE INDEX workspace_members_group ON workspace_members (workspace_id, group_id) WHERE group_id IS NOT NULL;
 CREATE INDEX workspace_members_by_user ON workspace_members (user_id);
 
+CREATE TABLE deployments (
+    id            uuid PRIMARY KEY,
+    tenant_id     uuid NOT NULL REFERENCES tenants (id),
+    workspace_id  uuid NOT NULL REFERENCES workspaces (id),
+    name          text NOT NULL,
+    created_by    uuid REFERENCES users (id),
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    updated_at    timestamptz NOT NULL DEFAULT now(),
+    deleted_at    timestamptz
+);
+CREATE INDEX deployments_workspace ON deployments (workspace_id, id) WHERE deleted_at IS NULL;
+
 -- The transactional outbox: every change of an administrative fact names
 -- the projection units (SpiceDB objects, or object/subject pairs) whose
 -- relationships must be recomputed from the current PostgreSQL state.
@@ -151,6 +163,6 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
     FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
 
 -- +goose Down
-DROP TABLE audit_log, projection_tokens, outbox, workspace_members, workspaces,
+DROP TABLE audit_log, projection_tokens, outbox, deployments, workspace_members, workspaces,
     group_members, account_groups, kinds, sessions, invitations, users, tenants;
 DROP FUNCTION audit_log_append_only;

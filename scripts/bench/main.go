@@ -1,0 +1,428 @@
+// Command bench loads the benchmark data set (10,000 users, 1,000
+// workspaces, 20,000 deployments by default) into a throwaway PostgreSQL and
+// a real SpiceDB on it, then prints, side by side in one run, Gatehouse
+// `POST /v1/check` against a direct authzed-go CheckPermission on the same
+// SpiceDB (p50/p95 latency and throughput at concurrency 1 and 16, and their
+// ratios), one bulk check of 1,000 items against 1,000 single checks, and
+// read-your-writes over write-then-check pairs. It asserts nothing: it prints
+// figures.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	v1 "github.com/authzed/authzed-go/proto/authzed/api/v1"
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/gatehouse/gatehouse/internal/app"
+	"github.com/gatehouse/gatehouse/internal/auth"
+	"github.com/gatehouse/gatehouse/internal/config"
+	"github.com/gatehouse/gatehouse/internal/devstack"
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+var (
+	nUsers      = flag.Int("users", 10000, "users")
+	nWorkspaces = flag.Int("workspaces", 1000, "workspaces")
+	nDeploys    = flag.Int("deployments", 20000, "deployments")
+	perWS       = flag.Int("members", 20, "members per workspace (besides the owner)")
+	duration    = flag.Duration("duration", 8*time.Second, "how long each latency scenario runs")
+	pairs       = flag.Int("pairs", 1000, "write-then-check pairs")
+)
+
+func main() {
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+type dataset struct {
+	tenant      uuid.UUID
+	users       []uuid.UUID
+	workspaces  []uuid.UUID
+	owners      []uuid.UUID          // per workspace
+	members     map[uuid.UUID][]int  // user -> workspace indexes
+	deployments [][]uuid.UUID        // per workspace
+	sessions    map[uuid.UUID]string // user -> session token (a sample)
+	sampled     []uuid.UUID
+}
+
+func run(ctx context.Context) error {
+	dir, err := os.MkdirTemp("", "gatehouse-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	_ = os.Chmod(dir, 0o755)
+	port, _ := devstack.FreePort()
+	pg, err := devstack.StartPostgres(ctx, devstack.PostgresOptions{Dir: dir + "/pg", Port: port, Install: true})
+	if err != nil {
+		return err
+	}
+	defer pg.Stop()
+	for _, db := range []string{"gatehouse", "spicedb"} {
+		if err := pg.CreateDatabase(ctx, db); err != nil {
+			return err
+		}
+	}
+	sport, _ := devstack.FreePort()
+	key := "bench-key"
+	spice, err := devstack.StartSpiceDB(ctx, devstack.SpiceDBOptions{Addr: fmt.Sprintf("127.0.0.1:%d", sport), Key: key, DatastoreURI: pg.URL("spicedb")})
+	if err != nil {
+		return err
+	}
+	defer spice.Stop()
+
+	cfg, _ := config.FromEnv(func(string) string { return "" })
+	cfg.DatabaseURL, cfg.SpiceDBEndpoint, cfg.SpiceDBKey, cfg.SpiceDBInsecure = pg.URL("gatehouse"), spice.Addr, key, true
+	st, err := app.Open(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		return err
+	}
+	boot, err := st.IAM.Bootstrap(ctx, "root@bench.local", "root-password-123")
+	if err != nil {
+		return err
+	}
+
+	fmt.Printf("loading %d users, %d workspaces (%d members each), %d deployments ...\n", *nUsers, *nWorkspaces, *perWS+1, *nDeploys)
+	loadStart := time.Now()
+	ds, err := load(ctx, st.Store, boot.TenantID)
+	if err != nil {
+		return err
+	}
+	pgTime := time.Since(loadStart)
+	importStart := time.Now()
+	nrels, token, err := st.Projector.ImportAll(ctx)
+	if err != nil {
+		return err
+	}
+	if err := store.SetTenantToken(ctx, st.Store.Pool, ds.tenant, token); err != nil {
+		return err
+	}
+	fmt.Printf("loaded: PostgreSQL %s, SpiceDB import of %d relationships %s\n\n", pgTime.Round(time.Millisecond), nrels, time.Since(importStart).Round(time.Millisecond))
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: st.Handler()}
+	go srv.Serve(ln)
+	defer srv.Close()
+	base := "http://" + ln.Addr().String()
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, MaxConnsPerHost: 64}}
+
+	rng := rand.New(rand.NewPCG(1, 2))
+	type q struct {
+		user, deployment uuid.UUID
+	}
+	pick := func(r *rand.Rand) q {
+		u := ds.sampled[r.IntN(len(ds.sampled))]
+		var ws int
+		if mine := ds.members[u]; len(mine) > 0 && r.IntN(5) == 0 {
+			ws = mine[r.IntN(len(mine))]
+		} else {
+			ws = r.IntN(len(ds.workspaces))
+		}
+		d := ds.deployments[ws]
+		return q{u, d[r.IntN(len(d))]}
+	}
+	_ = rng
+	direct := func(r *rand.Rand) error {
+		x := pick(r)
+		_, err := st.SpiceDB.CheckPermission(ctx, &v1.CheckPermissionRequest{
+			Consistency: &v1.Consistency{Requirement: &v1.Consistency_AtLeastAsFresh{AtLeastAsFresh: &v1.ZedToken{Token: token}}},
+			Resource:    &v1.ObjectReference{ObjectType: "deployment", ObjectId: x.deployment.String()},
+			Permission:  "invoke",
+			Subject:     &v1.SubjectReference{Object: &v1.ObjectReference{ObjectType: "user", ObjectId: x.user.String()}},
+		})
+		return err
+	}
+	viaAPI := func(r *rand.Rand) error {
+		x := pick(r)
+		body := fmt.Sprintf(`{"resource":{"type":"deployment","id":%q},"permission":"invoke"}`, x.deployment)
+		return post(ctx, client, base+"/v1/check", ds.sessions[x.user], body, nil)
+	}
+
+	fmt.Println("Check: Gatehouse POST /v1/check (default consistency) vs direct authzed-go CheckPermission (at_least_as_fresh), random mostly-negative deployment#invoke")
+	fmt.Printf("%-34s %5s %9s %9s %9s %12s\n", "scenario", "conc", "requests", "p50", "p95", "checks/s")
+	for _, conc := range []int{1, 16} {
+		d := measure(ctx, conc, *duration, direct)
+		g := measure(ctx, conc, *duration, viaAPI)
+		d.print("direct CheckPermission", conc)
+		g.print("gatehouse POST /v1/check", conc)
+		fmt.Printf("%-34s %5d %9s %9s %9s %12s\n", "ratio gatehouse/direct", conc, "",
+			fmt.Sprintf("x%.2f", g.p50.Seconds()/d.p50.Seconds()), fmt.Sprintf("x%.2f", g.p95.Seconds()/d.p95.Seconds()),
+			fmt.Sprintf("x%.2f", g.rate/d.rate))
+		if d.errors+g.errors > 0 {
+			fmt.Printf("  errors: direct %d, gatehouse %d\n", d.errors, g.errors)
+		}
+	}
+
+	// Bulk: one POST /v1/check/bulk of 1000 items against 1000 single checks.
+	fmt.Println()
+	u := ds.sampled[0]
+	items := make([]map[string]any, 1000)
+	for i := range items {
+		items[i] = map[string]any{"resource": map[string]string{"type": "deployment", "id": ds.deployments[i%len(ds.deployments)][i%len(ds.deployments[0])].String()}, "permission": "invoke"}
+	}
+	bulkBody, _ := json.Marshal(map[string]any{"items": items})
+	var bulkTimes, singleTimes []time.Duration
+	for range 5 {
+		t0 := time.Now()
+		if err := post(ctx, client, base+"/v1/check/bulk", ds.sessions[u], string(bulkBody), nil); err != nil {
+			return err
+		}
+		bulkTimes = append(bulkTimes, time.Since(t0))
+	}
+	for range 2 {
+		t0 := time.Now()
+		for _, it := range items {
+			b, _ := json.Marshal(it)
+			if err := post(ctx, client, base+"/v1/check", ds.sessions[u], string(b), nil); err != nil {
+				return err
+			}
+		}
+		singleTimes = append(singleTimes, time.Since(t0))
+	}
+	mb, ms := median(bulkTimes), median(singleTimes)
+	fmt.Printf("Bulk: 1000 checks in one POST /v1/check/bulk: %s; 1000 single POST /v1/check: %s; ratio x%.1f faster\n", mb.Round(time.Millisecond), ms.Round(time.Millisecond), ms.Seconds()/mb.Seconds())
+
+	// Read-your-writes: add a member, then check as that member with the token.
+	stale, pairTimes := 0, []time.Duration{}
+	ws := 0
+	owner := ds.owners[ws]
+	ownerTok, err := session(ctx, st.Store, ds.tenant, owner)
+	if err != nil {
+		return err
+	}
+	isMember := map[uuid.UUID]bool{owner: true}
+	for _, wi := range ds.members {
+		_ = wi
+	}
+	for user, wss := range ds.members {
+		for _, w := range wss {
+			if w == ws {
+				isMember[user] = true
+			}
+		}
+	}
+	done := 0
+	for _, user := range ds.users {
+		if done >= *pairs {
+			break
+		}
+		if isMember[user] {
+			continue
+		}
+		tok, err := session(ctx, st.Store, ds.tenant, user)
+		if err != nil {
+			return err
+		}
+		t0 := time.Now()
+		var added struct {
+			ConsistencyToken string `json:"consistency_token"`
+		}
+		if err := post(ctx, client, base+"/v1/workspaces/"+ds.workspaces[ws].String()+"/members", ownerTok, fmt.Sprintf(`{"user_id":%q,"role":"member"}`, user), &added); err != nil {
+			return err
+		}
+		var res struct {
+			Allowed bool `json:"allowed"`
+		}
+		body := fmt.Sprintf(`{"resource":{"type":"workspace","id":%q},"permission":"view_resources","consistency":{"at_least_as_fresh":%q}}`, ds.workspaces[ws], added.ConsistencyToken)
+		if err := post(ctx, client, base+"/v1/check", tok, body, &res); err != nil {
+			return err
+		}
+		pairTimes = append(pairTimes, time.Since(t0))
+		if !res.Allowed {
+			stale++
+		}
+		done++
+	}
+	sort.Slice(pairTimes, func(i, j int) bool { return pairTimes[i] < pairTimes[j] })
+	fmt.Printf("Read-your-writes: %d write-then-check pairs with the returned token: %d stale; pair p50 %s p95 %s\n",
+		done, stale, pct(pairTimes, 50).Round(10*time.Microsecond), pct(pairTimes, 95).Round(10*time.Microsecond))
+	return nil
+}
+
+type result struct {
+	n, errors int
+	p50, p95  time.Duration
+	rate      float64
+}
+
+func (r result) print(name string, conc int) {
+	fmt.Printf("%-34s %5d %9d %9s %9s %12.0f\n", name, conc, r.n, r.p50.Round(10*time.Microsecond), r.p95.Round(10*time.Microsecond), r.rate)
+}
+
+func measure(ctx context.Context, conc int, d time.Duration, fn func(*rand.Rand) error) result {
+	// Warm up connections and caches briefly.
+	wctx, cancel := context.WithTimeout(ctx, d/8)
+	runFor(wctx, conc, fn, nil)
+	cancel()
+	var mu sync.Mutex
+	var lat []time.Duration
+	var errs atomic.Int64
+	mctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	start := time.Now()
+	runFor(mctx, conc, fn, func(l time.Duration, err error) {
+		if err != nil {
+			errs.Add(1)
+			return
+		}
+		mu.Lock()
+		lat = append(lat, l)
+		mu.Unlock()
+	})
+	elapsed := time.Since(start)
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	return result{n: len(lat), errors: int(errs.Load()), p50: pct(lat, 50), p95: pct(lat, 95), rate: float64(len(lat)) / elapsed.Seconds()}
+}
+
+func runFor(ctx context.Context, conc int, fn func(*rand.Rand) error, observe func(time.Duration, error)) {
+	var wg sync.WaitGroup
+	for w := range conc {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := rand.New(rand.NewPCG(uint64(w), uint64(time.Now().UnixNano())))
+			for ctx.Err() == nil {
+				t0 := time.Now()
+				err := fn(r)
+				if ctx.Err() != nil {
+					return
+				}
+				if observe != nil {
+					observe(time.Since(t0), err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func pct(sorted []time.Duration, p int) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	return sorted[min(len(sorted)-1, len(sorted)*p/100)]
+}
+
+func median(ds []time.Duration) time.Duration {
+	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	return ds[len(ds)/2]
+}
+
+func post(ctx context.Context, c *http.Client, url, token, body string, out any) error {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewBufferString(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := c.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode >= 300 {
+		return fmt.Errorf("%s: %d %s", url, resp.StatusCode, raw)
+	}
+	if out != nil {
+		return json.Unmarshal(raw, out)
+	}
+	return nil
+}
+
+func session(ctx context.Context, st *store.Store, tenant, user uuid.UUID) (string, error) {
+	tok := auth.NewToken(auth.SessionPrefix)
+	err := store.InsertSession(ctx, st.Pool, store.Session{ID: uuid.New(), TenantID: tenant, UserID: user, ExpiresAt: time.Now().Add(24 * time.Hour)}, auth.HashToken(tok))
+	return tok, err
+}
+
+// load writes the data set straight into PostgreSQL with COPY.
+func load(ctx context.Context, st *store.Store, tenant uuid.UUID) (*dataset, error) {
+	r := rand.New(rand.NewPCG(42, 42))
+	ds := &dataset{tenant: tenant, members: map[uuid.UUID][]int{}, sessions: map[uuid.UUID]string{}}
+	now := time.Now()
+	var userRows [][]any
+	for i := range *nUsers {
+		id := uuid.New()
+		ds.users = append(ds.users, id)
+		userRows = append(userRows, []any{id, tenant, fmt.Sprintf("u%d@bench.local", i), fmt.Sprintf("User %d", i), "member", "active", now, now})
+	}
+	var wsRows, memberRows, depRows [][]any
+	for w := range *nWorkspaces {
+		id := uuid.New()
+		owner := ds.users[r.IntN(len(ds.users))]
+		ds.workspaces = append(ds.workspaces, id)
+		ds.owners = append(ds.owners, owner)
+		wsRows = append(wsRows, []any{id, tenant, fmt.Sprintf("ws-%d", w), owner, now, now})
+		memberRows = append(memberRows, []any{uuid.New(), tenant, id, owner, "owner", now, now})
+		ds.members[owner] = append(ds.members[owner], w)
+		seen := map[uuid.UUID]bool{owner: true}
+		for len(seen) < *perWS+1 {
+			u := ds.users[r.IntN(len(ds.users))]
+			if seen[u] {
+				continue
+			}
+			seen[u] = true
+			memberRows = append(memberRows, []any{uuid.New(), tenant, id, u, "member", now, now})
+			ds.members[u] = append(ds.members[u], w)
+		}
+	}
+	ds.deployments = make([][]uuid.UUID, len(ds.workspaces))
+	for i := range *nDeploys {
+		w := i % len(ds.workspaces)
+		id := uuid.New()
+		ds.deployments[w] = append(ds.deployments[w], id)
+		depRows = append(depRows, []any{id, tenant, ds.workspaces[w], fmt.Sprintf("dep-%d", i), ds.owners[w], now, now})
+	}
+	copies := []struct {
+		table string
+		cols  []string
+		rows  [][]any
+	}{
+		{"users", []string{"id", "tenant_id", "email", "name", "global_role", "status", "created_at", "updated_at"}, userRows},
+		{"workspaces", []string{"id", "tenant_id", "name", "created_by", "created_at", "updated_at"}, wsRows},
+		{"workspace_members", []string{"id", "tenant_id", "workspace_id", "user_id", "role", "created_at", "updated_at"}, memberRows},
+		{"deployments", []string{"id", "tenant_id", "workspace_id", "name", "created_by", "created_at", "updated_at"}, depRows},
+	}
+	for _, c := range copies {
+		if _, err := st.Pool.CopyFrom(ctx, pgx.Identifier{c.table}, c.cols, pgx.CopyFromRows(c.rows)); err != nil {
+			return nil, fmt.Errorf("copy %s: %w", c.table, err)
+		}
+	}
+	for i := 0; i < 200 && i < len(ds.users); i++ {
+		u := ds.users[i*len(ds.users)/200]
+		tok, err := session(ctx, st, tenant, u)
+		if err != nil {
+			return nil, err
+		}
+		ds.sessions[u] = tok
+		ds.sampled = append(ds.sampled, u)
+	}
+	return ds, nil
+}
