@@ -9,6 +9,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -53,7 +54,10 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("connect to PostgreSQL at %s@%s:%d/%s: %w", cfg.ConnConfig.User, cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.Database, err)
+		// pgx lists one line per attempted address; one line is enough.
+		lines := strings.Split(strings.TrimSpace(err.Error()), "\n")
+		return nil, fmt.Errorf("cannot connect to PostgreSQL at %s:%d/%s as %s (check DATABASE_URL): %s",
+			cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.Database, cfg.ConnConfig.User, strings.TrimSpace(lines[len(lines)-1]))
 	}
 	return &Store{Pool: pool}, nil
 }
