@@ -132,7 +132,7 @@ func (s *server) listWorkspaces(c *gin.Context) {
 		fail(c, s.Log, err)
 		return
 	}
-	c.JSON(http.StatusOK, page[iam.WorkspaceView]{Items: out})
+	c.JSON(http.StatusOK, pageAnswer[iam.WorkspaceView]{Items: out})
 }
 
 func (s *server) addMember(c *gin.Context) {

@@ -20,7 +20,33 @@ func (s *server) routes(r *gin.Engine) {
 	authed.POST("/auth/logout", s.logout)
 	authed.GET("/me", s.me)
 
+	authed.GET("/tenants", s.listTenants)
+	authed.POST("/tenants", s.createTenant())
+	authed.GET("/tenants/:tenant_id", s.getTenant())
+	authed.PATCH("/tenants/:tenant_id", s.updateTenant())
+
+	authed.GET("/users", s.listUsers)
 	authed.POST("/users", s.inviteUser)
+	authed.GET("/users/:user_id", s.getUser())
+	authed.PATCH("/users/:user_id", s.updateUser())
+	authed.DELETE("/users/:user_id", s.deleteUser())
+	authed.POST("/users/:user_id/disable", s.disableUser())
+	authed.POST("/users/:user_id/enable", s.enableUser())
+	authed.PUT("/users/:user_id/global-role", s.setGlobalRole())
+	authed.POST("/users/:user_id/invitation", s.resendInvitation())
+	authed.DELETE("/users/:user_id/invitation", s.revokeInvitation())
+	authed.GET("/users/:user_id/groups", s.userGroups())
+
+	authed.GET("/groups", s.listGroups)
+	authed.POST("/groups", s.createGroup())
+	authed.GET("/groups/:group_id", s.getGroup())
+	authed.PATCH("/groups/:group_id", s.renameGroup())
+	authed.DELETE("/groups/:group_id", s.deleteGroup())
+	authed.PUT("/groups/:group_id/members/:user_id", s.addGroupMember())
+	authed.DELETE("/groups/:group_id/members/:user_id", s.removeGroupMember())
+
+	authed.GET("/roles", s.listRoles())
+	authed.GET("/audit-logs", s.listAuditLogs)
 
 	authed.GET("/workspaces", s.listWorkspaces)
 	authed.POST("/workspaces", s.createWorkspace)

@@ -133,8 +133,8 @@ func written(c *gin.Context, status int, wr iam.WriteResult, body any) {
 	c.JSON(status, body)
 }
 
-// page is a list answer.
-type page[T any] struct {
+
+type pageAnswer[T any] struct {
 	Items      []T    `json:"items"`
 	NextCursor string `json:"next_cursor,omitempty"`
 }

@@ -232,3 +232,6 @@ func userUnits(ctx context.Context, q store.Q, u store.User) ([]authz.Unit, erro
 	}
 	return units, nil
 }
+
+// Result exposes the write result of any answer that embeds it.
+func (w WriteResult) Result() WriteResult { return w }

@@ -1,0 +1,80 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/gatehouse/gatehouse/internal/iam"
+)
+
+type call struct {
+	ctx  context.Context
+	p    *iam.Principal
+	meta iam.RequestMeta
+	c    *gin.Context
+}
+
+func (s *server) call(c *gin.Context) call {
+	p, _ := c.Get(ctxPrincipal)
+	pr, _ := p.(*iam.Principal)
+	return call{ctx: c.Request.Context(), p: pr, meta: s.meta(c), c: c}
+}
+
+// respond writes out with status, or the error as problem+json. Answers
+// that carry a write result get the consistency token header, and 202 when
+// the write's projection is pending.
+func (s *server) respond(c *gin.Context, status int, out any, err error) {
+	if err != nil {
+		fail(c, s.Log, err)
+		return
+	}
+	if r, ok := out.(interface{ Result() iam.WriteResult }); ok {
+		written(c, status, r.Result(), out)
+		return
+	}
+	if status == http.StatusNoContent {
+		c.Status(status)
+		return
+	}
+	c.JSON(status, out)
+}
+
+// withBody decodes the JSON body into In, then answers fn's result.
+func withBody[In any, Out any](s *server, status int, fn func(call, In) (Out, error)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		var in In
+		if err := decode(c, &in); err != nil {
+			fail(c, s.Log, err)
+			return
+		}
+		out, err := fn(s.call(c), in)
+		s.respond(c, status, out, err)
+	}
+}
+
+// noBody answers fn's result.
+func noBody[Out any](s *server, status int, fn func(call) (Out, error)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		out, err := fn(s.call(c))
+		s.respond(c, status, out, err)
+	}
+}
+
+// writeOnly answers a write that returns only its result.
+type writeAnswer struct {
+	iam.WriteResult
+}
+
+func page(c *gin.Context) (iam.Page, error) {
+	limit, err := limitParam(c)
+	if err != nil {
+		return iam.Page{}, err
+	}
+	cursor := c.Query("cursor")
+	if len(cursor) > 200 {
+		return iam.Page{}, iam.Invalid("cursor", "is not a cursor from this API")
+	}
+	return iam.Page{Cursor: cursor, Limit: limit}, nil
+}

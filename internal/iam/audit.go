@@ -1,0 +1,81 @@
+package iam
+
+import (
+	"context"
+	"time"
+
+
+	"github.com/gatehouse/gatehouse/internal/authz"
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+// AuditQuery is GET /v1/audit-logs.
+type AuditQuery struct {
+	TenantID, WorkspaceID, Actor, Action, Target, Since, Until string
+	Page
+}
+
+// ListAuditLogs lists audit entries: a tenant's for holders of
+// view_audit_logs, one workspace's for its owners and admins.
+func (s *Service) ListAuditLogs(ctx context.Context, p *Principal, meta RequestMeta, q AuditQuery) (List[store.AuditEntry], error) {
+	var f store.AuditFilter
+	empty := List[store.AuditEntry]{}
+	tenant := p.TenantID
+	if q.TenantID != "" {
+		t, err := parseID("tenant_id", q.TenantID)
+		if err != nil {
+			return empty, err
+		}
+		tenant = t
+	}
+	f.TenantID = &tenant
+	for _, v := range []struct{ name, val string }{{"actor", q.Actor}, {"action", q.Action}, {"target", q.Target}} {
+		if len(v.val) > 300 {
+			return empty, Invalid(v.name, "must be at most 300 characters")
+		}
+	}
+	f.Actor, f.Action, f.Target = q.Actor, q.Action, q.Target
+	for _, t := range []struct {
+		name, val string
+		dst       **time.Time
+	}{{"since", q.Since, &f.Since}, {"until", q.Until, &f.Until}} {
+		if t.val == "" {
+			continue
+		}
+		v, err := time.Parse(time.RFC3339, t.val)
+		if err != nil {
+			return empty, Invalid(t.name, "must be an RFC 3339 time (e.g. 2026-01-02T15:04:05Z)")
+		}
+		*t.dst = &v
+	}
+	if q.WorkspaceID != "" {
+		wid, err := parseID("workspace_id", q.WorkspaceID)
+		if err != nil {
+			return empty, err
+		}
+		f.WorkspaceID = &wid
+	}
+	// Tenant-wide readers see everything of the tenant; workspace owners and
+	// admins see their workspace.
+	if err := s.requireTenant(ctx, p, meta, tenant, "view_audit_logs"); err != nil {
+		if f.WorkspaceID == nil || KindOf(err) != KindForbidden {
+			return empty, err
+		}
+		w, werr := s.visibleWorkspace(ctx, p, meta, f.WorkspaceID.String())
+		if werr != nil {
+			return empty, werr
+		}
+		if err := s.require(ctx, p, w.TenantID, meta, authz.Obj("workspace", w.ID), "view_audit_logs"); err != nil {
+			return empty, err
+		}
+		f.TenantID = &w.TenantID
+	}
+	before, err := q.beforeSeq()
+	if err != nil {
+		return empty, err
+	}
+	f.Before, f.Limit = before, q.limit()+1
+	entries, err := store.ListAudit(ctx, s.Store.Pool, f)
+	return pageOf(entries, q.limit(), func(e store.AuditEntry) string { return seqCursor(e.ID) }), err
+}
+

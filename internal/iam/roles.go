@@ -1,0 +1,48 @@
+package iam
+
+import (
+	"context"
+
+	"github.com/gatehouse/gatehouse/internal/authz"
+	"github.com/gatehouse/gatehouse/internal/perm"
+)
+
+// RoleView is a role: built-in (read-only) or custom.
+type RoleView struct {
+	ID          string   `json:"id"`
+	Name        string   `json:"name"`
+	Builtin     bool     `json:"builtin"`
+	Description string   `json:"description,omitempty"`
+	Permissions []string `json:"permissions"`
+}
+
+// BuiltinRoles shows the built-in global roles as bundles of global
+// permissions (the system roles mapping). SpiceDB evaluates them by the
+// same rules as custom roles (schema: tenant permissions).
+func BuiltinRoles() []RoleView {
+	out := []RoleView{{ID: "builtin:superadmin", Name: "superadmin", Builtin: true,
+		Description: "Full administrative access across all tenants, users and resources",
+		Permissions: []string{perm.Permission{Global: true, Action: perm.SuperAdmin, Decision: perm.AllowAll}.String()}}}
+	for _, r := range []perm.Role{perm.RoleAdmin, perm.RoleMember} {
+		v := RoleView{ID: "builtin:" + string(r), Name: string(r), Builtin: true, Permissions: []string{}}
+		for _, a := range perm.GlobalActions {
+			for _, holder := range a.Builtin {
+				if holder == r {
+					v.Permissions = append(v.Permissions, perm.Permission{Global: true, Action: a.Name, Decision: perm.AllowAll}.String())
+				}
+			}
+		}
+		out = append(out, v)
+	}
+	out[1].Description = "Administers the tenant: users, catalog, custom roles; views audit logs; no access to workspace contents without membership"
+	out[2].Description = "Views the tenant and creates workspaces"
+	return out
+}
+
+// ListRoles lists the built-in roles (and, with custom roles, the tenant's).
+func (s *Service) ListRoles(ctx context.Context, p *Principal, meta RequestMeta) ([]RoleView, error) {
+	if err := s.require(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), "view_system_roles"); err != nil {
+		return nil, err
+	}
+	return BuiltinRoles(), nil
+}

@@ -1,0 +1,156 @@
+package iam
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/gatehouse/gatehouse/internal/auth"
+	"github.com/gatehouse/gatehouse/internal/authz"
+	"github.com/gatehouse/gatehouse/internal/perm"
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+// TenantInput is POST /v1/tenants.
+type TenantInput struct {
+	Name  string `json:"name"`
+	Admin struct {
+		Email string `json:"email"`
+		Name  string `json:"name"`
+	} `json:"admin"`
+}
+
+// TenantCreated is a new tenant with its first admin's invitation.
+type TenantCreated struct {
+	store.Tenant
+	Admin struct {
+		ID              uuid.UUID `json:"id"`
+		Email           string    `json:"email"`
+		InvitationToken string    `json:"invitation_token"`
+		InvitationURL   string    `json:"invitation_url"`
+	} `json:"admin"`
+	WriteResult
+}
+
+// CreateTenant creates a tenant with its first admin (invited). Superadmins only.
+func (s *Service) CreateTenant(ctx context.Context, p *Principal, meta RequestMeta, in TenantInput) (TenantCreated, error) {
+	var out TenantCreated
+	if err := validName("name", in.Name, 200); err != nil {
+		return out, err
+	}
+	in.Admin.Email = strings.TrimSpace(in.Admin.Email)
+	if err := validEmail(in.Admin.Email); err != nil {
+		return out, Invalid("admin.email", "%v", err)
+	}
+	if in.Admin.Name == "" {
+		in.Admin.Name = in.Admin.Email
+	}
+	if err := validName("admin.name", in.Admin.Name, 200); err != nil {
+		return out, err
+	}
+	token := auth.NewToken(auth.InvitationPrefix)
+	wr, err := s.write(ctx, p, meta, "tenant.create", func(tx pgx.Tx) (change, error) {
+		if err := s.require(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), perm.SuperAdmin); err != nil {
+			return change{}, err
+		}
+		t := store.Tenant{ID: uuid.Must(uuid.NewV7()), Name: in.Name, CreatedAt: s.now().UTC()}
+		units, err := insertTenant(ctx, tx, t)
+		if errors.Is(err, store.ErrConflict) {
+			return change{}, Conflict("tenant_name_taken", "a tenant with this name already exists")
+		}
+		if err != nil {
+			return change{}, err
+		}
+		admin := store.User{ID: uuid.Must(uuid.NewV7()), TenantID: t.ID, Email: in.Admin.Email, Name: in.Admin.Name, GlobalRole: string(perm.RoleAdmin), Status: store.StatusInvited}
+		if err := store.InsertUser(ctx, tx, admin); err != nil {
+			if errors.Is(err, store.ErrConflict) {
+				return change{}, Conflict("email_taken", "a user with this email already exists")
+			}
+			return change{}, err
+		}
+		inv := store.Invitation{ID: uuid.Must(uuid.NewV7()), TenantID: t.ID, UserID: admin.ID, ExpiresAt: s.now().UTC().Add(s.Config.InvitationTTL).Truncate(time.Second)}
+		if err := store.InsertInvitation(ctx, tx, inv, auth.HashToken(token), &p.ID); err != nil {
+			return change{}, err
+		}
+		out.Tenant = t
+		out.Admin.ID, out.Admin.Email, out.Admin.InvitationToken = admin.ID, admin.Email, token
+		out.Admin.InvitationURL = strings.TrimRight(s.Config.PublicURL, "/") + "/v1/invitations/accept?token=" + url.QueryEscape(token)
+		return change{TenantID: t.ID, Target: "tenant:" + t.ID.String(), Units: units}, nil
+	})
+	out.WriteResult = wr
+	return out, err
+}
+
+// ListTenants lists every tenant to superadmins and one's own to others.
+func (s *Service) ListTenants(ctx context.Context, p *Principal, meta RequestMeta, page Page) (List[store.Tenant], error) {
+	super, err := s.isSuperAdmin(ctx, p, meta)
+	if err != nil {
+		return List[store.Tenant]{}, err
+	}
+	var only *uuid.UUID
+	if !super {
+		if err := s.require(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), "view_tenant"); err != nil {
+			return List[store.Tenant]{}, err
+		}
+		only = &p.TenantID
+	}
+	after, err := page.afterID()
+	if err != nil {
+		return List[store.Tenant]{}, err
+	}
+	ts, err := store.ListTenants(ctx, s.Store.Pool, only, after, page.limit()+1)
+	return pageOf(ts, page.limit(), func(t store.Tenant) string { return idCursor(t.ID) }), err
+}
+
+// GetTenant returns a tenant the caller may view.
+func (s *Service) GetTenant(ctx context.Context, p *Principal, meta RequestMeta, id string) (store.Tenant, error) {
+	tid, err := uuid.Parse(id)
+	if err != nil || len(id) != 36 {
+		return store.Tenant{}, NotFound("tenant")
+	}
+	if err := s.requireTenant(ctx, p, meta, tid, "view_tenant"); err != nil {
+		return store.Tenant{}, err
+	}
+	return store.GetTenant(ctx, s.Store.Pool, tid)
+}
+
+// TenantPatch is PATCH /v1/tenants/{id}.
+type TenantPatch struct {
+	Name *string `json:"name,omitempty"`
+}
+
+// UpdateTenant changes tenant settings (manage_tenant).
+func (s *Service) UpdateTenant(ctx context.Context, p *Principal, meta RequestMeta, id string, in TenantPatch) (store.Tenant, WriteResult, error) {
+	tid, err := uuid.Parse(id)
+	if err != nil || len(id) != 36 {
+		return store.Tenant{}, WriteResult{}, NotFound("tenant")
+	}
+	if in.Name != nil {
+		if err := validName("name", *in.Name, 200); err != nil {
+			return store.Tenant{}, WriteResult{}, err
+		}
+	}
+	var t store.Tenant
+	wr, err := s.write(ctx, p, meta, "tenant.update", func(tx pgx.Tx) (change, error) {
+		if err := s.requireTenant(ctx, p, meta, tid, "manage_tenant"); err != nil {
+			return change{}, err
+		}
+		if in.Name != nil {
+			if err := store.RenameTenant(ctx, tx, tid, *in.Name); err != nil {
+				if errors.Is(err, store.ErrConflict) {
+					return change{}, Conflict("tenant_name_taken", "a tenant with this name already exists")
+				}
+				return change{}, err
+			}
+		}
+		var err error
+		t, err = store.GetTenant(ctx, tx, tid)
+		return change{TenantID: tid, Target: "tenant:" + tid.String()}, err
+	})
+	return t, wr, err
+}

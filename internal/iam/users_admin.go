@@ -1,0 +1,364 @@
+package iam
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/gatehouse/gatehouse/internal/auth"
+	"github.com/gatehouse/gatehouse/internal/authz"
+	"github.com/gatehouse/gatehouse/internal/perm"
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+// isSuperAdmin asks SpiceDB whether p holds super_admin.
+func (s *Service) isSuperAdmin(ctx context.Context, p *Principal, meta RequestMeta) (bool, error) {
+	return s.allowed(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), perm.SuperAdmin)
+}
+
+// visibleUser loads a user the caller may see: themselves, or a user of a
+// tenant where they hold manage_users (another tenant's users are 404
+// unless the caller is a superadmin).
+func (s *Service) visibleUser(ctx context.Context, q store.Q, p *Principal, meta RequestMeta, id string, forUpdate bool) (store.User, error) {
+	uid, err := uuid.Parse(id)
+	if err != nil || len(id) != 36 {
+		return store.User{}, NotFound("user")
+	}
+	load := store.GetUser
+	if forUpdate {
+		load = store.GetUserForUpdate
+	}
+	u, err := load(ctx, q, uid)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.User{}, NotFound("user")
+	}
+	if err != nil {
+		return store.User{}, err
+	}
+	if u.TenantID != p.TenantID {
+		if ok, err := s.isSuperAdmin(ctx, p, meta); err != nil || !ok {
+			return store.User{}, errors.Join(err, NotFound("user"))
+		}
+	}
+	return u, nil
+}
+
+// adminUser loads a user for an administrative change: the caller needs
+// manage_users on the user's tenant, and only a superadmin touches a
+// superadmin. Deleted users are gone (404).
+func (s *Service) adminUser(ctx context.Context, tx pgx.Tx, p *Principal, meta RequestMeta, id string) (store.User, error) {
+	u, err := s.visibleUser(ctx, tx, p, meta, id, true)
+	if err != nil {
+		return u, err
+	}
+	if u.Status == store.StatusDeleted {
+		return u, NotFound("user")
+	}
+	if err := s.require(ctx, p, u.TenantID, meta, authz.Obj("tenant", u.TenantID), "manage_users"); err != nil {
+		return u, err
+	}
+	if u.GlobalRole == string(perm.RoleSuperadmin) {
+		ok, err := s.isSuperAdmin(ctx, p, meta)
+		if err != nil {
+			return u, err
+		}
+		if !ok {
+			return u, Forbidden("only a superadmin may change a superadmin")
+		}
+	}
+	return u, nil
+}
+
+// keepLastSuperadmin refuses to take away the last active superadmin.
+func keepLastSuperadmin(ctx context.Context, tx pgx.Tx, u store.User) error {
+	if u.GlobalRole != string(perm.RoleSuperadmin) || u.Status != store.StatusActive {
+		return nil
+	}
+	n, err := store.LockSuperadmins(ctx, tx)
+	if err != nil {
+		return err
+	}
+	if n <= 1 {
+		return Conflict("last_superadmin", "this is the last active superadmin; promote another first")
+	}
+	return nil
+}
+
+// UserResult is a user after a change.
+type UserResult struct {
+	store.User
+	WriteResult
+}
+
+func (s *Service) userChange(ctx context.Context, tx pgx.Tx, id uuid.UUID, details map[string]any) (change, store.User, error) {
+	u, err := store.GetUser(ctx, tx, id)
+	if err != nil {
+		return change{}, u, err
+	}
+	units, err := userUnits(ctx, tx, u)
+	return change{TenantID: u.TenantID, Target: "user:" + u.ID.String(), Units: units, Details: details}, u, err
+}
+
+// GetUser returns a user: oneself, or any user for holders of manage_users.
+func (s *Service) GetUser(ctx context.Context, p *Principal, meta RequestMeta, id string) (store.User, error) {
+	u, err := s.visibleUser(ctx, s.Store.Pool, p, meta, id, false)
+	if err != nil || u.ID == p.ID {
+		return u, err
+	}
+	ok, err := s.allowed(ctx, p, u.TenantID, meta, authz.Obj("tenant", u.TenantID), "manage_users")
+	if err != nil {
+		return u, err
+	}
+	if !ok {
+		return store.User{}, NotFound("user")
+	}
+	return u, nil
+}
+
+// UserQuery is GET /v1/users.
+type UserQuery struct {
+	Query, Role, Status, TenantID string
+	Page
+}
+
+// ListUsers lists a tenant's users for holders of manage_users.
+func (s *Service) ListUsers(ctx context.Context, p *Principal, meta RequestMeta, q UserQuery) (List[store.User], error) {
+	tenant := p.TenantID
+	if q.TenantID != "" {
+		t, err := parseID("tenant_id", q.TenantID)
+		if err != nil {
+			return List[store.User]{}, err
+		}
+		tenant = t
+	}
+	if err := s.requireTenant(ctx, p, meta, tenant, "manage_users"); err != nil {
+		return List[store.User]{}, err
+	}
+	if q.Role != "" && !perm.Role(q.Role).Valid() {
+		return List[store.User]{}, Invalid("role", "unknown role %q", truncate(q.Role))
+	}
+	switch q.Status {
+	case "", store.StatusInvited, store.StatusActive, store.StatusDisabled, store.StatusDeleted:
+	default:
+		return List[store.User]{}, Invalid("status", "unknown status %q (want invited, active, disabled or deleted)", truncate(q.Status))
+	}
+	if len(q.Query) > 200 {
+		return List[store.User]{}, Invalid("q", "must be at most 200 characters")
+	}
+	after, err := q.afterID()
+	if err != nil {
+		return List[store.User]{}, err
+	}
+	limit := q.limit()
+	users, err := store.ListUsers(ctx, s.Store.Pool, store.UserFilter{TenantID: tenant, Query: q.Query, Role: q.Role, Status: q.Status, After: after, Limit: limit + 1})
+	if err != nil {
+		return List[store.User]{}, err
+	}
+	return pageOf(users, limit, func(u store.User) string { return idCursor(u.ID) }), nil
+}
+
+// UserPatch is PATCH /v1/users/{id}.
+type UserPatch struct {
+	Name  *string `json:"name,omitempty"`
+	Email *string `json:"email,omitempty"`
+}
+
+// UpdateUser edits a profile: users edit their own name; holders of
+// manage_users edit name and email.
+func (s *Service) UpdateUser(ctx context.Context, p *Principal, meta RequestMeta, id string, in UserPatch) (UserResult, error) {
+	if in.Name != nil {
+		if err := validName("name", *in.Name, 200); err != nil {
+			return UserResult{}, err
+		}
+	}
+	if in.Email != nil {
+		*in.Email = strings.TrimSpace(*in.Email)
+		if err := validEmail(*in.Email); err != nil {
+			return UserResult{}, Invalid("email", "%v", err)
+		}
+	}
+	var out store.User
+	wr, err := s.write(ctx, p, meta, "user.update", func(tx pgx.Tx) (change, error) {
+		var u store.User
+		var err error
+		if id == p.ID.String() && in.Email == nil {
+			u, err = store.GetUserForUpdate(ctx, tx, p.ID)
+		} else {
+			u, err = s.adminUser(ctx, tx, p, meta, id)
+		}
+		if err != nil {
+			return change{}, err
+		}
+		name, email := u.Name, u.Email
+		if in.Name != nil {
+			name = *in.Name
+		}
+		if in.Email != nil {
+			email = *in.Email
+		}
+		if err := store.UpdateUserProfile(ctx, tx, u.ID, name, email); err != nil {
+			if errors.Is(err, store.ErrConflict) {
+				return change{}, Conflict("email_taken", "a user with this email already exists")
+			}
+			return change{}, err
+		}
+		out, err = store.GetUser(ctx, tx, u.ID)
+		return change{TenantID: u.TenantID, Target: "user:" + u.ID.String()}, err
+	})
+	return UserResult{User: out, WriteResult: wr}, err
+}
+
+// SetGlobalRole changes a user's global role: nobody raises anyone above
+// their own role, only a superadmin grants or removes superadmin, and the
+// last active superadmin keeps the role.
+func (s *Service) SetGlobalRole(ctx context.Context, p *Principal, meta RequestMeta, id, role string) (UserResult, error) {
+	r := perm.Role(role)
+	if !r.Valid() {
+		return UserResult{}, Invalid("role", "unknown role %q (want superadmin, admin or member)", truncate(role))
+	}
+	var out store.User
+	wr, err := s.write(ctx, p, meta, "user.set_global_role", func(tx pgx.Tx) (change, error) {
+		u, err := s.adminUser(ctx, tx, p, meta, id)
+		if err != nil {
+			return change{}, err
+		}
+		if err := s.requireGrantable(ctx, p, meta, u.TenantID, r); err != nil {
+			return change{}, err
+		}
+		if r != perm.RoleSuperadmin {
+			if err := keepLastSuperadmin(ctx, tx, u); err != nil {
+				return change{}, err
+			}
+		}
+		if err := store.SetUserRole(ctx, tx, u.ID, string(r)); err != nil {
+			return change{}, err
+		}
+		ch, nu, err := s.userChange(ctx, tx, u.ID, map[string]any{"from": u.GlobalRole, "to": r})
+		out = nu
+		return ch, err
+	})
+	return UserResult{User: out, WriteResult: wr}, err
+}
+
+// DisableUser ends every session and removes every relationship of the
+// user (checks for them and their API keys answer denied as soon as this
+// returns); memberships stay in PostgreSQL and come back on enable.
+func (s *Service) DisableUser(ctx context.Context, p *Principal, meta RequestMeta, id string) (UserResult, error) {
+	return s.setStatus(ctx, p, meta, id, "user.disable", func(tx pgx.Tx, u store.User) (string, error) {
+		if u.Status == store.StatusDisabled {
+			return store.StatusDisabled, nil
+		}
+		if err := keepLastSuperadmin(ctx, tx, u); err != nil {
+			return "", err
+		}
+		return store.StatusDisabled, store.RevokeUserSessions(ctx, tx, u.ID)
+	})
+}
+
+// EnableUser makes a disabled user active again (invited, when they never
+// set a password).
+func (s *Service) EnableUser(ctx context.Context, p *Principal, meta RequestMeta, id string) (UserResult, error) {
+	return s.setStatus(ctx, p, meta, id, "user.enable", func(tx pgx.Tx, u store.User) (string, error) {
+		switch {
+		case u.Status != store.StatusDisabled:
+			return u.Status, nil
+		case u.PasswordHash == "":
+			return store.StatusInvited, nil
+		}
+		return store.StatusActive, nil
+	})
+}
+
+// DeleteUser soft-deletes a user: the row stays for audit, the email is
+// free again, sessions and invitations end, every relationship goes.
+// Refused while the user is the last owner of a workspace.
+func (s *Service) DeleteUser(ctx context.Context, p *Principal, meta RequestMeta, id string) (UserResult, error) {
+	return s.setStatus(ctx, p, meta, id, "user.delete", func(tx pgx.Tx, u store.User) (string, error) {
+		if err := keepLastSuperadmin(ctx, tx, u); err != nil {
+			return "", err
+		}
+		sole, err := store.SoleOwnerWorkspaces(ctx, tx, u.ID)
+		if err != nil {
+			return "", err
+		}
+		if len(sole) > 0 {
+			return "", Conflict("last_owner", "the user is the last owner of %d workspace(s) (e.g. %s); transfer ownership first", len(sole), sole[0])
+		}
+		if err := store.RevokeUserSessions(ctx, tx, u.ID); err != nil {
+			return "", err
+		}
+		_, err = store.RevokeUserInvitations(ctx, tx, u.ID)
+		return store.StatusDeleted, err
+	})
+}
+
+func (s *Service) setStatus(ctx context.Context, p *Principal, meta RequestMeta, id, action string, next func(pgx.Tx, store.User) (string, error)) (UserResult, error) {
+	var out store.User
+	wr, err := s.write(ctx, p, meta, action, func(tx pgx.Tx) (change, error) {
+		u, err := s.adminUser(ctx, tx, p, meta, id)
+		if err != nil {
+			return change{}, err
+		}
+		status, err := next(tx, u)
+		if err != nil {
+			return change{}, err
+		}
+		if err := store.SetUserStatus(ctx, tx, u.ID, status); err != nil {
+			return change{}, err
+		}
+		ch, nu, err := s.userChange(ctx, tx, u.ID, map[string]any{"from": u.Status, "to": status})
+		out = nu
+		return ch, err
+	})
+	return UserResult{User: out, WriteResult: wr}, err
+}
+
+// ResendInvitation revokes a user's open invitations and issues a new one.
+func (s *Service) ResendInvitation(ctx context.Context, p *Principal, meta RequestMeta, id string) (Invited, error) {
+	token := auth.NewToken(auth.InvitationPrefix)
+	var out Invited
+	wr, err := s.write(ctx, p, meta, "user.invitation.resend", func(tx pgx.Tx) (change, error) {
+		u, err := s.adminUser(ctx, tx, p, meta, id)
+		if err != nil {
+			return change{}, err
+		}
+		if u.Status != store.StatusInvited {
+			return change{}, Conflict("not_invited", "the user is %s, not invited", u.Status)
+		}
+		if _, err := store.RevokeUserInvitations(ctx, tx, u.ID); err != nil {
+			return change{}, err
+		}
+		inv := store.Invitation{ID: uuid.Must(uuid.NewV7()), TenantID: u.TenantID, UserID: u.ID, ExpiresAt: s.now().UTC().Add(s.Config.InvitationTTL).Truncate(time.Second)}
+		if err := store.InsertInvitation(ctx, tx, inv, auth.HashToken(token), &p.ID); err != nil {
+			return change{}, err
+		}
+		out = Invited{User: u, InvitationToken: token, ExpiresAt: inv.ExpiresAt}
+		return change{TenantID: u.TenantID, Target: "user:" + u.ID.String()}, nil
+	})
+	out.WriteResult = wr
+	out.InvitationURL = strings.TrimRight(s.Config.PublicURL, "/") + "/v1/invitations/accept?token=" + url.QueryEscape(token)
+	return out, err
+}
+
+// RevokeInvitation revokes a user's open invitations.
+func (s *Service) RevokeInvitation(ctx context.Context, p *Principal, meta RequestMeta, id string) (WriteResult, error) {
+	return s.write(ctx, p, meta, "user.invitation.revoke", func(tx pgx.Tx) (change, error) {
+		u, err := s.adminUser(ctx, tx, p, meta, id)
+		if err != nil {
+			return change{}, err
+		}
+		n, err := store.RevokeUserInvitations(ctx, tx, u.ID)
+		if err != nil {
+			return change{}, err
+		}
+		if n == 0 {
+			return change{}, Conflict("no_invitation", "the user has no open invitation")
+		}
+		return change{TenantID: u.TenantID, Target: "user:" + u.ID.String()}, nil
+	})
+}
