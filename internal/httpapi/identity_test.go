@@ -119,7 +119,9 @@ func TestIdentityEndpointsAsEveryCaller(t *testing.T) {
 		{"revoke invitation", onTarget("DELETE", "/invitation", "member", false, nil), exp(403, 200, 200, 404)},
 		{"user's groups", onTarget("GET", "/groups", "member", true, nil), exp(404, 200, 200, 404)},
 		{"list groups", fixed("GET", "/v1/groups", nil), exp(200, 200, 200, 200)},
-		{"create group", func(*testing.T) (string, string, any) { return "POST", "/v1/groups", map[string]string{"name": uniq("g")} }, exp(403, 201, 201, 201)},
+		{"create group", func(*testing.T) (string, string, any) {
+			return "POST", "/v1/groups", map[string]string{"name": uniq("g")}
+		}, exp(403, 201, 201, 201)},
 		{"get group", fixed("GET", "/v1/groups/"+w.groupA, nil), exp(200, 200, 200, 404)},
 		{"rename group", func(*testing.T) (string, string, any) {
 			return "PATCH", "/v1/groups/" + w.groupA, map[string]string{"name": uniq("ops")}

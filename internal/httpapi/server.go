@@ -133,7 +133,6 @@ func written(c *gin.Context, status int, wr iam.WriteResult, body any) {
 	c.JSON(status, body)
 }
 
-
 type pageAnswer[T any] struct {
 	Items      []T    `json:"items"`
 	NextCursor string `json:"next_cursor,omitempty"`

@@ -4,7 +4,6 @@ import (
 	"context"
 	"time"
 
-
 	"github.com/gatehouse/gatehouse/internal/authz"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
@@ -78,4 +77,3 @@ func (s *Service) ListAuditLogs(ctx context.Context, p *Principal, meta RequestM
 	entries, err := store.ListAudit(ctx, s.Store.Pool, f)
 	return pageOf(entries, q.limit(), func(e store.AuditEntry) string { return seqCursor(e.ID) }), err
 }
-

@@ -51,7 +51,9 @@ func (p Page) beforeSeq() (int64, error) {
 	return n, nil
 }
 
-func seqCursor(n int64) string { return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(n, 10))) }
+func seqCursor(n int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(n, 10)))
+}
 
 // List is one page of results.
 type List[T any] struct {
