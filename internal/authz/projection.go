@@ -19,7 +19,7 @@ type projectFn func(ctx context.Context, q store.Q, id *uuid.UUID, rawID string,
 
 // ProjectedTypes lists the resource types the projection owns, in the
 // order reconcile walks them.
-var ProjectedTypes = []string{"platform", "tenant", "kind", "group", "workspace", "deployment"}
+var ProjectedTypes = []string{"platform", "tenant", "kind", "group", "role", "workspace", "deployment"}
 
 func projector(resourceType string) projectFn {
 	switch resourceType {
@@ -31,6 +31,8 @@ func projector(resourceType string) projectFn {
 		return projectKind
 	case "group":
 		return projectGroup
+	case "role":
+		return projectRole
 	case "workspace":
 		return projectWorkspace
 	case "deployment":
@@ -131,6 +133,23 @@ func projectTenant(ctx context.Context, q store.Q, id *uuid.UUID, rawID string, 
 			}
 		}
 	}
+	if roleID, other := subjectUUID(subject, "role"); !other {
+		perms, err := store.RolePermissions(ctx, q, id, roleID)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range perms {
+			p, err := perm.Parse(f.Identifier)
+			if err != nil || !p.Global {
+				continue
+			}
+			rel := p.Action + "_allow"
+			if p.Decision == perm.Deny {
+				rel = p.Action + "_deny"
+			}
+			rels = append(rels, Rel{tenantObj(f.TenantID), rel, roleHolder(f.RoleID), nil})
+		}
+	}
 	if subject == nil || subject.Type == "kind" {
 		kinds, err := store.Kinds(ctx, q, id, "", "")
 		if err != nil {
@@ -164,6 +183,75 @@ func projectKind(ctx context.Context, q store.Q, _ *uuid.UUID, rawID string, sub
 	var rels []Rel
 	for _, k := range kinds {
 		rels = append(rels, Rel{KindObject(k.TenantID, k.Namespace, k.Name), "tenant", tenantObj(k.TenantID), nil})
+	}
+	// Object permissions of roles, materialised on every kind they match.
+	roleID, other := subjectUUID(subject, "role")
+	if other || len(kinds) == 0 {
+		return rels, nil
+	}
+	perms, err := store.RolePermissions(ctx, q, tenantID, roleID)
+	if err != nil {
+		return nil, err
+	}
+	byTenant := map[uuid.UUID][]store.RolePermissionFact{}
+	for _, f := range perms {
+		byTenant[f.TenantID] = append(byTenant[f.TenantID], f)
+	}
+	for _, k := range kinds {
+		obj := KindObject(k.TenantID, k.Namespace, k.Name)
+		for _, f := range byTenant[k.TenantID] {
+			p, err := perm.Parse(f.Identifier)
+			if err != nil {
+				continue
+			}
+			for _, rel := range p.KindRelations(perm.Kind{Namespace: k.Namespace, Name: k.Name}) {
+				rels = append(rels, Rel{obj, rel, roleHolder(f.RoleID), nil})
+			}
+		}
+	}
+	return rels, nil
+}
+
+// roleHolder is the subject set of a role's holders.
+func roleHolder(id uuid.UUID) Object { return Object{Type: "role", ID: id.String(), Relation: "holder"} }
+
+// role: its tenant and its assignees (active users, groups).
+func projectRole(ctx context.Context, q store.Q, id *uuid.UUID, rawID string, subject *Object) ([]Rel, error) {
+	if id == nil && rawID != "" {
+		return nil, nil
+	}
+	roles, err := store.RoleFacts(ctx, q, id)
+	if err != nil {
+		return nil, err
+	}
+	var rels []Rel
+	for _, r := range roles {
+		rels = append(rels, Rel{Obj("role", r.ID), "tenant", tenantObj(r.TenantID), nil})
+	}
+	var userID, groupID *uuid.UUID
+	if subject != nil {
+		switch subject.Type {
+		case "user":
+			userID, _ = subjectUUID(subject, "user")
+		case "group":
+			groupID, _ = subjectUUID(subject, "group")
+		}
+		if userID == nil && groupID == nil {
+			return rels, nil
+		}
+	}
+	assignments, err := store.ActiveRoleAssignments(ctx, q, id, userID, groupID)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range assignments {
+		sub := Object{Type: "group", Relation: "member"}
+		if a.UserID != nil {
+			sub = userObj(*a.UserID)
+		} else {
+			sub.ID = a.GroupID.String()
+		}
+		rels = append(rels, Rel{Obj("role", a.ParentID), "assignee", sub, nil})
 	}
 	return rels, nil
 }

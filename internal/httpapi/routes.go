@@ -46,6 +46,18 @@ func (s *server) routes(r *gin.Engine) {
 	authed.DELETE("/groups/:group_id/members/:user_id", s.removeGroupMember())
 
 	authed.GET("/roles", s.listRoles())
+	authed.POST("/roles", s.createRole())
+	authed.GET("/roles/:role_id", s.getRole())
+	authed.PATCH("/roles/:role_id", s.updateRole())
+	authed.DELETE("/roles/:role_id", s.deleteRole())
+	authed.POST("/roles/:role_id/permissions", s.addRolePermission())
+	authed.DELETE("/roles/:role_id/permissions/:permission", s.removeRolePermission())
+	authed.GET("/roles/:role_id/assignments", s.listAssignments())
+	authed.PUT("/roles/:role_id/assignments/:holder", s.assignRole())
+	authed.DELETE("/roles/:role_id/assignments/:holder", s.unassignRole())
+	authed.GET("/permissions", s.permissionCatalog)
+	authed.GET("/kinds", s.listKinds())
+	authed.POST("/kinds", s.registerKind())
 	authed.GET("/audit-logs", s.listAuditLogs)
 
 	authed.GET("/workspaces", s.listWorkspaces)

@@ -153,6 +153,10 @@ func (s *Service) DeleteGroup(ctx context.Context, p *Principal, meta RequestMet
 		if err != nil {
 			return change{}, err
 		}
+		roleUnits, err := groupRoleUnits(ctx, tx, g.ID)
+		if err != nil {
+			return change{}, err
+		}
 		workspaces, err := store.DeleteGroup(ctx, tx, g.ID)
 		if err != nil {
 			return change{}, err
@@ -164,8 +168,7 @@ func (s *Service) DeleteGroup(ctx context.Context, p *Principal, meta RequestMet
 		for _, w := range workspaces {
 			units = append(units, authz.Pair(authz.Obj("workspace", w), authz.Obj("group", g.ID)))
 		}
-		more, err := groupRoleUnits(ctx, tx, g.ID)
-		return change{TenantID: g.TenantID, Target: "group:" + g.ID.String(), Units: append(units, more...)}, err
+		return change{TenantID: g.TenantID, Target: "group:" + g.ID.String(), Units: append(units, roleUnits...)}, nil
 	})
 }
 
@@ -214,5 +217,10 @@ func (s *Service) groupMembership(ctx context.Context, p *Principal, meta Reques
 
 // groupRoleUnits lists the role assignments that name a group (custom roles).
 func groupRoleUnits(ctx context.Context, q store.Q, groupID uuid.UUID) ([]authz.Unit, error) {
-	return nil, nil
+	roles, err := store.RolesAssignedTo(ctx, q, nil, &groupID)
+	var units []authz.Unit
+	for _, r := range roles {
+		units = append(units, authz.Pair(authz.Obj("role", r), authz.Obj("group", groupID)))
+	}
+	return units, err
 }

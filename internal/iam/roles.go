@@ -5,6 +5,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/authz"
 	"github.com/gatehouse/gatehouse/internal/perm"
+	"github.com/gatehouse/gatehouse/internal/store"
 )
 
 // RoleView is a role: built-in (read-only) or custom.
@@ -12,6 +13,7 @@ type RoleView struct {
 	ID          string   `json:"id"`
 	Name        string   `json:"name"`
 	Builtin     bool     `json:"builtin"`
+	TenantID    string   `json:"tenant_id,omitempty"`
 	Description string   `json:"description,omitempty"`
 	Permissions []string `json:"permissions"`
 }
@@ -39,10 +41,18 @@ func BuiltinRoles() []RoleView {
 	return out
 }
 
-// ListRoles lists the built-in roles (and, with custom roles, the tenant's).
+// ListRoles lists the built-in roles, then the tenant's custom roles.
 func (s *Service) ListRoles(ctx context.Context, p *Principal, meta RequestMeta) ([]RoleView, error) {
 	if err := s.require(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), "view_system_roles"); err != nil {
 		return nil, err
 	}
-	return BuiltinRoles(), nil
+	custom, err := store.ListRoles(ctx, s.Store.Pool, p.TenantID)
+	if err != nil {
+		return nil, err
+	}
+	out := BuiltinRoles()
+	for _, r := range custom {
+		out = append(out, roleView(r))
+	}
+	return out, nil
 }

@@ -230,6 +230,13 @@ func userUnits(ctx context.Context, q store.Q, u store.User) ([]authz.Unit, erro
 	for _, d := range deployments {
 		units = append(units, authz.Pair(authz.Obj("deployment", d), sub))
 	}
+	roles, err := store.RolesAssignedTo(ctx, q, &u.ID, nil)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range roles {
+		units = append(units, authz.Pair(authz.Obj("role", r), sub))
+	}
 	return units, nil
 }
 

@@ -1,0 +1,428 @@
+package iam
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/gatehouse/gatehouse/internal/authz"
+	"github.com/gatehouse/gatehouse/internal/perm"
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+// RoleInput is POST /v1/roles.
+type RoleInput struct {
+	Name        string   `json:"name"`
+	Description string   `json:"description,omitempty"`
+	Permissions []string `json:"permissions"`
+}
+
+// RolePatch is PATCH /v1/roles/{id}: permissions, when given, replace the set.
+type RolePatch struct {
+	Name        *string   `json:"name,omitempty"`
+	Description *string   `json:"description,omitempty"`
+	Permissions *[]string `json:"permissions,omitempty"`
+}
+
+// RoleResult is a role after a change.
+type RoleResult struct {
+	RoleView
+	WriteResult
+}
+
+func roleView(r store.Role) RoleView {
+	return RoleView{ID: r.ID.String(), Name: r.Name, Description: r.Description, Permissions: r.Permissions, TenantID: r.TenantID.String()}
+}
+
+// parsePermissions validates identifiers and prints them canonically.
+func parsePermissions(field string, ids []string) ([]perm.Permission, []string, error) {
+	if len(ids) > 500 {
+		return nil, nil, Invalid(field, "at most 500 permissions")
+	}
+	var ps []perm.Permission
+	seen := map[string]bool{}
+	var out []string
+	for i, id := range ids {
+		p, err := perm.Parse(id)
+		if err != nil {
+			var pe *perm.ParseError
+			if errors.As(err, &pe) {
+				return nil, nil, &Error{Kind: KindInvalid, Code: "invalid_permission", Field: field + "[" + strconv.Itoa(i) + "]", Message: pe.Error()}
+			}
+			return nil, nil, err
+		}
+		if !seen[p.String()] {
+			seen[p.String()] = true
+			ps = append(ps, p)
+			out = append(out, p.String())
+		}
+	}
+	sort.Strings(out)
+	return ps, out, nil
+}
+
+// requireHeldGlobals: a custom role cannot carry a global allow the caller
+// does not hold (an admin cannot mint super_admin for anyone, themselves
+// included).
+func (s *Service) requireHeldGlobals(ctx context.Context, p *Principal, meta RequestMeta, tenantID uuid.UUID, ps []perm.Permission) error {
+	var items []authz.CheckItem
+	for _, x := range ps {
+		if x.Global && x.Decision != perm.Deny {
+			items = append(items, authz.CheckItem{Resource: authz.Obj("tenant", tenantID), Permission: x.Action, Subject: p.Subject()})
+		}
+	}
+	if len(items) == 0 {
+		return nil
+	}
+	cons, err := s.consistency(ctx, tenantID, meta)
+	if err != nil {
+		return err
+	}
+	res, _, err := s.Checker.CheckBulk(ctx, items, cons)
+	if err != nil {
+		return s.mapErr(err)
+	}
+	for i, r := range res {
+		if !r.Allowed {
+			return Forbidden("cannot grant global:%s, which you do not hold", items[i].Permission)
+		}
+	}
+	return nil
+}
+
+// roleUnits lists every projection unit of a role: the role, its global
+// permissions on the tenant, its object permissions on every kind.
+func roleUnits(ctx context.Context, q store.Q, r store.Role) ([]authz.Unit, error) {
+	role := authz.Obj("role", r.ID)
+	units := []authz.Unit{authz.Whole(role), authz.Pair(authz.Obj("tenant", r.TenantID), role)}
+	kinds, err := store.Kinds(ctx, q, &r.TenantID, "", "")
+	for _, k := range kinds {
+		units = append(units, authz.Pair(authz.KindObject(k.TenantID, k.Namespace, k.Name), role))
+	}
+	return units, err
+}
+
+func isBuiltinRoleID(id string) bool { return strings.HasPrefix(id, "builtin:") }
+
+var errBuiltinRole = &Error{Kind: KindForbidden, Code: "builtin_role", Message: "built-in roles are read-only; set a user's global role with PUT /v1/users/{id}/global-role"}
+
+// CreateRole creates a custom role (manage_permissions).
+func (s *Service) CreateRole(ctx context.Context, p *Principal, meta RequestMeta, in RoleInput) (RoleResult, error) {
+	if err := validName("name", in.Name, 200); err != nil {
+		return RoleResult{}, err
+	}
+	if len(in.Description) > 2000 {
+		return RoleResult{}, Invalid("description", "must be at most 2000 characters")
+	}
+	ps, ids, err := parsePermissions("permissions", in.Permissions)
+	if err != nil {
+		return RoleResult{}, err
+	}
+	var r store.Role
+	wr, err := s.write(ctx, p, meta, "role.create", func(tx pgx.Tx) (change, error) {
+		if err := s.require(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), "manage_permissions"); err != nil {
+			return change{}, err
+		}
+		if err := s.requireHeldGlobals(ctx, p, meta, p.TenantID, ps); err != nil {
+			return change{}, err
+		}
+		r = store.Role{ID: uuid.Must(uuid.NewV7()), TenantID: p.TenantID, Name: in.Name, Description: in.Description}
+		if err := store.InsertRole(ctx, tx, r); err != nil {
+			if errors.Is(err, store.ErrConflict) {
+				return change{}, Conflict("role_name_taken", "a role with this name already exists")
+			}
+			return change{}, err
+		}
+		if err := store.SetRolePermissions(ctx, tx, r, ids); err != nil {
+			return change{}, err
+		}
+		var err error
+		if r, err = store.GetRole(ctx, tx, r.ID, false); err != nil {
+			return change{}, err
+		}
+		units, err := roleUnits(ctx, tx, r)
+		return change{TenantID: r.TenantID, Target: "role:" + r.ID.String(), Units: units, Details: map[string]any{"permissions": ids}}, err
+	})
+	return RoleResult{RoleView: roleView(r), WriteResult: wr}, err
+}
+
+// visibleRole loads a custom role of the caller's tenant (404 otherwise).
+func (s *Service) visibleRole(ctx context.Context, q store.Q, p *Principal, meta RequestMeta, id string, forUpdate bool) (store.Role, error) {
+	rid, err := uuid.Parse(id)
+	if err != nil || len(id) != 36 {
+		return store.Role{}, NotFound("role")
+	}
+	r, err := store.GetRole(ctx, q, rid, forUpdate)
+	if errors.Is(err, store.ErrNotFound) {
+		return r, NotFound("role")
+	}
+	if err != nil {
+		return r, err
+	}
+	if r.TenantID != p.TenantID {
+		if ok, err := s.isSuperAdmin(ctx, p, meta); err != nil || !ok {
+			return r, errors.Join(err, NotFound("role"))
+		}
+	}
+	return r, nil
+}
+
+// GetRole returns a built-in or custom role (view_system_roles).
+func (s *Service) GetRole(ctx context.Context, p *Principal, meta RequestMeta, id string) (RoleView, error) {
+	if err := s.require(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), "view_system_roles"); err != nil {
+		return RoleView{}, err
+	}
+	if isBuiltinRoleID(id) {
+		for _, r := range BuiltinRoles() {
+			if r.ID == id {
+				return r, nil
+			}
+		}
+		return RoleView{}, NotFound("role")
+	}
+	r, err := s.visibleRole(ctx, s.Store.Pool, p, meta, id, false)
+	return roleView(r), err
+}
+
+// UpdateRole renames a role or replaces its permissions.
+func (s *Service) UpdateRole(ctx context.Context, p *Principal, meta RequestMeta, id string, in RolePatch) (RoleResult, error) {
+	if isBuiltinRoleID(id) {
+		return RoleResult{}, errBuiltinRole
+	}
+	if in.Name != nil {
+		if err := validName("name", *in.Name, 200); err != nil {
+			return RoleResult{}, err
+		}
+	}
+	if in.Description != nil && len(*in.Description) > 2000 {
+		return RoleResult{}, Invalid("description", "must be at most 2000 characters")
+	}
+	var ps []perm.Permission
+	var ids []string
+	if in.Permissions != nil {
+		var err error
+		if ps, ids, err = parsePermissions("permissions", *in.Permissions); err != nil {
+			return RoleResult{}, err
+		}
+	}
+	return s.changeRole(ctx, p, meta, id, "role.update", func(tx pgx.Tx, r *store.Role) error {
+		if in.Name != nil {
+			r.Name = *in.Name
+		}
+		if in.Description != nil {
+			r.Description = *in.Description
+		}
+		if err := store.UpdateRole(ctx, tx, *r); err != nil {
+			if errors.Is(err, store.ErrConflict) {
+				return Conflict("role_name_taken", "a role with this name already exists")
+			}
+			return err
+		}
+		if in.Permissions == nil {
+			return nil
+		}
+		if err := s.requireHeldGlobals(ctx, p, meta, r.TenantID, ps); err != nil {
+			return err
+		}
+		return store.SetRolePermissions(ctx, tx, *r, ids)
+	})
+}
+
+// AddRolePermission adds one permission to a role.
+func (s *Service) AddRolePermission(ctx context.Context, p *Principal, meta RequestMeta, id, identifier string) (RoleResult, error) {
+	return s.editRolePermission(ctx, p, meta, id, identifier, true)
+}
+
+// RemoveRolePermission removes one permission from a role.
+func (s *Service) RemoveRolePermission(ctx context.Context, p *Principal, meta RequestMeta, id, identifier string) (RoleResult, error) {
+	return s.editRolePermission(ctx, p, meta, id, identifier, false)
+}
+
+func (s *Service) editRolePermission(ctx context.Context, p *Principal, meta RequestMeta, id, identifier string, add bool) (RoleResult, error) {
+	if isBuiltinRoleID(id) {
+		return RoleResult{}, errBuiltinRole
+	}
+	ps, ids, err := parsePermissions("permission", []string{identifier})
+	if err != nil {
+		return RoleResult{}, err
+	}
+	action := map[bool]string{true: "role.permission.add", false: "role.permission.remove"}[add]
+	return s.changeRole(ctx, p, meta, id, action, func(tx pgx.Tx, r *store.Role) error {
+		set := map[string]bool{}
+		for _, x := range r.Permissions {
+			set[x] = true
+		}
+		if add {
+			if err := s.requireHeldGlobals(ctx, p, meta, r.TenantID, ps); err != nil {
+				return err
+			}
+			set[ids[0]] = true
+		} else {
+			if !set[ids[0]] {
+				return NotFound("permission " + ids[0] + " on this role")
+			}
+			delete(set, ids[0])
+		}
+		next := make([]string, 0, len(set))
+		for x := range set {
+			next = append(next, x)
+		}
+		sort.Strings(next)
+		return store.SetRolePermissions(ctx, tx, *r, next)
+	})
+}
+
+func (s *Service) changeRole(ctx context.Context, p *Principal, meta RequestMeta, id, action string, fn func(pgx.Tx, *store.Role) error) (RoleResult, error) {
+	var r store.Role
+	wr, err := s.write(ctx, p, meta, action, func(tx pgx.Tx) (change, error) {
+		var err error
+		if r, err = s.visibleRole(ctx, tx, p, meta, id, true); err != nil {
+			return change{}, err
+		}
+		if err := s.require(ctx, p, r.TenantID, meta, authz.Obj("tenant", r.TenantID), "manage_permissions"); err != nil {
+			return change{}, err
+		}
+		if err := fn(tx, &r); err != nil {
+			return change{}, err
+		}
+		if r, err = store.GetRole(ctx, tx, r.ID, false); err != nil {
+			return change{}, err
+		}
+		units, err := roleUnits(ctx, tx, r)
+		return change{TenantID: r.TenantID, Target: "role:" + r.ID.String(), Units: units, Details: map[string]any{"permissions": r.Permissions}}, err
+	})
+	return RoleResult{RoleView: roleView(r), WriteResult: wr}, err
+}
+
+// DeleteRole deletes a custom role and its assignments.
+func (s *Service) DeleteRole(ctx context.Context, p *Principal, meta RequestMeta, id string) (WriteResult, error) {
+	if isBuiltinRoleID(id) {
+		return WriteResult{}, errBuiltinRole
+	}
+	return s.write(ctx, p, meta, "role.delete", func(tx pgx.Tx) (change, error) {
+		r, err := s.visibleRole(ctx, tx, p, meta, id, true)
+		if err != nil {
+			return change{}, err
+		}
+		if err := s.require(ctx, p, r.TenantID, meta, authz.Obj("tenant", r.TenantID), "manage_permissions"); err != nil {
+			return change{}, err
+		}
+		units, err := roleUnits(ctx, tx, r)
+		if err != nil {
+			return change{}, err
+		}
+		return change{TenantID: r.TenantID, Target: "role:" + r.ID.String(), Units: units}, store.DeleteRole(ctx, tx, r.ID)
+	})
+}
+
+// AssignmentResult is an assignment after a change.
+type AssignmentResult struct {
+	store.Assignment
+	WriteResult
+}
+
+// parseHolder reads "user:<id>" or "group:<id>".
+func parseHolder(holder string) (typ string, id uuid.UUID, err error) {
+	typ, raw, ok := strings.Cut(holder, ":")
+	if !ok || (typ != "user" && typ != "group") {
+		return "", uuid.Nil, Invalid("holder", "must be user:<id> or group:<id>")
+	}
+	id, err = parseID("holder", raw)
+	return typ, id, err
+}
+
+// AssignRole gives a role to a user or a group of the role's tenant.
+func (s *Service) AssignRole(ctx context.Context, p *Principal, meta RequestMeta, roleID, holder string) (AssignmentResult, error) {
+	return s.assignment(ctx, p, meta, roleID, holder, true)
+}
+
+// UnassignRole takes a role away.
+func (s *Service) UnassignRole(ctx context.Context, p *Principal, meta RequestMeta, roleID, holder string) (AssignmentResult, error) {
+	return s.assignment(ctx, p, meta, roleID, holder, false)
+}
+
+func (s *Service) assignment(ctx context.Context, p *Principal, meta RequestMeta, roleID, holder string, assign bool) (AssignmentResult, error) {
+	if isBuiltinRoleID(roleID) {
+		return AssignmentResult{}, errBuiltinRole
+	}
+	typ, hid, err := parseHolder(holder)
+	if err != nil {
+		return AssignmentResult{}, err
+	}
+	var a store.Assignment
+	action := map[bool]string{true: "role.assign", false: "role.unassign"}[assign]
+	wr, err := s.write(ctx, p, meta, action, func(tx pgx.Tx) (change, error) {
+		r, err := s.visibleRole(ctx, tx, p, meta, roleID, true)
+		if err != nil {
+			return change{}, err
+		}
+		if err := s.require(ctx, p, r.TenantID, meta, authz.Obj("tenant", r.TenantID), "manage_permissions"); err != nil {
+			return change{}, err
+		}
+		a = store.Assignment{ID: uuid.Must(uuid.NewV7()), RoleID: r.ID, CreatedAt: s.now().UTC()}
+		switch typ {
+		case "user":
+			u, err := store.GetUser(ctx, tx, hid)
+			if err != nil || u.TenantID != r.TenantID || u.Status == store.StatusDeleted {
+				return change{}, NotFound("user")
+			}
+			a.UserID = &u.ID
+		case "group":
+			g, err := store.GetGroup(ctx, tx, hid)
+			if err != nil || g.TenantID != r.TenantID {
+				return change{}, NotFound("group")
+			}
+			a.GroupID = &g.ID
+		}
+		if assign {
+			ps, _, err := parsePermissions("permissions", r.Permissions)
+			if err != nil {
+				return change{}, err
+			}
+			if err := s.requireHeldGlobals(ctx, p, meta, r.TenantID, ps); err != nil {
+				return change{}, err
+			}
+			if err := store.InsertAssignment(ctx, tx, r.TenantID, a); err != nil {
+				if errors.Is(err, store.ErrConflict) {
+					return change{}, Conflict("already_assigned", "the role is already assigned to this %s", typ)
+				}
+				return change{}, err
+			}
+		} else {
+			ok, err := store.DeleteAssignment(ctx, tx, r.ID, a.UserID, a.GroupID)
+			if err != nil {
+				return change{}, err
+			}
+			if !ok {
+				return change{}, NotFound("assignment")
+			}
+		}
+		return change{TenantID: r.TenantID, Target: "role:" + r.ID.String(), Details: map[string]any{"holder": typ + ":" + hid.String()},
+			Units: []authz.Unit{authz.Pair(authz.Obj("role", r.ID), authz.Obj(typ, hid))}}, nil
+	})
+	return AssignmentResult{Assignment: a, WriteResult: wr}, err
+}
+
+// ListAssignments lists a role's holders.
+func (s *Service) ListAssignments(ctx context.Context, p *Principal, meta RequestMeta, roleID string) ([]store.Assignment, error) {
+	if isBuiltinRoleID(roleID) {
+		return nil, errBuiltinRole
+	}
+	if err := s.require(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), "view_system_roles"); err != nil {
+		return nil, err
+	}
+	r, err := s.visibleRole(ctx, s.Store.Pool, p, meta, roleID, false)
+	if err != nil {
+		return nil, err
+	}
+	as, err := store.ListAssignments(ctx, s.Store.Pool, r.ID)
+	if as == nil {
+		as = []store.Assignment{}
+	}
+	return as, err
+}

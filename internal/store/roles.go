@@ -1,0 +1,184 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+)
+
+// Role is a custom role.
+type Role struct {
+	ID          uuid.UUID `json:"id"`
+	TenantID    uuid.UUID `json:"tenant_id"`
+	Name        string    `json:"name"`
+	Description string    `json:"description"`
+	Permissions []string  `json:"permissions"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// Assignment is a role held by a user or a group.
+type Assignment struct {
+	ID        uuid.UUID  `json:"id"`
+	RoleID    uuid.UUID  `json:"role_id"`
+	UserID    *uuid.UUID `json:"user_id,omitempty"`
+	GroupID   *uuid.UUID `json:"group_id,omitempty"`
+	CreatedAt time.Time  `json:"created_at"`
+}
+
+// InsertRole stores a role; a duplicate name is ErrConflict.
+func InsertRole(ctx context.Context, q Q, r Role) error {
+	_, err := q.Exec(ctx, `INSERT INTO roles (id, tenant_id, name, description) VALUES ($1, $2, $3, $4)`, r.ID, r.TenantID, r.Name, r.Description)
+	return classify(err)
+}
+
+// UpdateRole changes name and description.
+func UpdateRole(ctx context.Context, q Q, r Role) error {
+	_, err := q.Exec(ctx, `UPDATE roles SET name = $2, description = $3, updated_at = now() WHERE id = $1`, r.ID, r.Name, r.Description)
+	return classify(err)
+}
+
+// SetRolePermissions replaces a role's permission identifiers.
+func SetRolePermissions(ctx context.Context, q Q, r Role, identifiers []string) error {
+	if _, err := q.Exec(ctx, `DELETE FROM role_permissions WHERE role_id = $1`, r.ID); err != nil {
+		return err
+	}
+	for _, id := range identifiers {
+		if _, err := q.Exec(ctx, `INSERT INTO role_permissions (role_id, tenant_id, identifier) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, r.ID, r.TenantID, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DeleteRole deletes a role with its permissions and assignments.
+func DeleteRole(ctx context.Context, q Q, id uuid.UUID) error {
+	_, err := q.Exec(ctx, `DELETE FROM roles WHERE id = $1`, id)
+	return err
+}
+
+// GetRole loads a role with its permissions; forUpdate locks it.
+func GetRole(ctx context.Context, q Q, id uuid.UUID, forUpdate bool) (Role, error) {
+	lock := ""
+	if forUpdate {
+		lock = " FOR UPDATE"
+	}
+	var r Role
+	err := q.QueryRow(ctx, `SELECT id, tenant_id, name, description, created_at, updated_at FROM roles WHERE id = $1`+lock, id).
+		Scan(&r.ID, &r.TenantID, &r.Name, &r.Description, &r.CreatedAt, &r.UpdatedAt)
+	if err != nil {
+		return r, classify(err)
+	}
+	r.Permissions, err = collectStrings(q.Query(ctx, `SELECT identifier FROM role_permissions WHERE role_id = $1 ORDER BY identifier`, id))
+	return r, err
+}
+
+// ListRoles lists a tenant's roles with their permissions.
+func ListRoles(ctx context.Context, q Q, tenantID uuid.UUID) ([]Role, error) {
+	ids, err := collectIDs(q.Query(ctx, `SELECT id FROM roles WHERE tenant_id = $1 ORDER BY id`, tenantID))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Role, 0, len(ids))
+	for _, id := range ids {
+		r, err := GetRole(ctx, q, id, false)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// InsertAssignment stores an assignment; a duplicate is ErrConflict.
+func InsertAssignment(ctx context.Context, q Q, tenantID uuid.UUID, a Assignment) error {
+	_, err := q.Exec(ctx, `INSERT INTO role_assignments (id, tenant_id, role_id, user_id, group_id) VALUES ($1, $2, $3, $4, $5)`,
+		a.ID, tenantID, a.RoleID, a.UserID, a.GroupID)
+	return classify(err)
+}
+
+// DeleteAssignment removes an assignment; it reports whether one existed.
+func DeleteAssignment(ctx context.Context, q Q, roleID uuid.UUID, userID, groupID *uuid.UUID) (bool, error) {
+	tag, err := q.Exec(ctx, `DELETE FROM role_assignments WHERE role_id = $1 AND user_id IS NOT DISTINCT FROM $2 AND group_id IS NOT DISTINCT FROM $3`, roleID, userID, groupID)
+	return tag.RowsAffected() > 0, err
+}
+
+// ListAssignments lists a role's holders.
+func ListAssignments(ctx context.Context, q Q, roleID uuid.UUID) ([]Assignment, error) {
+	rows, err := q.Query(ctx, `SELECT id, role_id, user_id, group_id, created_at FROM role_assignments WHERE role_id = $1 ORDER BY created_at, id`, roleID)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Assignment, error) {
+		var a Assignment
+		err := r.Scan(&a.ID, &a.RoleID, &a.UserID, &a.GroupID, &a.CreatedAt)
+		return a, err
+	})
+}
+
+// RolesAssignedTo lists the roles assigned directly to a user or a group.
+func RolesAssignedTo(ctx context.Context, q Q, userID, groupID *uuid.UUID) ([]uuid.UUID, error) {
+	return collectIDs(q.Query(ctx, `SELECT role_id FROM role_assignments WHERE ($1::uuid IS NOT NULL AND user_id = $1) OR ($2::uuid IS NOT NULL AND group_id = $2)`, userID, groupID))
+}
+
+// RoleIDs lists a tenant's role ids.
+func RoleIDs(ctx context.Context, q Q, tenantID uuid.UUID) ([]uuid.UUID, error) {
+	return collectIDs(q.Query(ctx, `SELECT id FROM roles WHERE tenant_id = $1`, tenantID))
+}
+
+// RolePermissionFact is one permission identifier held by a role.
+type RolePermissionFact struct {
+	TenantID, RoleID uuid.UUID
+	Identifier       string
+}
+
+// RolePermissions lists permission identifiers of roles (filters optional).
+func RolePermissions(ctx context.Context, q Q, tenantID, roleID *uuid.UUID) ([]RolePermissionFact, error) {
+	rows, err := q.Query(ctx, `SELECT tenant_id, role_id, identifier FROM role_permissions
+		WHERE ($1::uuid IS NULL OR tenant_id = $1) AND ($2::uuid IS NULL OR role_id = $2) ORDER BY role_id, identifier`, tenantID, roleID)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (RolePermissionFact, error) {
+		var f RolePermissionFact
+		err := r.Scan(&f.TenantID, &f.RoleID, &f.Identifier)
+		return f, err
+	})
+}
+
+// RoleFacts lists roles (id and tenant).
+func RoleFacts(ctx context.Context, q Q, roleID *uuid.UUID) ([]OwnedFact, error) {
+	return collectOwned(q.Query(ctx, `SELECT id, tenant_id FROM roles WHERE ($1::uuid IS NULL OR id = $1) ORDER BY id`, roleID))
+}
+
+// ActiveRoleAssignments lists assignments to active users or to groups.
+func ActiveRoleAssignments(ctx context.Context, q Q, roleID, userID, groupID *uuid.UUID) ([]MemberFact, error) {
+	rows, err := q.Query(ctx, `SELECT a.role_id, a.user_id, a.group_id, 'assignee'
+		FROM role_assignments a LEFT JOIN users u ON u.id = a.user_id
+		WHERE (a.group_id IS NOT NULL OR u.status = 'active')
+		  AND ($1::uuid IS NULL OR a.role_id = $1) AND ($2::uuid IS NULL OR a.user_id = $2) AND ($3::uuid IS NULL OR a.group_id = $3)
+		ORDER BY a.role_id, a.id`, roleID, userID, groupID)
+	if err != nil {
+		return nil, err
+	}
+	return collectMembers(rows)
+}
+
+// InsertKind registers a kind; a duplicate is ErrConflict.
+func InsertKind(ctx context.Context, q Q, tenantID uuid.UUID, namespace, name string) error {
+	_, err := q.Exec(ctx, `INSERT INTO kinds (tenant_id, namespace, name) VALUES ($1, $2, $3)`, tenantID, namespace, name)
+	return classify(err)
+}
+
+func collectStrings(rows pgx.Rows, err error) ([]string, error) {
+	if err != nil {
+		return nil, err
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if out == nil {
+		out = []string{}
+	}
+	return out, err
+}
