@@ -213,7 +213,9 @@ func projectKind(ctx context.Context, q store.Q, _ *uuid.UUID, rawID string, sub
 }
 
 // roleHolder is the subject set of a role's holders.
-func roleHolder(id uuid.UUID) Object { return Object{Type: "role", ID: id.String(), Relation: "holder"} }
+func roleHolder(id uuid.UUID) Object {
+	return Object{Type: "role", ID: id.String(), Relation: "holder"}
+}
 
 // role: its tenant and its assignees (active users, groups).
 func projectRole(ctx context.Context, q store.Q, id *uuid.UUID, rawID string, subject *Object) ([]Rel, error) {
