@@ -15,6 +15,7 @@ import (
 	"time"
 
 	authzed "github.com/authzed/authzed-go/v1"
+	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
@@ -173,6 +174,38 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*Stack, err
 	return &Stack{Log: log, Store: st, SpiceDB: spice, Projector: pr, IAM: svc, Registry: reg}, nil
 }
 
+// EnableSSO turns on the OIDC login when cfg configures it: the provider is
+// discovered now, and an unreachable or wrong issuer stops the start with
+// one line. It does nothing when SSO is not configured.
+func (s *Stack) EnableSSO(ctx context.Context, cfg config.Config) error {
+	if !cfg.OIDCEnabled() {
+		return nil
+	}
+	if err := cfg.ValidateOIDC(); err != nil {
+		return err
+	}
+	tenant := uuid.Nil
+	if cfg.OIDCTenant != "" {
+		tenant = uuid.MustParse(cfg.OIDCTenant) // ValidateOIDC checked it
+	}
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	client, err := auth.NewOIDC(ctx, auth.OIDCConfig{
+		Issuer: cfg.OIDCIssuer, ClientID: cfg.OIDCClientID, ClientSecret: cfg.OIDCClientSecret,
+		RedirectURL: cfg.OIDCRedirectURL, Scopes: cfg.OIDCScopes,
+	})
+	if err != nil {
+		return err
+	}
+	s.IAM.SSO = &iam.SSO{
+		Client: client, RoleClaim: cfg.OIDCRoleClaim, GroupsClaim: cfg.OIDCGroupsClaim,
+		AllowedClaim: cfg.OIDCAllowedClaim, AllowedValues: cfg.OIDCAllowedValues, TenantID: tenant,
+		SecureCookie: strings.HasPrefix(cfg.OIDCRedirectURL, "https://"),
+	}
+	s.Log.Info("SSO enabled", "issuer", cfg.OIDCIssuer)
+	return nil
+}
+
 // Close releases the connections.
 func (s *Stack) Close() {
 	s.Store.Close()
@@ -219,6 +252,9 @@ func (s *Stack) Handler() http.Handler {
 // serve bootstraps, relays the outbox and serves HTTP until ctx ends.
 // ready, when set, is called once the listener is up.
 func (s *Stack) serve(ctx context.Context, cfg config.Config, stdout io.Writer, ready func(boot iam.BootstrapResult)) error {
+	if err := s.EnableSSO(ctx, cfg); err != nil {
+		return err
+	}
 	boot, err := s.IAM.Bootstrap(ctx, cfg.BootstrapEmail, cfg.BootstrapPassword)
 	if err != nil {
 		return fmt.Errorf("bootstrap: %w", err)

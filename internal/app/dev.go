@@ -36,6 +36,10 @@ func devCommand(ctx context.Context, load func() (config.Config, *slog.Logger, e
 }
 
 func runDev(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
+	// Refuse a partial SSO configuration before starting anything.
+	if err := cfg.ValidateOIDC(); err != nil {
+		return err
+	}
 	start := time.Now()
 	var pg *devstack.Postgres
 	var spice *devstack.SpiceDB

@@ -3,6 +3,7 @@ package auth
 import (
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base32"
 	"encoding/base64"
 	"strings"
 )
@@ -31,3 +32,27 @@ func HashToken(token string) []byte {
 
 // HasPrefix reports a token's kind.
 func HasPrefix(token, prefix string) bool { return strings.HasPrefix(token, prefix) }
+
+// APIKeyPrefix starts every API key: ghk_<public id>_<secret>.
+const APIKeyPrefix = "ghk_"
+
+// NewAPIKey returns a key, its public id and its secret.
+func NewAPIKey() (key, publicID, secret string) {
+	b := make([]byte, 10)
+	if _, err := rand.Read(b); err != nil {
+		panic("crypto/rand: " + err.Error())
+	}
+	publicID = strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
+	secret = NewToken("")
+	return APIKeyPrefix + publicID + "_" + secret, publicID, secret
+}
+
+// SplitAPIKey returns the public id and secret of a key.
+func SplitAPIKey(key string) (publicID, secret string, ok bool) {
+	rest, found := strings.CutPrefix(key, APIKeyPrefix)
+	if !found {
+		return "", "", false
+	}
+	publicID, secret, ok = strings.Cut(rest, "_")
+	return publicID, secret, ok && len(publicID) == 16 && len(secret) >= 32
+}

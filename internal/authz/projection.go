@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -19,7 +20,7 @@ type projectFn func(ctx context.Context, q store.Q, id *uuid.UUID, rawID string,
 
 // ProjectedTypes lists the resource types the projection owns, in the
 // order reconcile walks them.
-var ProjectedTypes = []string{"platform", "tenant", "kind", "group", "role", "workspace", "deployment"}
+var ProjectedTypes = []string{"platform", "tenant", "kind", "group", "role", "workspace", "model", "deployment", "apikey"}
 
 func projector(resourceType string) projectFn {
 	switch resourceType {
@@ -37,6 +38,10 @@ func projector(resourceType string) projectFn {
 		return projectWorkspace
 	case "deployment":
 		return projectDeployment
+	case "model":
+		return projectModel
+	case "apikey":
+		return projectAPIKey
 	}
 	return nil
 }
@@ -296,6 +301,16 @@ func projectWorkspace(ctx context.Context, q store.Q, id *uuid.UUID, rawID strin
 	for _, w := range workspaces {
 		rels = append(rels, Rel{Obj("workspace", w.ID), "tenant", tenantObj(w.TenantID), nil})
 	}
+	if subject == nil || subject.Type == "apikey" {
+		keyID, _ := subjectUUID(subject, "apikey")
+		if subject == nil || keyID != nil {
+			keys, err := keyRelationships(ctx, q, keyID, id)
+			if err != nil {
+				return nil, err
+			}
+			rels = append(rels, keys...)
+		}
+	}
 	var userID, groupID *uuid.UUID
 	if subject != nil {
 		switch subject.Type {
@@ -339,6 +354,86 @@ func projectDeployment(ctx context.Context, q store.Q, id *uuid.UUID, rawID stri
 		rels = append(rels, Rel{Obj("deployment", d.ID), "workspace", Obj("workspace", d.WorkspaceID), nil})
 		if d.CreatedBy != nil {
 			rels = append(rels, Rel{Obj("deployment", d.ID), "creator", userObj(*d.CreatedBy), nil})
+		}
+	}
+	return rels, nil
+}
+
+var roleRank = map[string]int{"member": 1, "admin": 2, "owner": 3}
+
+// keyRelationships: an API key acts in its workspace with its role, capped
+// at its creator's current role there (a superadmin creator counts as
+// owner), while the key is not revoked, its creator is active, and until
+// it expires (relationship expiration: SpiceDB ends it on time).
+func keyRelationships(ctx context.Context, q store.Q, keyID, workspaceID *uuid.UUID) ([]Rel, error) {
+	facts, err := store.APIKeyFacts(ctx, q, keyID, workspaceID)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	var rels []Rel
+	for _, k := range facts {
+		if !k.Live || !k.CreatorActive || (k.ExpiresAt != nil && !k.ExpiresAt.After(now)) {
+			continue
+		}
+		creator := roleRank[k.CreatorRole]
+		if k.CreatorSuperadmin {
+			creator = roleRank["owner"]
+		}
+		eff := min(roleRank[k.Role], creator)
+		if eff == 0 {
+			continue
+		}
+		rel := "key_member"
+		if eff >= roleRank["admin"] {
+			rel = "key_admin"
+		}
+		var exp *time.Time
+		if k.ExpiresAt != nil {
+			t := k.ExpiresAt.UTC().Truncate(time.Second)
+			exp = &t
+		}
+		rels = append(rels, Rel{Obj("workspace", k.WorkspaceID), rel, Obj("apikey", k.ID), exp})
+	}
+	return rels, nil
+}
+
+// apikey: its workspace and its creator (while active and not revoked).
+func projectAPIKey(ctx context.Context, q store.Q, id *uuid.UUID, rawID string, _ *Object) ([]Rel, error) {
+	if id == nil && rawID != "" {
+		return nil, nil
+	}
+	facts, err := store.APIKeyFacts(ctx, q, id, nil)
+	if err != nil {
+		return nil, err
+	}
+	var rels []Rel
+	for _, k := range facts {
+		if !k.Live {
+			continue
+		}
+		rels = append(rels, Rel{Obj("apikey", k.ID), "workspace", Obj("workspace", k.WorkspaceID), nil})
+		if k.CreatorActive {
+			rels = append(rels, Rel{Obj("apikey", k.ID), "creator", userObj(k.CreatedBy), nil})
+		}
+	}
+	return rels, nil
+}
+
+// model: its tenant and the live workspaces that whitelisted it.
+func projectModel(ctx context.Context, q store.Q, id *uuid.UUID, rawID string, _ *Object) ([]Rel, error) {
+	if id == nil && rawID != "" {
+		return nil, nil
+	}
+	facts, err := store.LiveModels(ctx, q, id)
+	if err != nil {
+		return nil, err
+	}
+	var rels []Rel
+	for _, m := range facts {
+		rels = append(rels, Rel{Obj("model", m.ID), "tenant", tenantObj(m.TenantID), nil})
+		for _, w := range m.Workspaces {
+			rels = append(rels, Rel{Obj("model", m.ID), "whitelisted_in", Obj("workspace", w), nil})
 		}
 	}
 	return rels, nil

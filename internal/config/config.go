@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // Config is every setting.
@@ -36,6 +38,18 @@ type Config struct {
 	PasswordMinLength int           // GATEHOUSE_PASSWORD_MIN_LENGTH
 	DefaultBranch     string        // GATEHOUSE_DEFAULT_BRANCH
 	RelayInterval     time.Duration // GATEHOUSE_RELAY_INTERVAL
+
+	// SSO / OIDC: enabled when the first four are set (all or none).
+	OIDCIssuer        string   // GATEHOUSE_OIDC_ISSUER
+	OIDCClientID      string   // GATEHOUSE_OIDC_CLIENT_ID
+	OIDCClientSecret  string   // GATEHOUSE_OIDC_CLIENT_SECRET
+	OIDCRedirectURL   string   // GATEHOUSE_OIDC_REDIRECT_URL
+	OIDCScopes        []string // GATEHOUSE_OIDC_SCOPES (openid is always requested)
+	OIDCRoleClaim     string   // GATEHOUSE_OIDC_ROLE_CLAIM
+	OIDCGroupsClaim   string   // GATEHOUSE_OIDC_GROUPS_CLAIM
+	OIDCAllowedClaim  string   // GATEHOUSE_OIDC_ALLOWED_CLAIM
+	OIDCAllowedValues []string // GATEHOUSE_OIDC_ALLOWED_VALUES
+	OIDCTenant        string   // GATEHOUSE_OIDC_TENANT ("" = the oldest tenant)
 }
 
 // Vars documents every environment variable (README and --help).
@@ -57,6 +71,16 @@ var Vars = [][2]string{
 	{"GATEHOUSE_PASSWORD_MIN_LENGTH", "minimum password length (default 12)"},
 	{"GATEHOUSE_DEFAULT_BRANCH", "name of the default branch (default main)"},
 	{"GATEHOUSE_RELAY_INTERVAL", "how often the outbox relay retries pending writes (default 2s)"},
+	{"GATEHOUSE_OIDC_ISSUER", "SSO: the OIDC provider's issuer URL (discovery at <issuer>/.well-known/openid-configuration); SSO is on when this, the client id, secret and redirect URL are all set"},
+	{"GATEHOUSE_OIDC_CLIENT_ID", "SSO: the client id registered at the provider"},
+	{"GATEHOUSE_OIDC_CLIENT_SECRET", "SSO: the client secret"},
+	{"GATEHOUSE_OIDC_REDIRECT_URL", "SSO: the redirect URL registered at the provider: <public URL>/v1/auth/oidc/callback"},
+	{"GATEHOUSE_OIDC_SCOPES", "SSO: scopes to request, space or comma separated (default: openid email profile; openid is always added)"},
+	{"GATEHOUSE_OIDC_ROLE_CLAIM", "SSO: claim mapped to the global role at every login (superadmin, admin or member; member when absent); unset: SSO leaves roles alone and new users are members"},
+	{"GATEHOUSE_OIDC_GROUPS_CLAIM", "SSO: claim listing group names synced to account groups at every login; unset: no group sync"},
+	{"GATEHOUSE_OIDC_ALLOWED_CLAIM", "SSO: claim that must hold one of GATEHOUSE_OIDC_ALLOWED_VALUES for a login to be allowed (unset: everyone the provider authenticates)"},
+	{"GATEHOUSE_OIDC_ALLOWED_VALUES", "SSO: comma-separated values allowed in GATEHOUSE_OIDC_ALLOWED_CLAIM"},
+	{"GATEHOUSE_OIDC_TENANT", "SSO: id of the tenant SSO users are provisioned into (default: the oldest tenant, i.e. the bootstrap tenant)"},
 }
 
 // FromEnv reads the configuration from getenv.
@@ -95,6 +119,17 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		DefaultBranch:     get("GATEHOUSE_DEFAULT_BRANCH", "main"),
 		RelayInterval:     dur("GATEHOUSE_RELAY_INTERVAL", 2*time.Second),
 		PasswordMinLength: 12,
+
+		OIDCIssuer:        get("GATEHOUSE_OIDC_ISSUER", ""),
+		OIDCClientID:      get("GATEHOUSE_OIDC_CLIENT_ID", ""),
+		OIDCClientSecret:  get("GATEHOUSE_OIDC_CLIENT_SECRET", ""),
+		OIDCRedirectURL:   get("GATEHOUSE_OIDC_REDIRECT_URL", ""),
+		OIDCScopes:        split(get("GATEHOUSE_OIDC_SCOPES", "openid email profile"), ", "),
+		OIDCRoleClaim:     get("GATEHOUSE_OIDC_ROLE_CLAIM", ""),
+		OIDCGroupsClaim:   get("GATEHOUSE_OIDC_GROUPS_CLAIM", ""),
+		OIDCAllowedClaim:  get("GATEHOUSE_OIDC_ALLOWED_CLAIM", ""),
+		OIDCAllowedValues: split(get("GATEHOUSE_OIDC_ALLOWED_VALUES", ""), ","),
+		OIDCTenant:        get("GATEHOUSE_OIDC_TENANT", ""),
 	}
 	c.PublicURL = get("GATEHOUSE_PUBLIC_URL", "http://"+c.HTTPAddr)
 	if raw := get("GATEHOUSE_PASSWORD_MIN_LENGTH", ""); raw != "" {
@@ -140,7 +175,87 @@ func (c Config) ValidateServe() error {
 	default:
 		errs = append(errs, fmt.Errorf("GATEHOUSE_LOG_LEVEL=%q must be debug, info, warn or error", c.LogLevel))
 	}
+	if err := c.ValidateOIDC(); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
+}
+
+// OIDCEnabled reports whether SSO is configured (issuer, client id, client
+// secret and redirect URL all set; ValidateOIDC refuses a partial set).
+func (c Config) OIDCEnabled() bool {
+	return c.OIDCIssuer != "" && c.OIDCClientID != "" && c.OIDCClientSecret != "" && c.OIDCRedirectURL != ""
+}
+
+// ValidateOIDC checks the SSO settings: all of issuer, client id, client
+// secret and redirect URL, or none of them and none of the other
+// GATEHOUSE_OIDC_* settings.
+func (c Config) ValidateOIDC() error {
+	core := [][2]string{
+		{"GATEHOUSE_OIDC_ISSUER", c.OIDCIssuer},
+		{"GATEHOUSE_OIDC_CLIENT_ID", c.OIDCClientID},
+		{"GATEHOUSE_OIDC_CLIENT_SECRET", c.OIDCClientSecret},
+		{"GATEHOUSE_OIDC_REDIRECT_URL", c.OIDCRedirectURL},
+	}
+	var set, missing []string
+	for _, v := range core {
+		if v[1] == "" {
+			missing = append(missing, v[0])
+		} else {
+			set = append(set, v[0])
+		}
+	}
+	if len(set) == 0 {
+		var extra []string
+		for _, v := range [][2]string{
+			{"GATEHOUSE_OIDC_ROLE_CLAIM", c.OIDCRoleClaim},
+			{"GATEHOUSE_OIDC_GROUPS_CLAIM", c.OIDCGroupsClaim},
+			{"GATEHOUSE_OIDC_ALLOWED_CLAIM", c.OIDCAllowedClaim},
+			{"GATEHOUSE_OIDC_ALLOWED_VALUES", strings.Join(c.OIDCAllowedValues, ",")},
+			{"GATEHOUSE_OIDC_TENANT", c.OIDCTenant},
+		} {
+			if v[1] != "" {
+				extra = append(extra, v[0])
+			}
+		}
+		if len(extra) > 0 {
+			return fmt.Errorf("SSO is not configured but %s is set: set GATEHOUSE_OIDC_ISSUER, GATEHOUSE_OIDC_CLIENT_ID, GATEHOUSE_OIDC_CLIENT_SECRET and GATEHOUSE_OIDC_REDIRECT_URL too, or unset it", strings.Join(extra, ", "))
+		}
+		return nil
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("SSO is partly configured: %s %s not set (set all of GATEHOUSE_OIDC_ISSUER, GATEHOUSE_OIDC_CLIENT_ID, GATEHOUSE_OIDC_CLIENT_SECRET and GATEHOUSE_OIDC_REDIRECT_URL, or none)",
+			strings.Join(missing, ", "), map[bool]string{true: "is", false: "are"}[len(missing) == 1])
+	}
+	var errs []error
+	for _, v := range [][2]string{{"GATEHOUSE_OIDC_ISSUER", c.OIDCIssuer}, {"GATEHOUSE_OIDC_REDIRECT_URL", c.OIDCRedirectURL}} {
+		if u, err := url.Parse(v[1]); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("%s=%q is not an absolute http(s) URL", v[0], v[1]))
+		}
+	}
+	if (c.OIDCAllowedClaim == "") != (len(c.OIDCAllowedValues) == 0) {
+		errs = append(errs, errors.New("GATEHOUSE_OIDC_ALLOWED_CLAIM and GATEHOUSE_OIDC_ALLOWED_VALUES go together: set both (claim name and comma-separated values) or neither"))
+	}
+	if c.OIDCTenant != "" && !isUUID(c.OIDCTenant) {
+		errs = append(errs, fmt.Errorf("GATEHOUSE_OIDC_TENANT=%q is not a tenant id (a UUID)", c.OIDCTenant))
+	}
+	return errors.Join(errs...)
+}
+
+// split cuts s at any of seps, trims and drops empty items.
+func split(s, seps string) []string {
+	var out []string
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune(seps, r) }) {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func isUUID(s string) bool {
+	_, err := uuid.Parse(s)
+	return err == nil && len(s) == 36
 }
 
 func isLoopback(hostport string) bool {

@@ -122,17 +122,14 @@ func (s *server) getWorkspace(c *gin.Context) {
 }
 
 func (s *server) listWorkspaces(c *gin.Context) {
-	limit, err := limitParam(c)
+	pg, err := page(c)
 	if err != nil {
 		fail(c, s.Log, err)
 		return
 	}
-	out, err := s.IAM.ListWorkspaces(c.Request.Context(), principal(c), s.meta(c), limit)
-	if err != nil {
-		fail(c, s.Log, err)
-		return
-	}
-	c.JSON(http.StatusOK, pageAnswer[iam.WorkspaceView]{Items: out})
+	mine := c.Query("mine") == "true"
+	out, err := s.IAM.ListWorkspaces(c.Request.Context(), principal(c), s.meta(c), pg, mine)
+	s.respond(c, http.StatusOK, out, err)
 }
 
 func (s *server) addMember(c *gin.Context) {
@@ -147,15 +144,6 @@ func (s *server) addMember(c *gin.Context) {
 		return
 	}
 	written(c, http.StatusCreated, out.WriteResult, out)
-}
-
-func (s *server) listMembers(c *gin.Context) {
-	out, err := s.IAM.ListMembers(c.Request.Context(), principal(c), s.meta(c), c.Param("workspace_id"))
-	if err != nil {
-		fail(c, s.Log, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"items": out})
 }
 
 func (s *server) check(c *gin.Context) {

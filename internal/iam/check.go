@@ -329,6 +329,10 @@ func (s *Service) subjectTenant(ctx context.Context, typ string, id uuid.UUID) (
 		if g, err := store.Groups(ctx, s.Store.Pool, &id); err == nil && len(g) == 1 {
 			return g[0].TenantID, true
 		}
+	case "apikey":
+		if t, err := store.APIKeyTenant(ctx, s.Store.Pool, id); err == nil {
+			return t, true
+		}
 	}
 	return uuid.Nil, false
 }

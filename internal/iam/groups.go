@@ -168,7 +168,9 @@ func (s *Service) DeleteGroup(ctx context.Context, p *Principal, meta RequestMet
 		for _, w := range workspaces {
 			units = append(units, authz.Pair(authz.Obj("workspace", w), authz.Obj("group", g.ID)))
 		}
-		return change{TenantID: g.TenantID, Target: "group:" + g.ID.String(), Units: append(units, roleUnits...)}, nil
+		keys, err := workspaceKeyUnits(ctx, tx, workspaces...)
+		units = append(units, keys...)
+		return change{TenantID: g.TenantID, Target: "group:" + g.ID.String(), Units: append(units, roleUnits...)}, err
 	})
 }
 
@@ -210,8 +212,13 @@ func (s *Service) groupMembership(ctx context.Context, p *Principal, meta Reques
 		if err != nil {
 			return change{}, err
 		}
+		workspaces, err := store.GroupWorkspaces(ctx, tx, g.ID)
+		if err != nil {
+			return change{}, err
+		}
+		keys, err := workspaceKeyUnits(ctx, tx, workspaces...)
 		return change{TenantID: g.TenantID, Target: "group:" + g.ID.String(), Details: map[string]any{"user_id": u.ID},
-			Units: []authz.Unit{authz.Pair(authz.Obj("group", g.ID), authz.Obj("user", u.ID))}}, nil
+			Units: append(keys, authz.Pair(authz.Obj("group", g.ID), authz.Obj("user", u.ID)))}, err
 	})
 }
 

@@ -37,6 +37,8 @@ type Service struct {
 	Config    Config
 	Log       *slog.Logger
 	Limiter   *LoginLimiter
+	// SSO is the OIDC login (sso.go); nil when SSO is not configured.
+	SSO *SSO
 	// Wake, when set, is nudged when a write is left pending for the relay.
 	Wake chan struct{}
 	now  func() time.Time
@@ -236,6 +238,37 @@ func userUnits(ctx context.Context, q store.Q, u store.User) ([]authz.Unit, erro
 	}
 	for _, r := range roles {
 		units = append(units, authz.Pair(authz.Obj("role", r), sub))
+	}
+	keys, err := store.APIKeyIDs(ctx, q, nil, &u.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range keys {
+		units = append(units, keyUnits(k.ID, k.TenantID)...)
+	}
+	return units, nil
+}
+
+// keyUnits are the units of one API key (k.TenantID of store.APIKeyIDs
+// holds the key's workspace).
+func keyUnits(keyID, workspaceID uuid.UUID) []authz.Unit {
+	key := authz.Obj("apikey", keyID)
+	return []authz.Unit{authz.Whole(key), authz.Pair(authz.Obj("workspace", workspaceID), key)}
+}
+
+// workspaceKeyUnits lists the units of every key of some workspaces: a
+// key's effective role depends on its creator's role there, so any change
+// of membership re-projects the workspace's keys.
+func workspaceKeyUnits(ctx context.Context, q store.Q, workspaces ...uuid.UUID) ([]authz.Unit, error) {
+	var units []authz.Unit
+	for _, w := range workspaces {
+		keys, err := store.APIKeyIDs(ctx, q, &w, nil)
+		if err != nil {
+			return nil, err
+		}
+		for _, k := range keys {
+			units = append(units, keyUnits(k.ID, w)...)
+		}
 	}
 	return units, nil
 }

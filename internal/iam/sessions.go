@@ -96,6 +96,8 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Principal, e
 			return nil, Unauthenticated("invalid or expired session")
 		}
 		return &Principal{Kind: "user", ID: u.ID, TenantID: u.TenantID, User: &u, SessionID: sess.ID}, nil
+	case auth.HasPrefix(token, auth.APIKeyPrefix):
+		return s.authenticateAPIKey(ctx, token)
 	}
 	return nil, Unauthenticated("invalid bearer token")
 }

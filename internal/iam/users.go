@@ -209,12 +209,12 @@ func (s *Service) GetMe(ctx context.Context, p *Principal, meta RequestMeta) (Me
 	if p.User == nil {
 		return Me{}, &Error{Kind: KindBadRequest, Code: "not_a_user", Message: "/v1/me is for users"}
 	}
-	ws, err := s.ListWorkspaces(ctx, p, meta, 1000)
+	ws, err := s.ListWorkspaces(ctx, p, meta, Page{Limit: 1000}, true)
 	if err != nil {
 		return Me{}, err
 	}
 	me := Me{User: *p.User, Workspaces: []MyWorkspace{}}
-	for _, w := range ws {
+	for _, w := range ws.Items {
 		me.Workspaces = append(me.Workspaces, MyWorkspace{ID: w.ID, Name: w.Name, Role: w.Role})
 	}
 	return me, nil

@@ -261,14 +261,17 @@ func (s *Service) DisableUser(ctx context.Context, p *Principal, meta RequestMet
 }
 
 // EnableUser makes a disabled user active again (invited, when they never
-// set a password).
+// set a password and have no SSO identity to log in with).
 func (s *Service) EnableUser(ctx context.Context, p *Principal, meta RequestMeta, id string) (UserResult, error) {
 	return s.setStatus(ctx, p, meta, id, "user.enable", func(tx pgx.Tx, u store.User) (string, error) {
 		switch {
 		case u.Status != store.StatusDisabled:
 			return u.Status, nil
 		case u.PasswordHash == "":
-			return store.StatusInvited, nil
+			sso, err := store.HasExternalIdentity(ctx, tx, u.ID)
+			if err != nil || !sso {
+				return store.StatusInvited, err
+			}
 		}
 		return store.StatusActive, nil
 	})

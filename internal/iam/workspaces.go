@@ -1,6 +1,7 @@
 package iam
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"sort"
@@ -108,40 +109,57 @@ func (s *Service) GetWorkspace(ctx context.Context, p *Principal, meta RequestMe
 }
 
 // ListWorkspaces lists the workspaces the caller may view, as SpiceDB
-// decides (LookupResources), ordered by id.
-func (s *Service) ListWorkspaces(ctx context.Context, p *Principal, meta RequestMeta, limit int) ([]WorkspaceView, error) {
+// decides (LookupResources), ordered by id and paginated; with mine, only
+// those where the caller holds a role (tenant admins otherwise see every
+// workspace of their tenant, for governance).
+func (s *Service) ListWorkspaces(ctx context.Context, p *Principal, meta RequestMeta, page Page, mine bool) (List[WorkspaceView], error) {
+	empty := List[WorkspaceView]{}
+	after, err := page.afterID()
+	if err != nil {
+		return empty, err
+	}
 	cons, err := s.consistency(ctx, p.TenantID, meta)
 	if err != nil {
-		return nil, err
+		return empty, err
 	}
-	ids, err := s.Checker.LookupResources(ctx, "workspace", "view", p.Subject(), cons, 0)
+	permission := "view"
+	if mine {
+		permission = "role_member"
+	}
+	ids, err := s.Checker.LookupResources(ctx, "workspace", permission, p.Subject(), cons, 0)
 	if err != nil {
-		return nil, s.mapErr(err)
+		return empty, s.mapErr(err)
 	}
 	var uids []uuid.UUID
 	for _, id := range ids {
-		if u, err := uuid.Parse(id); err == nil {
+		if u, err := uuid.Parse(id); err == nil && bytesGreater(u, after) {
 			uids = append(uids, u)
 		}
 	}
-	sort.Slice(uids, func(i, j int) bool { return uids[i].String() < uids[j].String() })
-	if limit > 0 && len(uids) > limit {
+	sort.Slice(uids, func(i, j int) bool { return bytesLess(uids[i], uids[j]) })
+	limit := page.limit()
+	next := ""
+	if len(uids) > limit {
 		uids = uids[:limit]
+		next = idCursor(uids[limit-1])
 	}
 	ws, err := store.WorkspacesByIDs(ctx, s.Store.Pool, uids)
 	if err != nil {
-		return nil, err
+		return empty, err
 	}
 	roles, err := s.effectiveRoles(ctx, p, meta, p.TenantID, uids)
 	if err != nil {
-		return nil, err
+		return empty, err
 	}
-	out := make([]WorkspaceView, 0, len(ws))
+	out := List[WorkspaceView]{Items: make([]WorkspaceView, 0, len(ws)), NextCursor: next}
 	for _, w := range ws {
-		out = append(out, WorkspaceView{Workspace: w, Role: roles[w.ID]})
+		out.Items = append(out.Items, WorkspaceView{Workspace: w, Role: roles[w.ID]})
 	}
 	return out, nil
 }
+
+func bytesLess(a, b uuid.UUID) bool    { return bytes.Compare(a[:], b[:]) < 0 }
+func bytesGreater(a, b uuid.UUID) bool { return bytes.Compare(a[:], b[:]) > 0 }
 
 // effectiveRoles asks SpiceDB for the caller's strongest role in each
 // workspace (direct or through a group); "" when none.
@@ -244,7 +262,8 @@ func (s *Service) AddMember(ctx context.Context, p *Principal, meta RequestMeta,
 			}
 			return change{}, err
 		}
-		return change{TenantID: w.TenantID, WorkspaceID: &w.ID, Target: subject.String(), Units: []authz.Unit{authz.Pair(authz.Obj("workspace", w.ID), subject)}, Details: map[string]any{"role": in.Role}}, nil
+		keys, err := workspaceKeyUnits(ctx, tx, w.ID)
+		return change{TenantID: w.TenantID, WorkspaceID: &w.ID, Target: subject.String(), Units: append(keys, authz.Pair(authz.Obj("workspace", w.ID), subject)), Details: map[string]any{"role": in.Role}}, err
 	})
 	return MemberView{Member: m, WriteResult: wr}, err
 }

@@ -1,0 +1,51 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/gatehouse/gatehouse/internal/iam"
+)
+
+// The SSO login's state is bound to the browser that started it: the
+// callback must carry the same state in the query and in this cookie.
+const (
+	ssoStateCookie = "gatehouse_oidc_state"
+	ssoCookiePath  = "/v1/auth/oidc/"
+)
+
+// oidcLogin starts an SSO login: 302 to the identity provider.
+func (s *server) oidcLogin(c *gin.Context) {
+	start, err := s.IAM.StartSSO(c.Request.Context(), s.meta(c))
+	if err != nil {
+		fail(c, s.Log, err)
+		return
+	}
+	http.SetCookie(c.Writer, &http.Cookie{
+		Name: ssoStateCookie, Value: start.State, Path: ssoCookiePath, MaxAge: int(iam.SSOLoginTTL.Seconds()),
+		HttpOnly: true, Secure: s.IAM.SSO.SecureCookie, SameSite: http.SameSiteLaxMode,
+	})
+	c.Header("Cache-Control", "no-store")
+	c.Redirect(http.StatusFound, start.RedirectURL)
+}
+
+// oidcCallback finishes an SSO login and answers like POST /v1/auth/login.
+func (s *server) oidcCallback(c *gin.Context) {
+	bound, _ := c.Cookie(ssoStateCookie)
+	if bound != "" {
+		secure := s.IAM.SSO != nil && s.IAM.SSO.SecureCookie
+		http.SetCookie(c.Writer, &http.Cookie{Name: ssoStateCookie, Path: ssoCookiePath, MaxAge: -1, HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode})
+	}
+	c.Header("Cache-Control", "no-store")
+	res, err := s.IAM.FinishSSO(c.Request.Context(), s.meta(c), iam.SSOCallback{
+		State: c.Query("state"), Code: c.Query("code"),
+		Error: c.Query("error"), ErrorDescription: c.Query("error_description"),
+		BoundState: bound,
+	})
+	if err != nil {
+		fail(c, s.Log, err)
+		return
+	}
+	c.JSON(http.StatusOK, res)
+}

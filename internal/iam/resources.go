@@ -1,0 +1,362 @@
+package iam
+
+import (
+	"context"
+	"errors"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/gatehouse/gatehouse/internal/authz"
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+// ModelInput is POST /v1/models.
+type ModelInput struct {
+	Name     string `json:"name"`
+	Provider string `json:"provider,omitempty"`
+}
+
+// ModelView is a catalog entry.
+type ModelView struct {
+	store.Model
+	WriteResult
+}
+
+// CreateModel adds a catalog entry (manage_global_models).
+func (s *Service) CreateModel(ctx context.Context, p *Principal, meta RequestMeta, in ModelInput) (ModelView, error) {
+	if err := validName("name", in.Name, 200); err != nil {
+		return ModelView{}, err
+	}
+	if in.Provider != "" {
+		if err := validName("provider", in.Provider, 200); err != nil {
+			return ModelView{}, err
+		}
+	}
+	var m store.Model
+	wr, err := s.write(ctx, p, meta, "model.create", func(tx pgx.Tx) (change, error) {
+		if err := s.require(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), "manage_global_models"); err != nil {
+			return change{}, err
+		}
+		m = store.Model{ID: uuid.Must(uuid.NewV7()), TenantID: p.TenantID, Name: in.Name, Provider: in.Provider, CreatedAt: s.now().UTC()}
+		if err := store.InsertModel(ctx, tx, m, p.ID); err != nil {
+			if errors.Is(err, store.ErrConflict) {
+				return change{}, Conflict("model_name_taken", "a model with this name is already in the catalog")
+			}
+			return change{}, err
+		}
+		return change{TenantID: m.TenantID, Target: "model:" + m.ID.String(), Units: []authz.Unit{authz.Whole(authz.Obj("model", m.ID))}}, nil
+	})
+	return ModelView{Model: m, WriteResult: wr}, err
+}
+
+// ListModels lists the catalog: all of it to holders of
+// manage_global_models, and to owners and admins of the workspace named in
+// whitelistFor (to pick from); otherwise the entries the caller may view.
+func (s *Service) ListModels(ctx context.Context, p *Principal, meta RequestMeta, whitelistFor string) ([]store.Model, error) {
+	all, err := s.allowed(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), "manage_global_models")
+	if err != nil {
+		return nil, err
+	}
+	if !all && whitelistFor != "" {
+		w, err := s.visibleWorkspace(ctx, p, meta, whitelistFor)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.require(ctx, p, w.TenantID, meta, authz.Obj("workspace", w.ID), "whitelist_models"); err != nil {
+			return nil, err
+		}
+		all = true
+	}
+	var only []uuid.UUID
+	if !all {
+		cons, err := s.consistency(ctx, p.TenantID, meta)
+		if err != nil {
+			return nil, err
+		}
+		ids, err := s.Checker.LookupResources(ctx, "model", "view", p.Subject(), cons, 0)
+		if err != nil {
+			return nil, s.mapErr(err)
+		}
+		only = []uuid.UUID{}
+		for _, id := range ids {
+			if u, err := uuid.Parse(id); err == nil {
+				only = append(only, u)
+			}
+		}
+	}
+	ms, err := store.ListModels(ctx, s.Store.Pool, p.TenantID, only, nil)
+	if ms == nil {
+		ms = []store.Model{}
+	}
+	return ms, err
+}
+
+// DeleteModel removes a catalog entry and its whitelistings.
+func (s *Service) DeleteModel(ctx context.Context, p *Principal, meta RequestMeta, id string) (WriteResult, error) {
+	mid, err := uuid.Parse(id)
+	if err != nil || len(id) != 36 {
+		return WriteResult{}, NotFound("model")
+	}
+	return s.write(ctx, p, meta, "model.delete", func(tx pgx.Tx) (change, error) {
+		m, err := store.GetModel(ctx, tx, mid)
+		if err != nil || (m.TenantID != p.TenantID && !s.superadmin(ctx, p, meta)) {
+			return change{}, NotFound("model")
+		}
+		if err := s.require(ctx, p, m.TenantID, meta, authz.Obj("model", m.ID), "delete"); err != nil {
+			return change{}, err
+		}
+		if _, err := store.DeleteModel(ctx, tx, m.ID); err != nil {
+			return change{}, err
+		}
+		return change{TenantID: m.TenantID, Target: "model:" + m.ID.String(), Units: []authz.Unit{authz.Whole(authz.Obj("model", m.ID))}}, nil
+	})
+}
+
+func (s *Service) superadmin(ctx context.Context, p *Principal, meta RequestMeta) bool {
+	ok, err := s.isSuperAdmin(ctx, p, meta)
+	return err == nil && ok
+}
+
+// WhitelistedModels lists the models a workspace enabled (its members).
+func (s *Service) WhitelistedModels(ctx context.Context, p *Principal, meta RequestMeta, workspaceID string) ([]store.Model, error) {
+	w, err := s.visibleWorkspace(ctx, p, meta, workspaceID)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.require(ctx, p, w.TenantID, meta, authz.Obj("workspace", w.ID), "view_resources"); err != nil {
+		return nil, err
+	}
+	ms, err := store.ListModels(ctx, s.Store.Pool, w.TenantID, nil, &w.ID)
+	if ms == nil {
+		ms = []store.Model{}
+	}
+	return ms, err
+}
+
+// WhitelistInput is POST /v1/workspaces/{id}/models.
+type WhitelistInput struct {
+	ModelID string `json:"model_id"`
+}
+
+// WhitelistModel enables a catalog model in a workspace (owners, admins).
+func (s *Service) WhitelistModel(ctx context.Context, p *Principal, meta RequestMeta, workspaceID string, in WhitelistInput) (ModelView, error) {
+	return s.whitelist(ctx, p, meta, workspaceID, in.ModelID, true)
+}
+
+// UnwhitelistModel disables a model in a workspace.
+func (s *Service) UnwhitelistModel(ctx context.Context, p *Principal, meta RequestMeta, workspaceID, modelID string) (ModelView, error) {
+	return s.whitelist(ctx, p, meta, workspaceID, modelID, false)
+}
+
+func (s *Service) whitelist(ctx context.Context, p *Principal, meta RequestMeta, workspaceID, modelID string, on bool) (ModelView, error) {
+	mid, err := parseID("model_id", modelID)
+	if err != nil {
+		if !on {
+			return ModelView{}, NotFound("model")
+		}
+		return ModelView{}, err
+	}
+	w, err := s.visibleWorkspace(ctx, p, meta, workspaceID)
+	if err != nil {
+		return ModelView{}, err
+	}
+	var m store.Model
+	action := map[bool]string{true: "workspace.model.whitelist", false: "workspace.model.unwhitelist"}[on]
+	wr, err := s.write(ctx, p, meta, action, func(tx pgx.Tx) (change, error) {
+		if err := s.require(ctx, p, w.TenantID, meta, authz.Obj("workspace", w.ID), "whitelist_models"); err != nil {
+			return change{}, err
+		}
+		if m, err = store.GetModel(ctx, tx, mid); err != nil || m.TenantID != w.TenantID {
+			return change{}, NotFound("model")
+		}
+		if on {
+			if err := store.Whitelist(ctx, tx, w.TenantID, w.ID, m.ID); err != nil {
+				if errors.Is(err, store.ErrConflict) {
+					return change{}, Conflict("already_whitelisted", "the model is already whitelisted in this workspace")
+				}
+				return change{}, err
+			}
+		} else if ok, err := store.Unwhitelist(ctx, tx, w.ID, m.ID); err != nil || !ok {
+			return change{}, errors.Join(err, NotFound("whitelisted model"))
+		}
+		return change{TenantID: w.TenantID, WorkspaceID: &w.ID, Target: "model:" + m.ID.String(),
+			Units: []authz.Unit{authz.Pair(authz.Obj("model", m.ID), authz.Obj("workspace", w.ID))}}, nil
+	})
+	return ModelView{Model: m, WriteResult: wr}, err
+}
+
+// DeploymentInput is POST /v1/workspaces/{id}/deployments and PATCH.
+type DeploymentInput struct {
+	Name    string  `json:"name"`
+	ModelID *string `json:"model_id,omitempty"`
+}
+
+// DeploymentView is a deployment.
+type DeploymentView struct {
+	store.Deployment
+	WriteResult
+}
+
+// deploymentModel checks that a model is whitelisted in the workspace.
+func deploymentModel(ctx context.Context, q store.Q, w store.Workspace, modelID *string) (*uuid.UUID, error) {
+	if modelID == nil || *modelID == "" {
+		return nil, nil
+	}
+	mid, err := parseID("model_id", *modelID)
+	if err != nil {
+		return nil, err
+	}
+	ms, err := store.ListModels(ctx, q, w.TenantID, []uuid.UUID{mid}, &w.ID)
+	if err != nil {
+		return nil, err
+	}
+	if len(ms) == 0 {
+		return nil, Invalid("model_id", "is not a model whitelisted in this workspace")
+	}
+	return &mid, nil
+}
+
+// CreateDeployment creates a deployment (owners, admins).
+func (s *Service) CreateDeployment(ctx context.Context, p *Principal, meta RequestMeta, workspaceID string, in DeploymentInput) (DeploymentView, error) {
+	if err := validName("name", in.Name, 200); err != nil {
+		return DeploymentView{}, err
+	}
+	w, err := s.visibleWorkspace(ctx, p, meta, workspaceID)
+	if err != nil {
+		return DeploymentView{}, err
+	}
+	var d store.Deployment
+	wr, err := s.write(ctx, p, meta, "deployment.create", func(tx pgx.Tx) (change, error) {
+		if err := s.require(ctx, p, w.TenantID, meta, authz.Obj("workspace", w.ID), "create_deployment"); err != nil {
+			return change{}, err
+		}
+		model, err := deploymentModel(ctx, tx, w, in.ModelID)
+		if err != nil {
+			return change{}, err
+		}
+		now := s.now().UTC()
+		d = store.Deployment{ID: uuid.Must(uuid.NewV7()), WorkspaceID: w.ID, Name: in.Name, ModelID: model, CreatedAt: now, UpdatedAt: now}
+		if p.Kind == "user" {
+			d.CreatedBy = &p.ID
+		} else if k, err := store.GetAPIKey(ctx, tx, w.ID, p.ID); err == nil {
+			d.CreatedBy = &k.CreatedBy
+		}
+		if err := store.InsertDeployment(ctx, tx, w.TenantID, d); err != nil {
+			return change{}, err
+		}
+		return change{TenantID: w.TenantID, WorkspaceID: &w.ID, Target: "deployment:" + d.ID.String(), Units: []authz.Unit{authz.Whole(authz.Obj("deployment", d.ID))}}, nil
+	})
+	return DeploymentView{Deployment: d, WriteResult: wr}, err
+}
+
+// visibleDeployment loads a deployment the caller may view (404 otherwise).
+func (s *Service) visibleDeployment(ctx context.Context, q store.Q, p *Principal, meta RequestMeta, workspaceID, id string) (store.Workspace, store.Deployment, error) {
+	w, err := s.visibleWorkspace(ctx, p, meta, workspaceID)
+	if err != nil {
+		return w, store.Deployment{}, err
+	}
+	did, err := uuid.Parse(id)
+	if err != nil || len(id) != 36 {
+		return w, store.Deployment{}, NotFound("deployment")
+	}
+	d, err := store.GetDeployment(ctx, q, w.ID, did)
+	if err != nil {
+		return w, d, NotFound("deployment")
+	}
+	ok, err := s.allowed(ctx, p, w.TenantID, meta, authz.Obj("deployment", d.ID), "view")
+	if err != nil || !ok {
+		return w, d, errors.Join(err, NotFound("deployment"))
+	}
+	return w, d, nil
+}
+
+// GetDeployment returns a deployment.
+func (s *Service) GetDeployment(ctx context.Context, p *Principal, meta RequestMeta, workspaceID, id string) (store.Deployment, error) {
+	_, d, err := s.visibleDeployment(ctx, s.Store.Pool, p, meta, workspaceID, id)
+	return d, err
+}
+
+// ListDeployments lists the deployments of a workspace the caller may view
+// (SpiceDB filters each page with one bulk check).
+func (s *Service) ListDeployments(ctx context.Context, p *Principal, meta RequestMeta, workspaceID string, page Page) (List[store.Deployment], error) {
+	empty := List[store.Deployment]{}
+	w, err := s.visibleWorkspace(ctx, p, meta, workspaceID)
+	if err != nil {
+		return empty, err
+	}
+	after, err := page.afterID()
+	if err != nil {
+		return empty, err
+	}
+	limit := page.limit()
+	ds, err := store.ListDeployments(ctx, s.Store.Pool, w.ID, after, limit+1)
+	if err != nil || len(ds) == 0 {
+		return pageOf(ds, limit, func(d store.Deployment) string { return idCursor(d.ID) }), err
+	}
+	items := make([]authz.CheckItem, len(ds))
+	for i, d := range ds {
+		items[i] = authz.CheckItem{Resource: authz.Obj("deployment", d.ID), Permission: "view", Subject: p.Subject()}
+	}
+	cons, err := s.consistency(ctx, w.TenantID, meta)
+	if err != nil {
+		return empty, err
+	}
+	res, _, err := s.Checker.CheckBulk(ctx, items, cons)
+	if err != nil {
+		return empty, s.mapErr(err)
+	}
+	next := ""
+	if len(ds) > limit {
+		next = idCursor(ds[limit-1].ID)
+		ds, res = ds[:limit], res[:limit]
+	}
+	out := List[store.Deployment]{Items: []store.Deployment{}, NextCursor: next}
+	for i, d := range ds {
+		if res[i].Allowed {
+			out.Items = append(out.Items, d)
+		}
+	}
+	return out, nil
+}
+
+// UpdateDeployment renames a deployment or changes its model.
+func (s *Service) UpdateDeployment(ctx context.Context, p *Principal, meta RequestMeta, workspaceID, id string, in DeploymentInput) (DeploymentView, error) {
+	if err := validName("name", in.Name, 200); err != nil {
+		return DeploymentView{}, err
+	}
+	w, d, err := s.visibleDeployment(ctx, s.Store.Pool, p, meta, workspaceID, id)
+	if err != nil {
+		return DeploymentView{}, err
+	}
+	wr, err := s.write(ctx, p, meta, "deployment.update", func(tx pgx.Tx) (change, error) {
+		if err := s.require(ctx, p, w.TenantID, meta, authz.Obj("deployment", d.ID), "update"); err != nil {
+			return change{}, err
+		}
+		if in.ModelID != nil {
+			model, err := deploymentModel(ctx, tx, w, in.ModelID)
+			if err != nil {
+				return change{}, err
+			}
+			d.ModelID = model
+		}
+		d.Name, d.UpdatedAt = in.Name, s.now().UTC()
+		return change{TenantID: w.TenantID, WorkspaceID: &w.ID, Target: "deployment:" + d.ID.String()}, store.UpdateDeployment(ctx, tx, d)
+	})
+	return DeploymentView{Deployment: d, WriteResult: wr}, err
+}
+
+// DeleteDeployment deletes a deployment.
+func (s *Service) DeleteDeployment(ctx context.Context, p *Principal, meta RequestMeta, workspaceID, id string) (WriteResult, error) {
+	w, d, err := s.visibleDeployment(ctx, s.Store.Pool, p, meta, workspaceID, id)
+	if err != nil {
+		return WriteResult{}, err
+	}
+	return s.write(ctx, p, meta, "deployment.delete", func(tx pgx.Tx) (change, error) {
+		if err := s.require(ctx, p, w.TenantID, meta, authz.Obj("deployment", d.ID), "delete"); err != nil {
+			return change{}, err
+		}
+		return change{TenantID: w.TenantID, WorkspaceID: &w.ID, Target: "deployment:" + d.ID.String(), Units: []authz.Unit{authz.Whole(authz.Obj("deployment", d.ID))}},
+			store.SoftDeleteDeployment(ctx, tx, d.ID)
+	})
+}

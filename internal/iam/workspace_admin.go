@@ -1,0 +1,269 @@
+package iam
+
+import (
+	"context"
+	"errors"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/gatehouse/gatehouse/internal/authz"
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+// WorkspacePatch is PATCH /v1/workspaces/{id}.
+type WorkspacePatch struct {
+	Name        *string `json:"name,omitempty"`
+	Description *string `json:"description,omitempty"`
+}
+
+// UpdateWorkspace changes a workspace's settings (owners and admins).
+func (s *Service) UpdateWorkspace(ctx context.Context, p *Principal, meta RequestMeta, id string, in WorkspacePatch) (WorkspaceView, error) {
+	if in.Name != nil {
+		if err := validName("name", *in.Name, 200); err != nil {
+			return WorkspaceView{}, err
+		}
+	}
+	if in.Description != nil && len(*in.Description) > 2000 {
+		return WorkspaceView{}, Invalid("description", "must be at most 2000 characters")
+	}
+	w, err := s.visibleWorkspace(ctx, p, meta, id)
+	if err != nil {
+		return WorkspaceView{}, err
+	}
+	wr, err := s.write(ctx, p, meta, "workspace.update", func(tx pgx.Tx) (change, error) {
+		if err := s.require(ctx, p, w.TenantID, meta, authz.Obj("workspace", w.ID), "update"); err != nil {
+			return change{}, err
+		}
+		if in.Name != nil {
+			w.Name = *in.Name
+		}
+		if in.Description != nil {
+			w.Description = *in.Description
+		}
+		w.UpdatedAt = s.now().UTC()
+		return change{TenantID: w.TenantID, WorkspaceID: &w.ID, Target: "workspace:" + w.ID.String()}, store.UpdateWorkspace(ctx, tx, w)
+	})
+	return WorkspaceView{Workspace: w, WriteResult: wr}, err
+}
+
+// DeleteWorkspace deletes a workspace (owners): every relationship of the
+// workspace and of its resources goes; rows and audit stay.
+func (s *Service) DeleteWorkspace(ctx context.Context, p *Principal, meta RequestMeta, id string) (WriteResult, error) {
+	w, err := s.visibleWorkspace(ctx, p, meta, id)
+	if err != nil {
+		return WriteResult{}, err
+	}
+	return s.write(ctx, p, meta, "workspace.delete", func(tx pgx.Tx) (change, error) {
+		if err := s.require(ctx, p, w.TenantID, meta, authz.Obj("workspace", w.ID), "delete"); err != nil {
+			return change{}, err
+		}
+		units := []authz.Unit{authz.Whole(authz.Obj("workspace", w.ID))}
+		deployments, err := store.WorkspaceDeploymentIDs(ctx, tx, w.ID)
+		if err != nil {
+			return change{}, err
+		}
+		for _, d := range deployments {
+			units = append(units, authz.Whole(authz.Obj("deployment", d)))
+		}
+		models, err := store.WorkspaceModelIDs(ctx, tx, w.ID)
+		if err != nil {
+			return change{}, err
+		}
+		for _, m := range models {
+			units = append(units, authz.Pair(authz.Obj("model", m), authz.Obj("workspace", w.ID)))
+		}
+		keys, err := workspaceKeyUnits(ctx, tx, w.ID)
+		if err != nil {
+			return change{}, err
+		}
+		return change{TenantID: w.TenantID, WorkspaceID: &w.ID, Target: "workspace:" + w.ID.String(), Units: append(units, keys...)},
+			store.SoftDeleteWorkspace(ctx, tx, w.ID)
+	})
+}
+
+// MemberPatch is PATCH /v1/workspaces/{id}/members/{member_id}.
+type MemberPatch struct {
+	Role string `json:"role"`
+}
+
+// memberSubject is the SpiceDB subject of a membership.
+func memberSubject(m store.Member) authz.Object {
+	if m.UserID != nil {
+		return authz.Obj("user", *m.UserID)
+	}
+	return authz.Obj("group", *m.GroupID)
+}
+
+// changeMember loads a membership and applies fn under the rules: owners
+// alone touch owners (granting, revoking, removing), and the last owner
+// stays.
+func (s *Service) changeMember(ctx context.Context, p *Principal, meta RequestMeta, workspaceID, memberID, action, newRole string) (MemberView, error) {
+	w, err := s.visibleWorkspace(ctx, p, meta, workspaceID)
+	if err != nil {
+		return MemberView{}, err
+	}
+	mid, err := uuid.Parse(memberID)
+	if err != nil || len(memberID) != 36 {
+		return MemberView{}, NotFound("member")
+	}
+	var m store.Member
+	wr, err := s.write(ctx, p, meta, action, func(tx pgx.Tx) (change, error) {
+		m, err = store.GetMember(ctx, tx, w.ID, mid)
+		if errors.Is(err, store.ErrNotFound) {
+			return change{}, NotFound("member")
+		}
+		if err != nil {
+			return change{}, err
+		}
+		need := "manage_members"
+		if m.Role == RoleOwner || newRole == RoleOwner {
+			need = "manage_owners"
+		}
+		if err := s.require(ctx, p, w.TenantID, meta, authz.Obj("workspace", w.ID), need); err != nil {
+			return change{}, err
+		}
+		if m.Role == RoleOwner && newRole != RoleOwner {
+			n, err := store.OtherOwners(ctx, tx, w.ID, m.ID)
+			if err != nil {
+				return change{}, err
+			}
+			if n == 0 {
+				return change{}, Conflict("last_owner", "a workspace keeps at least one owner; add or promote another owner first")
+			}
+		}
+		if newRole == "" {
+			err = store.DeleteMember(ctx, tx, m.ID)
+		} else {
+			err = store.SetMemberRole(ctx, tx, m.ID, newRole)
+		}
+		if err != nil {
+			return change{}, err
+		}
+		details := map[string]any{"from": m.Role, "to": newRole}
+		m.Role = newRole
+		keys, err := workspaceKeyUnits(ctx, tx, w.ID)
+		return change{TenantID: w.TenantID, WorkspaceID: &w.ID, Target: memberSubject(m).String(), Details: details,
+			Units: append(keys, authz.Pair(authz.Obj("workspace", w.ID), memberSubject(m)))}, err
+	})
+	return MemberView{Member: m, WriteResult: wr}, err
+}
+
+// UpdateMember changes a member's role.
+func (s *Service) UpdateMember(ctx context.Context, p *Principal, meta RequestMeta, workspaceID, memberID string, in MemberPatch) (MemberView, error) {
+	if err := validWorkspaceRole("role", in.Role); err != nil {
+		return MemberView{}, err
+	}
+	return s.changeMember(ctx, p, meta, workspaceID, memberID, "workspace.member.update", in.Role)
+}
+
+// RemoveMember removes a member.
+func (s *Service) RemoveMember(ctx context.Context, p *Principal, meta RequestMeta, workspaceID, memberID string) (WriteResult, error) {
+	mv, err := s.changeMember(ctx, p, meta, workspaceID, memberID, "workspace.member.remove", "")
+	return mv.WriteResult, err
+}
+
+// TransferInput is POST /v1/workspaces/{id}/transfer-ownership.
+type TransferInput struct {
+	UserID string `json:"user_id"`
+}
+
+// TransferOwnership makes a user of the workspace's tenant an owner and
+// the calling owner an admin.
+func (s *Service) TransferOwnership(ctx context.Context, p *Principal, meta RequestMeta, workspaceID string, in TransferInput) (WriteResult, error) {
+	uid, err := parseID("user_id", in.UserID)
+	if err != nil {
+		return WriteResult{}, err
+	}
+	if uid == p.ID {
+		return WriteResult{}, Invalid("user_id", "is already you")
+	}
+	w, err := s.visibleWorkspace(ctx, p, meta, workspaceID)
+	if err != nil {
+		return WriteResult{}, err
+	}
+	return s.write(ctx, p, meta, "workspace.transfer_ownership", func(tx pgx.Tx) (change, error) {
+		if err := s.require(ctx, p, w.TenantID, meta, authz.Obj("workspace", w.ID), "manage_owners"); err != nil {
+			return change{}, err
+		}
+		u, err := store.GetUser(ctx, tx, uid)
+		if err != nil || u.TenantID != w.TenantID || u.Status != store.StatusActive {
+			return change{}, NotFound("user")
+		}
+		target, err := store.UserMember(ctx, tx, w.ID, uid)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			err = store.InsertMember(ctx, tx, w.TenantID, store.Member{ID: uuid.Must(uuid.NewV7()), WorkspaceID: w.ID, UserID: &uid, Role: RoleOwner})
+		case err == nil:
+			err = store.SetMemberRole(ctx, tx, target.ID, RoleOwner)
+		}
+		if err != nil {
+			return change{}, err
+		}
+		units := []authz.Unit{authz.Pair(authz.Obj("workspace", w.ID), authz.Obj("user", uid))}
+		if p.Kind == "user" {
+			if mine, err := store.UserMember(ctx, tx, w.ID, p.ID); err == nil && mine.Role == RoleOwner {
+				if err := store.SetMemberRole(ctx, tx, mine.ID, RoleAdmin); err != nil {
+					return change{}, err
+				}
+				units = append(units, authz.Pair(authz.Obj("workspace", w.ID), authz.Obj("user", p.ID)))
+			}
+		}
+		keys, err := workspaceKeyUnits(ctx, tx, w.ID)
+		return change{TenantID: w.TenantID, WorkspaceID: &w.ID, Target: "user:" + uid.String(), Units: append(units, keys...)}, err
+	})
+}
+
+// MemberListItem is a membership with the user's effective role.
+type MemberListItem struct {
+	store.Member
+	// EffectiveRole is a user member's strongest role, direct or through
+	// groups.
+	EffectiveRole string `json:"effective_role,omitempty"`
+}
+
+// ListMembersWithRoles lists direct user and group memberships; each user's
+// effective role comes from SpiceDB.
+func (s *Service) ListMembersWithRoles(ctx context.Context, p *Principal, meta RequestMeta, workspaceID string) ([]MemberListItem, error) {
+	w, err := s.visibleWorkspace(ctx, p, meta, workspaceID)
+	if err != nil {
+		return nil, err
+	}
+	ms, err := store.ListMembers(ctx, s.Store.Pool, w.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]MemberListItem, len(ms))
+	var items []authz.CheckItem
+	var idx []int
+	for i, m := range ms {
+		out[i].Member = m
+		if m.UserID != nil {
+			for _, perm := range []string{"role_owner", "role_admin", "role_member"} {
+				items = append(items, authz.CheckItem{Resource: authz.Obj("workspace", w.ID), Permission: perm, Subject: authz.Obj("user", *m.UserID)})
+			}
+			idx = append(idx, i)
+		}
+	}
+	if len(items) == 0 {
+		return out, nil
+	}
+	cons, err := s.consistency(ctx, w.TenantID, meta)
+	if err != nil {
+		return nil, err
+	}
+	res, _, err := s.Checker.CheckBulk(ctx, items, cons)
+	if err != nil {
+		return nil, s.mapErr(err)
+	}
+	names := []string{RoleOwner, RoleAdmin, RoleMember}
+	for j, i := range idx {
+		for k := 0; k < 3; k++ {
+			if res[j*3+k].Allowed {
+				out[i].EffectiveRole = names[k]
+				break
+			}
+		}
+	}
+	return out, nil
+}
