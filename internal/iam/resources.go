@@ -285,6 +285,9 @@ func (s *Service) ListDeployments(ctx context.Context, p *Principal, meta Reques
 	if err != nil {
 		return empty, err
 	}
+	if err := s.require(ctx, p, w.TenantID, meta, authz.Obj("workspace", w.ID), "view_resources"); err != nil {
+		return empty, err
+	}
 	after, err := page.afterID()
 	if err != nil {
 		return empty, err
