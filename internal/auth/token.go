@@ -37,19 +37,29 @@ func HasPrefix(token, prefix string) bool { return strings.HasPrefix(token, pref
 const APIKeyPrefix = "ghk_"
 
 // NewAPIKey returns a key, its public id and its secret.
-func NewAPIKey() (key, publicID, secret string) {
+func NewAPIKey() (key, publicID, secret string) { return NewCredential(APIKeyPrefix) }
+
+// NewCredential returns prefix<public id>_<secret>: the public id finds the
+// stored hash, the secret (256 bits) is verified against it.
+func NewCredential(prefix string) (token, publicID, secret string) {
 	b := make([]byte, 10)
 	if _, err := rand.Read(b); err != nil {
 		panic("crypto/rand: " + err.Error())
 	}
 	publicID = strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
 	secret = NewToken("")
-	return APIKeyPrefix + publicID + "_" + secret, publicID, secret
+	return prefix + publicID + "_" + secret, publicID, secret
 }
 
 // SplitAPIKey returns the public id and secret of a key.
-func SplitAPIKey(key string) (publicID, secret string, ok bool) {
-	rest, found := strings.CutPrefix(key, APIKeyPrefix)
+func SplitAPIKey(key string) (publicID, secret string, ok bool) { return SplitSecret(key, APIKeyPrefix) }
+
+// ServicePrefix starts every service credential: ghsvc_<public id>_<secret>.
+const ServicePrefix = "ghsvc_"
+
+// SplitSecret splits prefix<public id>_<secret>.
+func SplitSecret(token, prefix string) (publicID, secret string, ok bool) {
+	rest, found := strings.CutPrefix(token, prefix)
 	if !found {
 		return "", "", false
 	}

@@ -138,6 +138,15 @@ func projectTenant(ctx context.Context, q store.Q, id *uuid.UUID, rawID string, 
 			}
 		}
 	}
+	if serviceID, other := subjectUUID(subject, "service"); !other {
+		services, err := store.LiveServices(ctx, q, id, serviceID)
+		if err != nil {
+			return nil, err
+		}
+		for _, sc := range services {
+			rels = append(rels, Rel{tenantObj(sc.TenantID), "service", Obj("service", sc.ID), nil})
+		}
+	}
 	if roleID, other := subjectUUID(subject, "role"); !other {
 		perms, err := store.RolePermissions(ctx, q, id, roleID)
 		if err != nil {

@@ -33,7 +33,9 @@ func (s *server) oidcLogin(c *gin.Context) {
 // oidcCallback finishes an SSO login and answers like POST /v1/auth/login.
 func (s *server) oidcCallback(c *gin.Context) {
 	bound, _ := c.Cookie(ssoStateCookie)
-	if bound != "" {
+	// The login is over once its own state comes back (used, whatever the
+	// outcome); a forged callback leaves the real login alone.
+	if bound != "" && bound == c.Query("state") {
 		secure := s.IAM.SSO != nil && s.IAM.SSO.SecureCookie
 		http.SetCookie(c.Writer, &http.Cookie{Name: ssoStateCookie, Path: ssoCookiePath, MaxAge: -1, HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode})
 	}

@@ -88,6 +88,12 @@ func (s *server) routes(r *gin.Engine) {
 	authed.POST("/workspaces/:workspace_id/api-keys", s.createAPIKey())
 	authed.DELETE("/workspaces/:workspace_id/api-keys/:key_id", s.revokeAPIKey())
 
+	authed.GET("/service-credentials", s.listServices())
+	authed.POST("/service-credentials", s.createService())
+	authed.DELETE("/service-credentials/:service_id", s.revokeService())
+
 	authed.POST("/check", s.check)
 	authed.POST("/check/bulk", s.checkBulk)
+	authed.GET("/lookup/resources", s.lookupResources())
+	authed.GET("/lookup/subjects", s.lookupSubjects())
 }

@@ -333,6 +333,10 @@ func (s *Service) subjectTenant(ctx context.Context, typ string, id uuid.UUID) (
 		if t, err := store.APIKeyTenant(ctx, s.Store.Pool, id); err == nil {
 			return t, true
 		}
+	case "service":
+		if c, err := store.GetService(ctx, s.Store.Pool, id); err == nil {
+			return c.TenantID, true
+		}
 	}
 	return uuid.Nil, false
 }

@@ -98,6 +98,8 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Principal, e
 		return &Principal{Kind: "user", ID: u.ID, TenantID: u.TenantID, User: &u, SessionID: sess.ID}, nil
 	case auth.HasPrefix(token, auth.APIKeyPrefix):
 		return s.authenticateAPIKey(ctx, token)
+	case auth.HasPrefix(token, auth.ServicePrefix):
+		return s.authenticateService(ctx, token)
 	}
 	return nil, Unauthenticated("invalid bearer token")
 }

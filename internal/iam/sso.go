@@ -108,7 +108,8 @@ func (s *Service) FinishSSO(ctx context.Context, meta RequestMeta, in SSOCallbac
 	}
 	id, err := s.ssoIdentity(ctx, in)
 	if err != nil {
-		_ = store.InsertAudit(ctx, s.Store.Pool, store.AuditEntry{Actor: "anonymous", Action: "auth.sso_login", Outcome: "denied", RequestID: meta.RequestID, ClientAddr: meta.ClientAddr, Details: map[string]any{"reason": err.Error()}})
+		tenant, _ := s.ssoTenant(ctx, s.Store.Pool)
+		_ = store.InsertAudit(ctx, s.Store.Pool, store.AuditEntry{Actor: "anonymous", Action: "auth.sso_login", Outcome: "denied", RequestID: meta.RequestID, ClientAddr: meta.ClientAddr, TenantID: tenantPtr(tenant), Details: map[string]any{"reason": err.Error()}})
 		return LoginResult{}, err
 	}
 	var u store.User
@@ -178,6 +179,11 @@ func (s *Service) ssoSync(ctx context.Context, tx pgx.Tx, id auth.OIDCIdentity) 
 	if err := store.LockExternalIdentity(ctx, tx, id.Issuer, id.Subject); err != nil {
 		return ch, store.User{}, err
 	}
+	tenant, err := s.ssoTenant(ctx, tx)
+	if err != nil {
+		return ch, store.User{}, err
+	}
+	ch.TenantID = tenant
 	if s.SSO.AllowedClaim != "" && !intersects(auth.ClaimValues(id.Claims, s.SSO.AllowedClaim), s.SSO.AllowedValues) {
 		return ch, store.User{}, &Error{Kind: KindForbidden, Code: "sso_not_allowed", Message: "this account is not allowed to log in to Gatehouse (claim " + s.SSO.AllowedClaim + ")"}
 	}
@@ -255,13 +261,9 @@ func (s *Service) ssoUser(ctx context.Context, tx pgx.Tx, id auth.OIDCIdentity, 
 	if !errors.Is(err, store.ErrNotFound) {
 		return store.User{}, "", err
 	}
-	tenant := s.SSO.TenantID
-	if tenant == uuid.Nil {
-		if tenant, err = store.OldestTenant(ctx, tx); err != nil {
-			return store.User{}, "", err
-		}
-	} else if _, err := store.GetTenant(ctx, tx, tenant); err != nil {
-		return store.User{}, "", fmt.Errorf("GATEHOUSE_OIDC_TENANT=%s: %w (no such tenant?)", tenant, err)
+	tenant, err := s.ssoTenant(ctx, tx)
+	if err != nil {
+		return store.User{}, "", err
 	}
 	email := strings.TrimSpace(id.Email)
 	if email == "" || validEmail(email) != nil {
@@ -307,6 +309,17 @@ func (s *Service) ssoUser(ctx context.Context, tx pgx.Tx, id auth.OIDCIdentity, 
 	return u, "provisioned", linkTo(u)
 }
 
+// ssoTenant is the tenant SSO users are provisioned into.
+func (s *Service) ssoTenant(ctx context.Context, q store.Q) (uuid.UUID, error) {
+	if s.SSO.TenantID == uuid.Nil {
+		return store.OldestTenant(ctx, q)
+	}
+	if _, err := store.GetTenant(ctx, q, s.SSO.TenantID); err != nil {
+		return uuid.Nil, fmt.Errorf("GATEHOUSE_OIDC_TENANT=%s: %w (no such tenant?)", s.SSO.TenantID, err)
+	}
+	return s.SSO.TenantID, nil
+}
+
 // ssoRole maps the role claim; managed is false when no claim is configured.
 func (s *Service) ssoRole(claims map[string]any) (role perm.Role, managed bool) {
 	role = perm.RoleMember
@@ -350,7 +363,11 @@ func (s *Service) ssoGroups(ctx context.Context, tx pgx.Tx, u store.User, names 
 			return nil, err
 		}
 		if joined {
-			units = append(units, authz.Pair(authz.Obj("group", g.ID), member))
+			more, err := membershipUnits(ctx, tx, g.ID, member)
+			if err != nil {
+				return nil, err
+			}
+			units = append(units, more...)
 			added = append(added, g.Name)
 		}
 	}
@@ -365,7 +382,11 @@ func (s *Service) ssoGroups(ctx context.Context, tx pgx.Tx, u store.User, names 
 		if _, err := store.RemoveGroupMember(ctx, tx, g.ID, u.ID); err != nil {
 			return nil, err
 		}
-		units = append(units, authz.Pair(authz.Obj("group", g.ID), member))
+		more, err := membershipUnits(ctx, tx, g.ID, member)
+		if err != nil {
+			return nil, err
+		}
+		units = append(units, more...)
 		removed = append(removed, g.Name)
 	}
 	for k, v := range map[string][]string{"groups_created": created, "groups_added": added, "groups_removed": removed} {
@@ -375,6 +396,18 @@ func (s *Service) ssoGroups(ctx context.Context, tx pgx.Tx, u store.User, names 
 		}
 	}
 	return units, nil
+}
+
+// membershipUnits are the units a change of a group's membership touches
+// (as in groupMembership): the group/user pair and the API keys of the
+// group's workspaces, whose effective role follows their creator's.
+func membershipUnits(ctx context.Context, tx pgx.Tx, groupID uuid.UUID, member authz.Object) ([]authz.Unit, error) {
+	workspaces, err := store.GroupWorkspaces(ctx, tx, groupID)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := workspaceKeyUnits(ctx, tx, workspaces...)
+	return append(keys, authz.Pair(authz.Obj("group", groupID), member)), err
 }
 
 func intersects(have, allowed []string) bool {

@@ -1,0 +1,128 @@
+package iam
+
+import (
+	"context"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/gatehouse/gatehouse/internal/authz"
+	"github.com/gatehouse/gatehouse/internal/perm"
+)
+
+// LookupResourcesInput is GET /v1/lookup/resources.
+type LookupResourcesInput struct {
+	Subject      string // type:id, default the caller
+	ResourceType string
+	Permission   string
+	Consistency  *ConsistencyInput
+}
+
+// LookupResult lists ids.
+type LookupResult struct {
+	Items     []string `json:"items"`
+	CheckedAt string   `json:"checked_at,omitempty"`
+}
+
+func parseRef(field, s string) (Ref, error) {
+	typ, id, ok := strings.Cut(s, ":")
+	if !ok || typ == "" || id == "" {
+		return Ref{}, Invalid(field, "must be type:id")
+	}
+	return Ref{Type: typ, ID: id}, nil
+}
+
+// LookupResources lists the resources of a type on which a subject has a
+// permission (SpiceDB LookupResources). Another subject needs a service
+// credential or super_admin, as for checks.
+func (s *Service) LookupResources(ctx context.Context, p *Principal, meta RequestMeta, in LookupResourcesInput) (LookupResult, error) {
+	var subject *Ref
+	if in.Subject != "" {
+		r, err := parseRef("subject", in.Subject)
+		if err != nil {
+			return LookupResult{}, err
+		}
+		subject = &r
+	}
+	// Validate the question like a check on a placeholder resource.
+	placeholder := uuid.Nil.String()
+	if in.ResourceType == "kind" {
+		placeholder = "Core:Workspace"
+	}
+	rc, err := s.resolveCheck(ctx, p, meta, CheckInput{Subject: subject, Resource: Ref{Type: in.ResourceType, ID: placeholder}, Permission: in.Permission})
+	if err != nil {
+		return LookupResult{}, err
+	}
+	cons, err := s.checkConsistency(ctx, rc.tenantID, meta, in.Consistency)
+	if err != nil {
+		return LookupResult{}, err
+	}
+	ids, err := s.Checker.LookupResources(ctx, in.ResourceType, in.Permission, rc.subject, cons, 0)
+	if err != nil {
+		return LookupResult{}, s.mapErr(err)
+	}
+	out := LookupResult{Items: make([]string, 0, len(ids))}
+	for _, id := range ids {
+		if in.ResourceType == "kind" {
+			parts := strings.Split(id, "/")
+			if len(parts) != 3 || parts[0] != rc.tenantID.String() {
+				continue
+			}
+			id = perm.Kind{Namespace: parts[1], Name: parts[2]}.String()
+		}
+		out.Items = append(out.Items, id)
+	}
+	return out, nil
+}
+
+// LookupSubjectsInput is GET /v1/lookup/subjects.
+type LookupSubjectsInput struct {
+	Resource    string // type:id
+	Permission  string
+	SubjectType string
+	Consistency *ConsistencyInput
+}
+
+// LookupSubjects lists the subjects of a type that have a permission on a
+// resource. The caller needs a service credential or super_admin, or must
+// be able to view the resource.
+func (s *Service) LookupSubjects(ctx context.Context, p *Principal, meta RequestMeta, in LookupSubjectsInput) (LookupResult, error) {
+	res, err := parseRef("resource", in.Resource)
+	if err != nil {
+		return LookupResult{}, err
+	}
+	if in.SubjectType != "user" && in.SubjectType != "apikey" && in.SubjectType != "group" {
+		return LookupResult{}, Invalid("subject_type", "must be user, apikey or group")
+	}
+	rc, err := s.resolveCheck(ctx, p, meta, CheckInput{Resource: res, Permission: in.Permission})
+	if err != nil {
+		return LookupResult{}, err
+	}
+	resource := rc.items[0].Resource
+	privileged, err := s.allowed(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), "check_subjects")
+	if err != nil {
+		return LookupResult{}, err
+	}
+	if !privileged {
+		viewable, err := s.allowed(ctx, p, p.TenantID, meta, resource, "view")
+		if err != nil {
+			return LookupResult{}, err
+		}
+		if !viewable {
+			return LookupResult{}, NotFound(res.Type)
+		}
+	}
+	cons, err := s.checkConsistency(ctx, p.TenantID, meta, in.Consistency)
+	if err != nil {
+		return LookupResult{}, err
+	}
+	subjectType := in.SubjectType
+	ids, err := s.Checker.LookupSubjects(ctx, resource, in.Permission, subjectType, cons)
+	if err != nil {
+		return LookupResult{}, s.mapErr(err)
+	}
+	if ids == nil {
+		ids = []string{}
+	}
+	return LookupResult{Items: ids}, nil
+}

@@ -1,0 +1,101 @@
+package iam
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/gatehouse/gatehouse/internal/auth"
+	"github.com/gatehouse/gatehouse/internal/authz"
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+// ServiceInput is POST /v1/service-credentials.
+type ServiceInput struct {
+	Name string `json:"name"`
+}
+
+// ServiceView is a credential; Key is set only when it is created.
+type ServiceView struct {
+	store.ServiceCredential
+	Key string `json:"key,omitempty"`
+	WriteResult
+}
+
+// CreateService creates a service credential for the caller's tenant
+// (manage_tenant). Services may check and look up any subject of the tenant.
+func (s *Service) CreateService(ctx context.Context, p *Principal, meta RequestMeta, in ServiceInput) (ServiceView, error) {
+	if err := validName("name", in.Name, 200); err != nil {
+		return ServiceView{}, err
+	}
+	token, publicID, secret := auth.NewCredential(auth.ServicePrefix)
+	var c store.ServiceCredential
+	wr, err := s.write(ctx, p, meta, "service_credential.create", func(tx pgx.Tx) (change, error) {
+		if err := s.require(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), "manage_tenant"); err != nil {
+			return change{}, err
+		}
+		c = store.ServiceCredential{ID: uuid.Must(uuid.NewV7()), TenantID: p.TenantID, Name: in.Name, PublicID: auth.ServicePrefix + publicID,
+			SecretHash: auth.HashToken(secret), LastFour: secret[len(secret)-4:], CreatedAt: s.now().UTC()}
+		if err := store.InsertService(ctx, tx, c, p.ID); err != nil {
+			return change{}, err
+		}
+		return change{TenantID: p.TenantID, Target: "service:" + c.ID.String(),
+			Units: []authz.Unit{authz.Pair(authz.Obj("tenant", p.TenantID), authz.Obj("service", c.ID))}}, nil
+	})
+	return ServiceView{ServiceCredential: c, Key: token, WriteResult: wr}, err
+}
+
+// ListServices lists the tenant's credentials (manage_tenant).
+func (s *Service) ListServices(ctx context.Context, p *Principal, meta RequestMeta) ([]store.ServiceCredential, error) {
+	if err := s.require(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), "manage_tenant"); err != nil {
+		return nil, err
+	}
+	cs, err := store.ListServices(ctx, s.Store.Pool, p.TenantID)
+	if cs == nil {
+		cs = []store.ServiceCredential{}
+	}
+	return cs, err
+}
+
+// RevokeService revokes a credential.
+func (s *Service) RevokeService(ctx context.Context, p *Principal, meta RequestMeta, id string) (WriteResult, error) {
+	sid, err := uuid.Parse(id)
+	if err != nil || len(id) != 36 {
+		return WriteResult{}, NotFound("service credential")
+	}
+	return s.write(ctx, p, meta, "service_credential.revoke", func(tx pgx.Tx) (change, error) {
+		c, err := store.GetService(ctx, tx, sid)
+		if err != nil || c.TenantID != p.TenantID || c.RevokedAt != nil {
+			return change{}, NotFound("service credential")
+		}
+		if err := s.require(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), "manage_tenant"); err != nil {
+			return change{}, err
+		}
+		return change{TenantID: p.TenantID, Target: "service:" + c.ID.String(),
+			Units: []authz.Unit{authz.Pair(authz.Obj("tenant", p.TenantID), authz.Obj("service", c.ID))}}, store.RevokeService(ctx, tx, c.ID)
+	})
+}
+
+func (s *Service) authenticateService(ctx context.Context, token string) (*Principal, error) {
+	publicID, secret, ok := auth.SplitSecret(token, auth.ServicePrefix)
+	if !ok {
+		return nil, Unauthenticated("invalid service credential")
+	}
+	c, err := store.ServiceByPublicID(ctx, s.Store.Pool, auth.ServicePrefix+publicID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && subtle.ConstantTimeCompare(c.SecretHash, auth.HashToken(secret)) != 1) {
+		return nil, Unauthenticated("invalid service credential")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if c.RevokedAt != nil {
+		return nil, Unauthenticated("this service credential was revoked")
+	}
+	if err := store.TouchService(ctx, s.Store.Pool, c.ID); err != nil {
+		s.Log.Warn("service credential last_used_at", "err", err)
+	}
+	return &Principal{Kind: "service", ID: c.ID, TenantID: c.TenantID}, nil
+}
