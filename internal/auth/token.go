@@ -52,7 +52,9 @@ func NewCredential(prefix string) (token, publicID, secret string) {
 }
 
 // SplitAPIKey returns the public id and secret of a key.
-func SplitAPIKey(key string) (publicID, secret string, ok bool) { return SplitSecret(key, APIKeyPrefix) }
+func SplitAPIKey(key string) (publicID, secret string, ok bool) {
+	return SplitSecret(key, APIKeyPrefix)
+}
 
 // ServicePrefix starts every service credential: ghsvc_<public id>_<secret>.
 const ServicePrefix = "ghsvc_"
