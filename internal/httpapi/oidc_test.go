@@ -253,6 +253,13 @@ func TestOIDCReusedOrExpiredCodeRefused(t *testing.T) {
 	if r := b.Callback(withQuery(second, "code", first.Query().Get("code"))); r.Status != 401 || r.Str("code") != "sso_failed" {
 		t.Fatalf("reused code: %d %s", r.Status, r.Raw)
 	}
+	// A live code of someone else's login (code injection): the provider
+	// refuses it, its PKCE challenge is not this login's verifier.
+	other := env.Browser(t).Authorize("gina", "pw-gina")
+	mine := b.Authorize("gina", "pw-gina")
+	if r := b.Callback(withQuery(mine, "code", other.Query().Get("code"))); r.Status != 401 || r.Str("code") != "sso_failed" {
+		t.Fatalf("injected code: %d %s", r.Status, r.Raw)
+	}
 	// A code that expires before it is redeemed.
 	third := b.Authorize("gina", "pw-gina")
 	env.Provider.Advance(testenv.CodeTTL + time.Second)

@@ -114,8 +114,8 @@ func (s *Service) FinishSSO(ctx context.Context, meta RequestMeta, in SSOCallbac
 	}
 	var u store.User
 	if _, err := s.write(ctx, nil, meta, "auth.sso_login", func(tx pgx.Tx) (change, error) {
-		var ch change
-		ch, u, err = s.ssoSync(ctx, tx, id)
+		ch, synced, err := s.ssoSync(ctx, tx, id)
+		u = synced
 		return ch, err
 	}); err != nil {
 		return LoginResult{}, err

@@ -44,6 +44,11 @@ var (
 	perWS       = flag.Int("members", 20, "members per workspace (besides the owner)")
 	duration    = flag.Duration("duration", 8*time.Second, "how long each latency scenario runs")
 	pairs       = flag.Int("pairs", 1000, "write-then-check pairs")
+	lookupWS    = flag.Int("lookup-workspaces", 10000, "workspaces in the lookup scenario (the data set's are counted)")
+	lookupIn    = flag.Int("lookup-member-of", 1000, "workspaces the lookup user is a member of")
+	nKinds      = flag.Int("kinds", 200, "kinds in the kind-check scenario")
+	nRoles      = flag.Int("roles", 10, "custom roles in the kind-check scenario")
+	permsPer    = flag.Int("perms", 20, "object permissions per role")
 )
 
 func main() {
@@ -265,6 +270,198 @@ func run(ctx context.Context) error {
 	sort.Slice(pairTimes, func(i, j int) bool { return pairTimes[i] < pairTimes[j] })
 	fmt.Printf("Read-your-writes: %d write-then-check pairs with the returned token: %d stale; pair p50 %s p95 %s\n",
 		done, stale, pct(pairTimes, 50).Round(10*time.Microsecond), pct(pairTimes, 95).Round(10*time.Microsecond))
+
+	if err := kindScenario(ctx, st, ds, client, base); err != nil {
+		return err
+	}
+	return lookupScenario(ctx, st, ds, client, base)
+}
+
+// kindScenario: custom roles with object permissions over many kinds;
+// Gatehouse kind checks (branch-relative decision) against direct checks.
+func kindScenario(ctx context.Context, st *app.Stack, ds *dataset, client *http.Client, base string) error {
+	r := rand.New(rand.NewPCG(7, 7))
+	namespaces := []string{"Core", "Infra", "Dcim", "Ipam", "Builtin", "Location", "Device", "Org"}
+	var kinds [][2]string
+	var kindRows [][]any
+	for i := range *nKinds {
+		k := [2]string{namespaces[i%len(namespaces)], fmt.Sprintf("Kind%d", i)}
+		kinds = append(kinds, k)
+		kindRows = append(kindRows, []any{ds.tenant, k[0], k[1]})
+	}
+	if _, err := st.Store.Pool.CopyFrom(ctx, pgx.Identifier{"kinds"}, []string{"tenant_id", "namespace", "name"}, pgx.CopyFromRows(kindRows)); err != nil {
+		return err
+	}
+	actions := []string{"view", "create", "update", "delete", "any"}
+	decisions := []string{"allow_all", "allow_default", "allow_other", "deny"}
+	var roleRows, permRows, assignRows [][]any
+	var roles []uuid.UUID
+	for range *nRoles {
+		id := uuid.New()
+		roles = append(roles, id)
+		roleRows = append(roleRows, []any{id, ds.tenant, "role-" + id.String()[:8]})
+		seen := map[string]bool{}
+		for len(seen) < *permsPer {
+			ns, name := "*", "*"
+			k := kinds[r.IntN(len(kinds))]
+			switch r.IntN(4) {
+			case 0:
+				ns, name = k[0], k[1]
+			case 1:
+				ns = k[0]
+			case 2:
+				name = k[1]
+			}
+			p := fmt.Sprintf("object:%s:%s:%s:%s", ns, name, actions[r.IntN(len(actions))], decisions[r.IntN(len(decisions))])
+			if !seen[p] {
+				seen[p] = true
+				permRows = append(permRows, []any{id, ds.tenant, p})
+			}
+		}
+	}
+	for _, u := range ds.sampled {
+		for _, i := range r.Perm(len(roles))[:3] {
+			assignRows = append(assignRows, []any{uuid.New(), ds.tenant, roles[i], u})
+		}
+	}
+	for _, c := range []struct {
+		table string
+		cols  []string
+		rows  [][]any
+	}{
+		{"roles", []string{"id", "tenant_id", "name"}, roleRows},
+		{"role_permissions", []string{"role_id", "tenant_id", "identifier"}, permRows},
+		{"role_assignments", []string{"id", "tenant_id", "role_id", "user_id"}, assignRows},
+	} {
+		if _, err := st.Store.Pool.CopyFrom(ctx, pgx.Identifier{c.table}, c.cols, pgx.CopyFromRows(c.rows)); err != nil {
+			return fmt.Errorf("copy %s: %w", c.table, err)
+		}
+	}
+	start := time.Now()
+	n, token, err := st.Projector.ImportAll(ctx)
+	if err != nil {
+		return err
+	}
+	if err := store.SetTenantToken(ctx, st.Store.Pool, ds.tenant, token); err != nil {
+		return err
+	}
+	fmt.Printf("\nKinds: %d roles x %d object permissions x %d kinds materialised as %d relationships in %s\n", *nRoles, *permsPer, *nKinds, n, time.Since(start).Round(time.Millisecond))
+	pick := func(r *rand.Rand) (uuid.UUID, [2]string, string) {
+		return ds.sampled[r.IntN(len(ds.sampled))], kinds[r.IntN(len(kinds))], actions[r.IntN(4)]
+	}
+	direct := func(r *rand.Rand) error {
+		u, k, a := pick(r)
+		_, err := st.SpiceDB.CheckPermission(ctx, &v1.CheckPermissionRequest{
+			Consistency: &v1.Consistency{Requirement: &v1.Consistency_AtLeastAsFresh{AtLeastAsFresh: &v1.ZedToken{Token: token}}},
+			Resource:    &v1.ObjectReference{ObjectType: "kind", ObjectId: ds.tenant.String() + "/" + k[0] + "/" + k[1]},
+			Permission:  a,
+			Subject:     &v1.SubjectReference{Object: &v1.ObjectReference{ObjectType: "user", ObjectId: u.String()}},
+		})
+		return err
+	}
+	viaAPI := func(r *rand.Rand) error {
+		u, k, a := pick(r)
+		body := fmt.Sprintf(`{"resource":{"type":"kind","id":"%s:%s"},"permission":%q,"branch":"feat"}`, k[0], k[1], a)
+		return post(ctx, client, base+"/v1/check", ds.sessions[u], body, nil)
+	}
+	fmt.Printf("%-34s %5s %9s %9s %9s %12s\n", "scenario", "conc", "requests", "p50", "p95", "checks/s")
+	for _, conc := range []int{1, 16} {
+		d := measure(ctx, conc, *duration, direct)
+		g := measure(ctx, conc, *duration, viaAPI)
+		d.print("direct kind CheckPermission", conc)
+		g.print("gatehouse kind check (2 branches)", conc)
+		fmt.Printf("%-34s %5d %9s %9s %9s %12s\n", "ratio gatehouse/direct", conc, "",
+			fmt.Sprintf("x%.2f", g.p50.Seconds()/d.p50.Seconds()), fmt.Sprintf("x%.2f", g.p95.Seconds()/d.p95.Seconds()), fmt.Sprintf("x%.2f", g.rate/d.rate))
+	}
+	return nil
+}
+
+// lookupScenario: "my workspaces" for a user who is a member of
+// lookup-member-of of lookup-workspaces workspaces.
+func lookupScenario(ctx context.Context, st *app.Stack, ds *dataset, client *http.Client, base string) error {
+	extra := *lookupWS - len(ds.workspaces)
+	user := ds.users[len(ds.users)-1]
+	now := time.Now()
+	var wsRows, memberRows [][]any
+	all := append([]uuid.UUID{}, ds.workspaces...)
+	for i := range max(extra, 0) {
+		id := uuid.New()
+		all = append(all, id)
+		wsRows = append(wsRows, []any{id, ds.tenant, fmt.Sprintf("lookup-%d", i), ds.owners[i%len(ds.owners)], now, now})
+		memberRows = append(memberRows, []any{uuid.New(), ds.tenant, id, ds.owners[i%len(ds.owners)], "owner", now, now})
+	}
+	r := rand.New(rand.NewPCG(9, 9))
+	already := map[int]bool{}
+	for _, w := range ds.members[user] {
+		already[w] = true
+	}
+	count := len(already)
+	for _, i := range r.Perm(len(all)) {
+		if count >= *lookupIn {
+			break
+		}
+		if already[i] {
+			continue
+		}
+		memberRows = append(memberRows, []any{uuid.New(), ds.tenant, all[i], user, "member", now, now})
+		count++
+	}
+	if _, err := st.Store.Pool.CopyFrom(ctx, pgx.Identifier{"workspaces"}, []string{"id", "tenant_id", "name", "created_by", "created_at", "updated_at"}, pgx.CopyFromRows(wsRows)); err != nil {
+		return err
+	}
+	if _, err := st.Store.Pool.CopyFrom(ctx, pgx.Identifier{"workspace_members"}, []string{"id", "tenant_id", "workspace_id", "user_id", "role", "created_at", "updated_at"}, pgx.CopyFromRows(memberRows)); err != nil {
+		return err
+	}
+	if _, token, err := st.Projector.ImportAll(ctx); err != nil {
+		return err
+	} else if err := store.SetTenantToken(ctx, st.Store.Pool, ds.tenant, token); err != nil {
+		return err
+	}
+	tok, err := session(ctx, st.Store, ds.tenant, user)
+	if err != nil {
+		return err
+	}
+	var api, direct []time.Duration
+	got := 0
+	for range 15 {
+		t0 := time.Now()
+		var out struct {
+			Items []json.RawMessage `json:"items"`
+		}
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/v1/workspaces?mine=true&limit=1000", nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		raw, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err := json.Unmarshal(raw, &out); err != nil {
+			return fmt.Errorf("list workspaces: %s", raw)
+		}
+		api = append(api, time.Since(t0))
+		got = len(out.Items)
+		t0 = time.Now()
+		stream, err := st.SpiceDB.LookupResources(ctx, &v1.LookupResourcesRequest{
+			ResourceObjectType: "workspace", Permission: "role_member",
+			Subject:     &v1.SubjectReference{Object: &v1.ObjectReference{ObjectType: "user", ObjectId: user.String()}},
+			Consistency: &v1.Consistency{Requirement: &v1.Consistency_MinimizeLatency{MinimizeLatency: true}},
+		})
+		if err != nil {
+			return err
+		}
+		for {
+			if _, err := stream.Recv(); err != nil {
+				break
+			}
+		}
+		direct = append(direct, time.Since(t0))
+	}
+	sort.Slice(api, func(i, j int) bool { return api[i] < api[j] })
+	sort.Slice(direct, func(i, j int) bool { return direct[i] < direct[j] })
+	fmt.Printf("\nLookup: my workspaces for a user in %d of %d workspaces (%d listed):\n", count, len(all), got)
+	fmt.Printf("  GET /v1/workspaces?mine=true&limit=1000 (LookupResources + rows + roles): p50 %s p95 %s\n", pct(api, 50).Round(100*time.Microsecond), pct(api, 95).Round(100*time.Microsecond))
+	fmt.Printf("  direct SpiceDB LookupResources:                                        p50 %s p95 %s\n", pct(direct, 50).Round(100*time.Microsecond), pct(direct, 95).Round(100*time.Microsecond))
 	return nil
 }
 
