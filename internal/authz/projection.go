@@ -66,12 +66,27 @@ func Desired(ctx context.Context, q store.Q, u Unit) ([]Rel, error) {
 			out = append(out, r)
 		}
 	}
-	return out, nil
+	return dedupe(out), nil
 }
 
 // DesiredAll computes every relationship of a resource type (reconcile).
 func DesiredAll(ctx context.Context, q store.Q, resourceType string) ([]Rel, error) {
-	return projector(resourceType)(ctx, q, nil, "", nil)
+	rels, err := projector(resourceType)(ctx, q, nil, "", nil)
+	return dedupe(rels), err
+}
+
+// dedupe drops repeats: two permissions of one role can materialise as
+// the same relationship.
+func dedupe(rels []Rel) []Rel {
+	seen := make(map[string]bool, len(rels))
+	out := rels[:0]
+	for _, r := range rels {
+		if k := r.Key(); !seen[k] {
+			seen[k] = true
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // subjectUUID returns the subject's id when it is of type typ.

@@ -307,3 +307,50 @@ func TestOwnershipTransferAndDeleteWorkspace(t *testing.T) {
 		t.Fatalf("drift after delete: %+v %v", drift, err)
 	}
 }
+
+// Listing pages through the caller's workspaces with their roles, both
+// for short pages (bulk check) and long ones (lookups).
+func TestListWorkspacesPaginatesWithRoles(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	root := env.RootToken(t)
+	bobID, bob := env.User(t, root, "bob@example.com", "member")
+	_, alice := env.User(t, root, "alice@example.com", "member")
+	want := map[string]string{}
+	for i := range 36 {
+		if i%3 == 0 {
+			want[env.Must(t, 201, "POST", "/v1/workspaces", bob, map[string]string{"name": uniq("own")}).Str("id")] = "owner"
+			continue
+		}
+		ws := env.Must(t, 201, "POST", "/v1/workspaces", alice, map[string]string{"name": uniq("theirs")}).Str("id")
+		role := map[bool]string{true: "admin", false: "member"}[i%3 == 1]
+		env.Must(t, 201, "POST", "/v1/workspaces/"+ws+"/members", alice, map[string]string{"user_id": bobID, "role": role})
+		want[ws] = role
+	}
+	env.Must(t, 201, "POST", "/v1/workspaces", alice, map[string]string{"name": "not bob's"})
+	for _, limit := range []string{"1000", "7"} {
+		got := map[string]string{}
+		cursor := ""
+		for pages := 0; ; pages++ {
+			r := env.Must(t, 200, "GET", "/v1/workspaces?mine=true&limit="+limit+"&cursor="+cursor, bob, nil)
+			for _, it := range r.Body["items"].([]any) {
+				w := it.(map[string]any)
+				if _, dup := got[w["id"].(string)]; dup {
+					t.Fatalf("limit %s: %s listed twice", limit, w["id"])
+				}
+				got[w["id"].(string)] = w["role"].(string)
+			}
+			if cursor = r.Str("next_cursor"); cursor == "" || pages > 20 {
+				break
+			}
+		}
+		if len(got) != len(want) {
+			t.Fatalf("limit %s: listed %d, want %d", limit, len(got), len(want))
+		}
+		for id, role := range want {
+			if got[id] != role {
+				t.Errorf("limit %s: %s has role %q, want %q", limit, id, got[id], role)
+			}
+		}
+	}
+}
