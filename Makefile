@@ -1,5 +1,5 @@
 # Gatehouse. `make dev` runs it on the embedded default; `make test` runs every test.
-.PHONY: dev test bench build lint schema clean
+.PHONY: dev test bench bench-large build schema clean
 
 dev: ## run Gatehouse with a throwaway PostgreSQL and the pinned SpiceDB
 	@./scripts/ensure-deps.sh
@@ -14,6 +14,10 @@ test: ## gofmt, go vet and every test (with -race) against real PostgreSQL and S
 bench: ## load the benchmark data set and print Gatehouse vs direct SpiceDB figures
 	@./scripts/ensure-deps.sh
 	GATEHOUSE_SPICEDB_BIN="$$(go tool -n spicedb)" go run ./scripts/bench $(BENCH_ARGS)
+
+bench-large: ## the benchmark over 100,000 users and about a million relationships
+	@./scripts/ensure-deps.sh
+	GATEHOUSE_SPICEDB_BIN="$$(go tool -n spicedb)" go run ./scripts/bench -users 100000 -workspaces 10000 -members 50 -deployments 200000 -lookup-workspaces 20000 $(BENCH_ARGS)
 
 build:
 	go build -o bin/gatehouse ./cmd/gatehouse

@@ -56,54 +56,50 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		return cfg, newLogger(stderr, cfg.LogLevel), nil
 	}
+	// withStack runs fn with a validated configuration and an open stack.
+	withStack := func(fn func(config.Config, *Stack) error) error {
+		cfg, log, err := load()
+		if err != nil {
+			return err
+		}
+		if err := cfg.ValidateServe(); err != nil {
+			return err
+		}
+		st, err := open(ctx, cfg, log)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		return fn(cfg, st)
+	}
 	root.AddCommand(
 		&cobra.Command{
 			Use:   "serve",
 			Short: "Serve the API against DATABASE_URL and SPICEDB_ENDPOINT",
 			RunE: func(cmd *cobra.Command, _ []string) error {
-				cfg, log, err := load()
-				if err != nil {
-					return err
-				}
-				if err := cfg.ValidateServe(); err != nil {
-					return err
-				}
-				st, err := open(ctx, cfg, log)
-				if err != nil {
-					return err
-				}
-				defer st.Close()
-				if err := st.checkMigrated(ctx); err != nil {
-					return err
-				}
-				return st.serve(ctx, cfg, stdout, nil)
+				return withStack(func(cfg config.Config, st *Stack) error {
+					if err := st.checkMigrated(ctx); err != nil {
+						return err
+					}
+					return st.serve(ctx, cfg, stdout, nil)
+				})
 			},
 		},
 		&cobra.Command{
 			Use:   "migrate",
 			Short: "Apply the SQL migrations and the SpiceDB schema",
 			RunE: func(cmd *cobra.Command, _ []string) error {
-				cfg, log, err := load()
-				if err != nil {
-					return err
-				}
-				if err := cfg.ValidateServe(); err != nil {
-					return err
-				}
-				st, err := open(ctx, cfg, log)
-				if err != nil {
-					return err
-				}
-				defer st.Close()
-				if err := st.migrate(ctx); err != nil {
-					return err
-				}
-				fmt.Fprintln(stdout, "migrated: SQL schema at head, SpiceDB schema written")
-				return nil
+				return withStack(func(_ config.Config, st *Stack) error {
+					if err := st.migrate(ctx); err != nil {
+						return err
+					}
+					fmt.Fprintln(stdout, "migrated: SQL schema at head, SpiceDB schema written")
+					return nil
+				})
 			},
 		},
 		devCommand(ctx, load, stdout),
-		reconcileCommand(ctx, load, stdout),
+		reconcileCommand(ctx, withStack, stdout),
 		&cobra.Command{
 			Use:   "probe",
 			Short: "Exit 0 when the local API answers /readyz with 200 (container health checks)",

@@ -259,30 +259,16 @@ func projectRole(ctx context.Context, q store.Q, id *uuid.UUID, rawID string, su
 	for _, r := range roles {
 		rels = append(rels, Rel{Obj("role", r.ID), "tenant", tenantObj(r.TenantID), nil})
 	}
-	var userID, groupID *uuid.UUID
-	if subject != nil {
-		switch subject.Type {
-		case "user":
-			userID, _ = subjectUUID(subject, "user")
-		case "group":
-			groupID, _ = subjectUUID(subject, "group")
-		}
-		if userID == nil && groupID == nil {
-			return rels, nil
-		}
+	userID, groupID, none := userOrGroup(subject)
+	if none {
+		return rels, nil
 	}
 	assignments, err := store.ActiveRoleAssignments(ctx, q, id, userID, groupID)
 	if err != nil {
 		return nil, err
 	}
 	for _, a := range assignments {
-		sub := Object{Type: "group", Relation: "member"}
-		if a.UserID != nil {
-			sub = userObj(*a.UserID)
-		} else {
-			sub.ID = a.GroupID.String()
-		}
-		rels = append(rels, Rel{Obj("role", a.ParentID), "assignee", sub, nil})
+		rels = append(rels, Rel{Obj("role", a.ParentID), "assignee", memberSubject(a), nil})
 	}
 	return rels, nil
 }
@@ -335,31 +321,16 @@ func projectWorkspace(ctx context.Context, q store.Q, id *uuid.UUID, rawID strin
 			rels = append(rels, keys...)
 		}
 	}
-	var userID, groupID *uuid.UUID
-	if subject != nil {
-		switch subject.Type {
-		case "user":
-			userID, _ = subjectUUID(subject, "user")
-		case "group":
-			groupID, _ = subjectUUID(subject, "group")
-		}
-		if userID == nil && groupID == nil {
-			return rels, nil
-		}
+	userID, groupID, none := userOrGroup(subject)
+	if none {
+		return rels, nil
 	}
 	members, err := store.LiveWorkspaceMembers(ctx, q, id, userID, groupID)
 	if err != nil {
 		return nil, err
 	}
 	for _, m := range members {
-		sub := Object{}
-		switch {
-		case m.UserID != nil:
-			sub = userObj(*m.UserID)
-		case m.GroupID != nil:
-			sub = Object{Type: "group", ID: m.GroupID.String(), Relation: "member"}
-		}
-		rels = append(rels, Rel{Obj("workspace", m.ParentID), m.Role, sub, nil})
+		rels = append(rels, Rel{Obj("workspace", m.ParentID), m.Role, memberSubject(m), nil})
 	}
 	return rels, nil
 }
@@ -461,4 +432,27 @@ func projectModel(ctx context.Context, q store.Q, id *uuid.UUID, rawID string, _
 		}
 	}
 	return rels, nil
+}
+
+// userOrGroup narrows a subject filter to a user or a group id; none means
+// the filter names some other type, so no membership matches.
+func userOrGroup(subject *Object) (userID, groupID *uuid.UUID, none bool) {
+	if subject == nil {
+		return nil, nil, false
+	}
+	switch subject.Type {
+	case "user":
+		userID, _ = subjectUUID(subject, "user")
+	case "group":
+		groupID, _ = subjectUUID(subject, "group")
+	}
+	return userID, groupID, userID == nil && groupID == nil
+}
+
+// memberSubject is a membership's subject: a user, or every member of a group.
+func memberSubject(m store.MemberFact) Object {
+	if m.UserID != nil {
+		return userObj(*m.UserID)
+	}
+	return Object{Type: "group", ID: m.GroupID.String(), Relation: "member"}
 }
