@@ -8,7 +8,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/gatehouse/gatehouse/internal/authz"
 	"github.com/gatehouse/gatehouse/internal/iam"
+	"github.com/gatehouse/gatehouse/internal/store"
 )
 
 // Problem is an RFC 9457 problem document with a stable machine code.
@@ -37,7 +39,12 @@ var statusOf = map[iam.Kind]int{
 // Unexpected errors are logged and answered 500 without internals.
 func fail(c *gin.Context, log *slog.Logger, err error) {
 	var e *iam.Error
-	if !errors.As(err, &e) {
+	switch {
+	case errors.As(err, &e):
+	case store.IsUnavailable(err), errors.Is(err, authz.ErrUnavailable):
+		log.Warn("dependency unavailable", "err", err, "path", c.FullPath(), "request_id", requestID(c))
+		e = &iam.Error{Kind: iam.KindUnavailable, Code: "unavailable", Message: "a dependency (PostgreSQL or SpiceDB) is unavailable; try again"}
+	default:
 		log.Error("internal error", "err", err, "path", c.FullPath(), "request_id", requestID(c))
 		e = &iam.Error{Code: "internal", Message: "internal error; see the server log with the request id"}
 	}
