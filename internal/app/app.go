@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -258,6 +259,11 @@ func (s *Stack) serve(ctx context.Context, cfg config.Config, stdout io.Writer, 
 	if boot.Created && ready == nil {
 		printBootstrap(stdout, boot)
 	}
+	shutdownTracing, err := setupTracing(ctx, os.Getenv, s.Log)
+	if err != nil {
+		return fmt.Errorf("tracing (OTEL_EXPORTER_OTLP_*): %w", err)
+	}
+	defer shutdownTracing(context.WithoutCancel(ctx))
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on GATEHOUSE_HTTP_ADDR=%s: %w", cfg.HTTPAddr, err)

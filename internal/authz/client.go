@@ -10,6 +10,7 @@ import (
 	v1 "github.com/authzed/authzed-go/proto/authzed/api/v1"
 	authzed "github.com/authzed/authzed-go/v1"
 	"github.com/authzed/grpcutil"
+	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -32,7 +33,7 @@ func Dial(cfg ClientConfig) (*authzed.Client, error) {
 	if cfg.Key == "" {
 		return nil, errors.New("SpiceDB preshared key is empty: set SPICEDB_KEY (the key SpiceDB was started with)")
 	}
-	opts := []grpc.DialOption{}
+	opts := []grpc.DialOption{grpc.WithStatsHandler(otelgrpc.NewClientHandler())}
 	if cfg.Insecure {
 		opts = append(opts, grpc.WithTransportCredentials(insecure.NewCredentials()), grpcutil.WithInsecureBearerToken(cfg.Key))
 	} else {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"go.opentelemetry.io/contrib/instrumentation/github.com/gin-gonic/gin/otelgin"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/gatehouse/gatehouse/internal/iam"
@@ -43,7 +44,7 @@ func NewServer(d Deps) http.Handler {
 	s := &server{Deps: d, metrics: newMetrics(d.Registry)}
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
-	r.Use(s.recover, s.requestContext)
+	r.Use(s.recover, otelgin.Middleware("gatehouse"), s.requestContext)
 	r.NoRoute(func(c *gin.Context) {
 		fail(c, s.Log, &iam.Error{Kind: iam.KindNotFound, Code: "no_route", Message: "no such endpoint"})
 	})
