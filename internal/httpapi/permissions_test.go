@@ -276,3 +276,62 @@ func TestRoleAdministrationRulesAndBadInput(t *testing.T) {
 	w.env.Must(t, 200, "DELETE", "/v1/roles/"+roleA, admin, nil)
 	w.env.Must(t, 404, "GET", "/v1/roles/"+roleA, admin, nil)
 }
+
+// The permission endpoints as every kind of caller.
+func TestPermissionEndpointsAsEveryCaller(t *testing.T) {
+	t.Parallel()
+	w := newIdentityWorld(t)
+	env, root := w.env, w.root
+	role := func(t *testing.T) string {
+		return env.Must(t, 201, "POST", "/v1/roles", root, map[string]any{"name": uniq("r"), "permissions": []string{"object:*:*:view:allow_all"}}).Str("id")
+	}
+	user := func(t *testing.T) string { return w.target(t, "member", true) }
+	type row struct {
+		name   string
+		req    func(t *testing.T) (string, string, any)
+		expect map[string]int
+	}
+	exp := func(member, admin, super, other int) map[string]int {
+		return map[string]int{"member": member, "admin": admin, "superadmin": super, "admin of another tenant": other}
+	}
+	rows := []row{
+		{"permission catalog", func(*testing.T) (string, string, any) { return "GET", "/v1/permissions", nil }, exp(200, 200, 200, 200)},
+		{"list kinds", func(*testing.T) (string, string, any) { return "GET", "/v1/kinds", nil }, exp(200, 200, 200, 200)},
+		{"register kind", func(*testing.T) (string, string, any) {
+			return "POST", "/v1/kinds", map[string]string{"namespace": "Ns", "name": "K" + uniq("n")}
+		}, exp(403, 201, 201, 201)},
+		{"create role", func(*testing.T) (string, string, any) {
+			return "POST", "/v1/roles", map[string]any{"name": uniq("r"), "permissions": []string{"object:*:*:view:allow_all"}}
+		}, exp(403, 201, 201, 201)},
+		{"get role", func(t *testing.T) (string, string, any) { return "GET", "/v1/roles/" + role(t), nil }, exp(200, 200, 200, 404)},
+		{"update role", func(t *testing.T) (string, string, any) {
+			return "PATCH", "/v1/roles/" + role(t), map[string]any{"permissions": []string{"object:*:*:create:allow_other"}}
+		}, exp(403, 200, 200, 404)},
+		{"add a permission", func(t *testing.T) (string, string, any) {
+			return "POST", "/v1/roles/" + role(t) + "/permissions", map[string]string{"permission": "global:merge_branch:allow_all"}
+		}, exp(403, 403, 200, 404)},
+		{"delete role", func(t *testing.T) (string, string, any) { return "DELETE", "/v1/roles/" + role(t), nil }, exp(403, 200, 200, 404)},
+		{"list holders", func(t *testing.T) (string, string, any) { return "GET", "/v1/roles/" + role(t) + "/assignments", nil }, exp(200, 200, 200, 404)},
+		{"assign to a user", func(t *testing.T) (string, string, any) {
+			return "PUT", "/v1/roles/" + role(t) + "/assignments/user:" + user(t), nil
+		}, exp(403, 200, 200, 404)},
+		{"unassign", func(t *testing.T) (string, string, any) {
+			r, u := role(t), user(t)
+			env.Must(t, 200, "PUT", "/v1/roles/"+r+"/assignments/user:"+u, root, nil)
+			return "DELETE", "/v1/roles/" + r + "/assignments/user:" + u, nil
+		}, exp(403, 200, 200, 404)},
+		{"delete a built-in role", func(*testing.T) (string, string, any) { return "DELETE", "/v1/roles/builtin:member", nil }, exp(403, 403, 403, 403)},
+	}
+	for _, r := range rows {
+		for _, caller := range []string{"anonymous", "member", "admin", "superadmin", "admin of another tenant", "disabled user", "deleted user"} {
+			want, ok := r.expect[caller]
+			if !ok {
+				want = 401
+			}
+			method, path, body := r.req(t)
+			if got := env.Do(t, method, path, w.tokens[caller], body); got.Status != want {
+				t.Errorf("%s as %s: %d, want %d (%s)", r.name, caller, got.Status, want, truncate(got.Raw))
+			}
+		}
+	}
+}
