@@ -70,7 +70,7 @@ func (s *server) revokeInvitation() gin.HandlerFunc {
 func (s *server) userGroups() gin.HandlerFunc {
 	return noBody(s, http.StatusOK, func(k call) (iam.List[store.Group], error) {
 		gs, err := s.IAM.UserGroups(k.ctx, k.p, k.meta, k.c.Param("user_id"))
-		return iam.List[store.Group]{Items: gs}, err
+		return paged(k, gs, err, func(x store.Group) string { return x.ID.String() })
 	})
 }
 
@@ -172,6 +172,6 @@ func (s *server) listAuditLogs(c *gin.Context) {
 func (s *server) listRoles() gin.HandlerFunc {
 	return noBody(s, http.StatusOK, func(k call) (iam.List[iam.RoleView], error) {
 		rs, err := s.IAM.ListRoles(k.ctx, k.p, k.meta)
-		return iam.List[iam.RoleView]{Items: rs}, err
+		return paged(k, rs, err, func(x iam.RoleView) string { return x.ID })
 	})
 }

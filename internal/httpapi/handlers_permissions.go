@@ -14,7 +14,7 @@ func (s *server) permissionCatalog(c *gin.Context) { c.JSON(http.StatusOK, iam.P
 func (s *server) listKinds() gin.HandlerFunc {
 	return noBody(s, http.StatusOK, func(k call) (iam.List[iam.KindView], error) {
 		ks, err := s.IAM.ListKinds(k.ctx, k.p, k.meta)
-		return iam.List[iam.KindView]{Items: ks}, err
+		return paged(k, ks, err, func(x iam.KindView) string { return x.ID })
 	})
 }
 
@@ -64,7 +64,7 @@ func (s *server) removeRolePermission() gin.HandlerFunc {
 func (s *server) listAssignments() gin.HandlerFunc {
 	return noBody(s, http.StatusOK, func(k call) (iam.List[store.Assignment], error) {
 		as, err := s.IAM.ListAssignments(k.ctx, k.p, k.meta, k.c.Param("role_id"))
-		return iam.List[store.Assignment]{Items: as}, err
+		return paged(k, as, err, func(x store.Assignment) string { return x.ID.String() })
 	})
 }
 

@@ -18,7 +18,7 @@ func (s *server) createService() gin.HandlerFunc {
 func (s *server) listServices() gin.HandlerFunc {
 	return noBody(s, http.StatusOK, func(k call) (iam.List[store.ServiceCredential], error) {
 		cs, err := s.IAM.ListServices(k.ctx, k.p, k.meta)
-		return iam.List[store.ServiceCredential]{Items: cs}, err
+		return paged(k, cs, err, func(x store.ServiceCredential) string { return x.ID.String() })
 	})
 }
 

@@ -25,7 +25,7 @@ func (s *server) deleteWorkspace() gin.HandlerFunc {
 func (s *server) listMembersWithRoles() gin.HandlerFunc {
 	return noBody(s, http.StatusOK, func(k call) (iam.List[iam.MemberListItem], error) {
 		ms, err := s.IAM.ListMembersWithRoles(k.ctx, k.p, k.meta, k.c.Param("workspace_id"))
-		return iam.List[iam.MemberListItem]{Items: ms}, err
+		return paged(k, ms, err, func(m iam.MemberListItem) string { return m.ID.String() })
 	})
 }
 
@@ -52,7 +52,7 @@ func (s *server) transferOwnership() gin.HandlerFunc {
 func (s *server) listModels() gin.HandlerFunc {
 	return noBody(s, http.StatusOK, func(k call) (iam.List[store.Model], error) {
 		ms, err := s.IAM.ListModels(k.ctx, k.p, k.meta, k.c.Query("whitelist_for"))
-		return iam.List[store.Model]{Items: ms}, err
+		return paged(k, ms, err, modelKey)
 	})
 }
 
@@ -72,7 +72,7 @@ func (s *server) deleteModel() gin.HandlerFunc {
 func (s *server) whitelistedModels() gin.HandlerFunc {
 	return noBody(s, http.StatusOK, func(k call) (iam.List[store.Model], error) {
 		ms, err := s.IAM.WhitelistedModels(k.ctx, k.p, k.meta, k.c.Param("workspace_id"))
-		return iam.List[store.Model]{Items: ms}, err
+		return paged(k, ms, err, modelKey)
 	})
 }
 
@@ -127,7 +127,7 @@ func (s *server) deleteDeployment() gin.HandlerFunc {
 func (s *server) listAPIKeys() gin.HandlerFunc {
 	return noBody(s, http.StatusOK, func(k call) (iam.List[store.APIKey], error) {
 		ks, err := s.IAM.ListAPIKeys(k.ctx, k.p, k.meta, k.c.Param("workspace_id"))
-		return iam.List[store.APIKey]{Items: ks}, err
+		return paged(k, ks, err, func(x store.APIKey) string { return x.ID.String() })
 	})
 }
 

@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/gatehouse/gatehouse/internal/iam"
+	"github.com/gatehouse/gatehouse/internal/store"
 )
 
 type call struct {
@@ -78,3 +79,17 @@ func page(c *gin.Context) (iam.Page, error) {
 	}
 	return iam.Page{Cursor: cursor, Limit: limit}, nil
 }
+
+// paged answers one page of a fully loaded list (?limit=&cursor=).
+func paged[T any](k call, items []T, err error, key func(T) string) (iam.List[T], error) {
+	if err != nil {
+		return iam.List[T]{}, err
+	}
+	pg, err := page(k.c)
+	if err != nil {
+		return iam.List[T]{}, err
+	}
+	return iam.PageBy(items, pg, key)
+}
+
+func modelKey(m store.Model) string { return m.ID.String() }

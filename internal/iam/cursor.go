@@ -2,6 +2,7 @@ package iam
 
 import (
 	"encoding/base64"
+	"sort"
 	"strconv"
 
 	"github.com/google/uuid"
@@ -70,4 +71,31 @@ func pageOf[T any](items []T, limit int, cursor func(T) string) List[T] {
 		return List[T]{Items: items[:limit], NextCursor: cursor(items[limit-1])}
 	}
 	return List[T]{Items: items}
+}
+
+// PageBy pages a fully loaded list ordered by key: items after the
+// cursor's key, at most the page's limit.
+func PageBy[T any](items []T, p Page, key func(T) string) (List[T], error) {
+	after := ""
+	if p.Cursor != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(p.Cursor)
+		if err != nil {
+			return List[T]{}, Invalid("cursor", "is not a cursor from this API")
+		}
+		after = string(raw)
+	}
+	sort.SliceStable(items, func(i, j int) bool { return key(items[i]) < key(items[j]) })
+	start := sort.Search(len(items), func(i int) bool { return key(items[i]) > after })
+	if after == "" {
+		start = 0
+	}
+	rest := items[start:]
+	limit := p.limit()
+	if len(rest) > limit {
+		return List[T]{Items: rest[:limit], NextCursor: base64.RawURLEncoding.EncodeToString([]byte(key(rest[limit-1])))}, nil
+	}
+	if rest == nil {
+		rest = []T{}
+	}
+	return List[T]{Items: rest}, nil
 }

@@ -57,11 +57,11 @@ func PermissionCatalog() Catalog {
 
 // KindView is a registered kind.
 type KindView struct {
-	ID        string    `json:"id"`
-	Namespace string    `json:"namespace"`
-	Name      string    `json:"name"`
-	Builtin   bool      `json:"builtin"`
-	CreatedAt time.Time `json:"created_at,omitempty"`
+	ID        string     `json:"id"`
+	Namespace string     `json:"namespace"`
+	Name      string     `json:"name"`
+	Builtin   bool       `json:"builtin"`
+	CreatedAt *time.Time `json:"created_at,omitempty"`
 	WriteResult
 }
 
@@ -93,7 +93,8 @@ func (s *Service) RegisterKind(ctx context.Context, p *Principal, meta RequestMe
 	if !perm.ValidKindPart(in.Name) {
 		return KindView{}, Invalid("name", "must match [A-Z][A-Za-z0-9]{0,63}")
 	}
-	out := KindView{ID: in.Namespace + ":" + in.Name, Namespace: in.Namespace, Name: in.Name, CreatedAt: s.now().UTC()}
+	now := s.now().UTC()
+	out := KindView{ID: in.Namespace + ":" + in.Name, Namespace: in.Namespace, Name: in.Name, CreatedAt: &now}
 	wr, err := s.write(ctx, p, meta, "kind.register", func(tx pgx.Tx) (change, error) {
 		if err := s.require(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), "manage_permissions"); err != nil {
 			return change{}, err
