@@ -53,6 +53,10 @@ func Dial(cfg ClientConfig) (*authzed.Client, error) {
 // ErrUnavailable means SpiceDB could not be reached; callers fail closed.
 var ErrUnavailable = errors.New("SpiceDB is unavailable")
 
+// ErrInvalidArgument means SpiceDB refused the request itself (e.g. a
+// consistency token it cannot read).
+var ErrInvalidArgument = errors.New("SpiceDB refused the request")
+
 // wrap classifies a SpiceDB error.
 func wrap(op string, err error) error {
 	if err == nil {
@@ -61,6 +65,8 @@ func wrap(op string, err error) error {
 	switch status.Code(err) {
 	case codes.Unavailable, codes.DeadlineExceeded, codes.Canceled, codes.Unauthenticated, codes.ResourceExhausted:
 		return fmt.Errorf("%s: %w: %v", op, ErrUnavailable, err)
+	case codes.InvalidArgument:
+		return fmt.Errorf("%s: %w: %s", op, ErrInvalidArgument, status.Convert(err).Message())
 	}
 	return fmt.Errorf("%s: %w", op, err)
 }

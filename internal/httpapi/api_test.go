@@ -241,3 +241,15 @@ func TestBulkCheckAnswersInOrderWithPerItemErrors(t *testing.T) {
 		t.Fatalf("bulk: %s", r.Raw)
 	}
 }
+
+func TestGarbageConsistencyTokenIsA4xx(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	root := env.RootToken(t)
+	tenant := env.Must(t, 200, "GET", "/v1/me", root, nil).Str("tenant_id")
+	body := map[string]any{"resource": map[string]string{"type": "tenant", "id": tenant}, "permission": "view_tenant",
+		"consistency": map[string]string{"at_least_as_fresh": "not-a-token"}}
+	if r := env.Do(t, "POST", "/v1/check", root, body); r.Status != 422 {
+		t.Fatalf("garbage token in body: %d %s", r.Status, r.Raw)
+	}
+}

@@ -94,6 +94,13 @@ func (s *Service) Check(ctx context.Context, p *Principal, meta RequestMeta, in 
 	if err != nil {
 		return CheckOutput{}, err
 	}
+	if in.Explain && !rc.kind {
+		// The trace names the resource's tenant and relations: another
+		// tenant's objects are not explained (as if they did not exist).
+		if t, ok := s.resourceTenant(ctx, rc.items[0].Resource); (!ok || t != rc.tenantID) && !s.superadmin(ctx, p, meta) {
+			return CheckOutput{}, NotFound(in.Resource.Type)
+		}
+	}
 	cons, err := s.checkConsistency(ctx, rc.tenantID, meta, in.Consistency)
 	if err != nil {
 		return CheckOutput{}, err

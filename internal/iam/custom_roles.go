@@ -68,11 +68,12 @@ func parsePermissions(field string, ids []string) ([]perm.Permission, []string, 
 
 // requireHeldGlobals: a custom role cannot carry a global allow the caller
 // does not hold (an admin cannot mint super_admin for anyone, themselves
-// included).
+// included), nor a deny of super_admin unless the caller holds super_admin
+// (only a superadmin removes superadmin).
 func (s *Service) requireHeldGlobals(ctx context.Context, p *Principal, meta RequestMeta, tenantID uuid.UUID, ps []perm.Permission) error {
 	var items []authz.CheckItem
 	for _, x := range ps {
-		if x.Global && x.Decision != perm.Deny {
+		if x.Global && (x.Decision != perm.Deny || x.Action == perm.SuperAdmin) {
 			items = append(items, authz.CheckItem{Resource: authz.Obj("tenant", tenantID), Permission: x.Action, Subject: p.Subject()})
 		}
 	}
@@ -93,6 +94,26 @@ func (s *Service) requireHeldGlobals(ctx context.Context, p *Principal, meta Req
 		}
 	}
 	return nil
+}
+
+// requireHeldRoles: editing, deleting, assigning or unassigning roles (or
+// changing who holds them through a group) needs every global permission
+// they carry, so nobody grants or takes away what they could not grant
+// (an admin cannot strip a superadmin's role, nor join its group).
+func (s *Service) requireHeldRoles(ctx context.Context, q store.Q, p *Principal, meta RequestMeta, tenantID uuid.UUID, roleIDs ...uuid.UUID) error {
+	var ps []perm.Permission
+	for _, id := range roleIDs {
+		r, err := store.GetRole(ctx, q, id, false)
+		if err != nil {
+			return err
+		}
+		for _, x := range r.Permissions {
+			if pp, err := perm.Parse(x); err == nil {
+				ps = append(ps, pp)
+			}
+		}
+	}
+	return s.requireHeldGlobals(ctx, p, meta, tenantID, ps)
 }
 
 // roleUnits lists every projection unit of a role: the role, its global
@@ -287,6 +308,9 @@ func (s *Service) changeRole(ctx context.Context, p *Principal, meta RequestMeta
 		if err := s.require(ctx, p, r.TenantID, meta, authz.Obj("tenant", r.TenantID), "manage_permissions"); err != nil {
 			return change{}, err
 		}
+		if err := s.requireHeldRoles(ctx, tx, p, meta, r.TenantID, r.ID); err != nil {
+			return change{}, err
+		}
 		if err := fn(tx, &r); err != nil {
 			return change{}, err
 		}
@@ -310,6 +334,9 @@ func (s *Service) DeleteRole(ctx context.Context, p *Principal, meta RequestMeta
 			return change{}, err
 		}
 		if err := s.require(ctx, p, r.TenantID, meta, authz.Obj("tenant", r.TenantID), "manage_permissions"); err != nil {
+			return change{}, err
+		}
+		if err := s.requireHeldRoles(ctx, tx, p, meta, r.TenantID, r.ID); err != nil {
 			return change{}, err
 		}
 		units, err := roleUnits(ctx, tx, r)
@@ -379,14 +406,10 @@ func (s *Service) assignment(ctx context.Context, p *Principal, meta RequestMeta
 			}
 			a.GroupID = &g.ID
 		}
+		if err := s.requireHeldRoles(ctx, tx, p, meta, r.TenantID, r.ID); err != nil {
+			return change{}, err
+		}
 		if assign {
-			ps, _, err := parsePermissions("permissions", r.Permissions)
-			if err != nil {
-				return change{}, err
-			}
-			if err := s.requireHeldGlobals(ctx, p, meta, r.TenantID, ps); err != nil {
-				return change{}, err
-			}
 			if err := store.InsertAssignment(ctx, tx, r.TenantID, a); err != nil {
 				if errors.Is(err, store.ErrConflict) {
 					return change{}, Conflict("already_assigned", "the role is already assigned to this %s", typ)

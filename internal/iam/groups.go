@@ -106,13 +106,23 @@ func (s *Service) GetGroup(ctx context.Context, p *Principal, meta RequestMeta, 
 	return GroupView{Group: g, Members: members}, err
 }
 
-// manageGroup loads a group for a change (manage_users on its tenant).
+// manageGroup loads a group for a change (manage_users on its tenant). A
+// group that holds custom roles is changed only by callers who hold every
+// global permission of those roles: joining it grants them, leaving or
+// deleting it takes them away, renaming it moves SSO users in.
 func (s *Service) manageGroup(ctx context.Context, tx pgx.Tx, p *Principal, meta RequestMeta, id string) (store.Group, error) {
 	g, err := s.visibleGroup(ctx, tx, p, meta, id)
 	if err != nil {
 		return g, err
 	}
-	return g, s.require(ctx, p, g.TenantID, meta, authz.Obj("group", g.ID), "manage")
+	if err := s.require(ctx, p, g.TenantID, meta, authz.Obj("group", g.ID), "manage"); err != nil {
+		return g, err
+	}
+	roles, err := store.RolesAssignedTo(ctx, tx, nil, &g.ID)
+	if err != nil {
+		return g, err
+	}
+	return g, s.requireHeldRoles(ctx, tx, p, meta, g.TenantID, roles...)
 }
 
 // RenameGroup renames a group.

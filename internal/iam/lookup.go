@@ -8,6 +8,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/authz"
 	"github.com/gatehouse/gatehouse/internal/perm"
+	"github.com/gatehouse/gatehouse/internal/store"
 )
 
 // LookupResourcesInput is GET /v1/lookup/resources.
@@ -61,8 +62,23 @@ func (s *Service) LookupResources(ctx context.Context, p *Principal, meta Reques
 	if err != nil {
 		return LookupResult{}, s.mapErr(err)
 	}
+	// A superadmin's reach spans tenants: a service asking about one sees
+	// only its own tenant's resources.
+	foreign := false
+	if in.ResourceType != "kind" && rc.subject != p.Subject() && !s.superadmin(ctx, p, meta) {
+		sup, _, err := s.Checker.Check(ctx, authz.CheckItem{Resource: authz.Obj("tenant", rc.tenantID), Permission: perm.SuperAdmin, Subject: rc.subject}, cons, false)
+		if err != nil {
+			return LookupResult{}, s.mapErr(err)
+		}
+		foreign = sup.Allowed
+	}
 	out := LookupResult{Items: make([]string, 0, len(ids))}
 	for _, id := range ids {
+		if foreign {
+			if t, ok := s.resourceTenant(ctx, authz.Object{Type: in.ResourceType, ID: id}); !ok || t != p.TenantID {
+				continue
+			}
+		}
 		if in.ResourceType == "kind" {
 			parts := strings.Split(id, "/")
 			if len(parts) != 3 || parts[0] != rc.tenantID.String() {
@@ -103,8 +119,19 @@ func (s *Service) LookupSubjects(ctx context.Context, p *Principal, meta Request
 	if err != nil {
 		return LookupResult{}, err
 	}
+	if privileged && !s.superadmin(ctx, p, meta) {
+		// A service answers about its own tenant: another tenant's
+		// resources are not visible to it.
+		if t, ok := s.resourceTenant(ctx, resource); !ok || t != p.TenantID {
+			return LookupResult{}, NotFound(res.Type)
+		}
+	}
 	if !privileged {
-		viewable, err := s.allowed(ctx, p, p.TenantID, meta, resource, "view")
+		view := "view"
+		if resource.Type == "tenant" {
+			view = "view_tenant"
+		}
+		viewable, err := s.allowed(ctx, p, p.TenantID, meta, resource, view)
 		if err != nil {
 			return LookupResult{}, err
 		}
@@ -125,4 +152,43 @@ func (s *Service) LookupSubjects(ctx context.Context, p *Principal, meta Request
 		ids = []string{}
 	}
 	return LookupResult{Items: ids}, nil
+}
+
+// resourceTenant finds the tenant a checkable resource belongs to.
+func (s *Service) resourceTenant(ctx context.Context, o authz.Object) (uuid.UUID, bool) {
+	if o.Type == "kind" {
+		t, _, _ := strings.Cut(o.ID, "/")
+		id, err := uuid.Parse(t)
+		return id, err == nil
+	}
+	id, err := uuid.Parse(o.ID)
+	if err != nil {
+		return uuid.Nil, false
+	}
+	pool := s.Store.Pool
+	switch o.Type {
+	case "tenant":
+		if _, err := store.GetTenant(ctx, pool, id); err == nil {
+			return id, true
+		}
+	case "workspace":
+		if w, err := store.GetWorkspace(ctx, pool, id); err == nil {
+			return w.TenantID, true
+		}
+	case "model":
+		if m, err := store.GetModel(ctx, pool, id); err == nil {
+			return m.TenantID, true
+		}
+	case "deployment":
+		if ds, err := store.LiveDeployments(ctx, pool, &id); err == nil && len(ds) == 1 {
+			if w, err := store.GetWorkspace(ctx, pool, ds[0].WorkspaceID); err == nil {
+				return w.TenantID, true
+			}
+		}
+	case "apikey":
+		if t, err := store.APIKeyTenant(ctx, pool, id); err == nil {
+			return t, true
+		}
+	}
+	return uuid.Nil, false
 }

@@ -62,13 +62,28 @@ func (s *Service) adminUser(ctx context.Context, tx pgx.Tx, p *Principal, meta R
 	if err := s.require(ctx, p, u.TenantID, meta, authz.Obj("tenant", u.TenantID), "manage_users"); err != nil {
 		return u, err
 	}
-	if u.GlobalRole == string(perm.RoleSuperadmin) {
+	// Nobody administers a user above their own role: a superadmin (by
+	// global role or by a custom role holding super_admin) only by a
+	// superadmin, an admin not by a member holding delegated manage_users.
+	above := p.User == nil || perm.Role(u.GlobalRole).Rank() > perm.Role(p.User.GlobalRole).Rank()
+	if !above && u.ID != p.ID && u.Status == store.StatusActive && p.User.GlobalRole != string(perm.RoleSuperadmin) {
+		cons, err := s.consistency(ctx, u.TenantID, meta)
+		if err != nil {
+			return u, err
+		}
+		res, _, err := s.Checker.Check(ctx, authz.CheckItem{Resource: authz.Obj("tenant", u.TenantID), Permission: perm.SuperAdmin, Subject: authz.Obj("user", u.ID)}, cons, false)
+		if err != nil {
+			return u, s.mapErr(err)
+		}
+		above = res.Allowed
+	}
+	if above {
 		ok, err := s.isSuperAdmin(ctx, p, meta)
 		if err != nil {
 			return u, err
 		}
 		if !ok {
-			return u, Forbidden("only a superadmin may change a superadmin")
+			return u, Forbidden("only a superadmin may change a superadmin or a user above your own role")
 		}
 	}
 	return u, nil

@@ -109,7 +109,9 @@ func GroupWorkspaces(ctx context.Context, q Q, groupID uuid.UUID) ([]uuid.UUID, 
 	return collectIDs(q.Query(ctx, `SELECT workspace_id FROM workspace_members WHERE group_id = $1`, groupID))
 }
 
-// GroupSoleOwnerWorkspaces lists live workspaces whose only owner is the group.
+// GroupSoleOwnerWorkspaces lists live workspaces whose only owner is the
+// group: no other owner is an active user or a group with an active member
+// (as OtherOwners counts).
 func GroupSoleOwnerWorkspaces(ctx context.Context, q Q, groupID uuid.UUID) ([]uuid.UUID, error) {
 	return collectIDs(q.Query(ctx, `SELECT m.workspace_id FROM workspace_members m
 		JOIN workspaces w ON w.id = m.workspace_id AND w.deleted_at IS NULL
@@ -117,5 +119,7 @@ func GroupSoleOwnerWorkspaces(ctx context.Context, q Q, groupID uuid.UUID) ([]uu
 		  AND NOT EXISTS (
 			SELECT 1 FROM workspace_members o LEFT JOIN users u ON u.id = o.user_id
 			WHERE o.workspace_id = m.workspace_id AND o.role = 'owner' AND o.id <> m.id
-			  AND (o.group_id IS NOT NULL OR u.status = 'active'))`, groupID))
+			  AND (u.status = 'active' OR (o.group_id IS NOT NULL AND EXISTS (
+				SELECT 1 FROM group_members gm JOIN users gu ON gu.id = gm.user_id AND gu.status = 'active'
+				WHERE gm.group_id = o.group_id))))`, groupID))
 }

@@ -88,16 +88,21 @@ func LockSuperadmins(ctx context.Context, q Q) (int, error) {
 	return n, rows.Err()
 }
 
-// SoleOwnerWorkspaces lists live workspaces where the user is the only
-// direct user owner and no group holds owner.
+// SoleOwnerWorkspaces lists live workspaces the user owns (directly or
+// through a group) where no other active user holds owner, directly or
+// through a group (as OtherOwners counts: a group without another active
+// member owns nothing).
 func SoleOwnerWorkspaces(ctx context.Context, q Q, userID uuid.UUID) ([]uuid.UUID, error) {
-	return collectIDs(q.Query(ctx, `SELECT m.workspace_id FROM workspace_members m
+	return collectIDs(q.Query(ctx, `SELECT DISTINCT m.workspace_id FROM workspace_members m
 		JOIN workspaces w ON w.id = m.workspace_id AND w.deleted_at IS NULL
-		WHERE m.user_id = $1 AND m.role = 'owner'
+		WHERE m.role = 'owner'
+		  AND (m.user_id = $1 OR m.group_id IN (SELECT group_id FROM group_members WHERE user_id = $1))
 		  AND NOT EXISTS (
 			SELECT 1 FROM workspace_members o LEFT JOIN users u ON u.id = o.user_id
-			WHERE o.workspace_id = m.workspace_id AND o.role = 'owner' AND o.id <> m.id
-			  AND (o.group_id IS NOT NULL OR u.status = 'active'))`, userID))
+			WHERE o.workspace_id = m.workspace_id AND o.role = 'owner'
+			  AND ((o.user_id <> $1 AND u.status = 'active') OR (o.group_id IS NOT NULL AND EXISTS (
+				SELECT 1 FROM group_members gm JOIN users gu ON gu.id = gm.user_id AND gu.status = 'active'
+				WHERE gm.group_id = o.group_id AND gm.user_id <> $1))))`, userID))
 }
 
 // ListTenants lists tenants ordered by id.
