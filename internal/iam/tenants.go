@@ -3,7 +3,6 @@ package iam
 import (
 	"context"
 	"errors"
-	"net/url"
 	"strings"
 	"time"
 
@@ -79,7 +78,7 @@ func (s *Service) CreateTenant(ctx context.Context, p *Principal, meta RequestMe
 		}
 		out.Tenant = t
 		out.Admin.ID, out.Admin.Email, out.Admin.InvitationToken = admin.ID, admin.Email, token
-		out.Admin.InvitationURL = strings.TrimRight(s.Config.PublicURL, "/") + "/v1/invitations/accept?token=" + url.QueryEscape(token)
+		out.Admin.InvitationURL = s.invitationURL(token)
 		return change{TenantID: t.ID, Target: "tenant:" + t.ID.String(), Units: units}, nil
 	})
 	out.WriteResult = wr

@@ -88,7 +88,7 @@ func (s *Service) InviteUser(ctx context.Context, p *Principal, meta RequestMeta
 		return Invited{}, err
 	}
 	out.WriteResult = wr
-	out.InvitationURL = strings.TrimRight(s.Config.PublicURL, "/") + "/v1/invitations/accept?token=" + url.QueryEscape(token)
+	out.InvitationURL = s.invitationURL(token)
 	return out, nil
 }
 
@@ -218,4 +218,10 @@ func (s *Service) GetMe(ctx context.Context, p *Principal, meta RequestMeta) (Me
 		me.Workspaces = append(me.Workspaces, MyWorkspace{ID: w.ID, Name: w.Name, Role: w.Role})
 	}
 	return me, nil
+}
+
+// invitationURL is where an invitee accepts (the token is also POSTed to
+// /v1/invitations/accept by the client that opens it).
+func (s *Service) invitationURL(token string) string {
+	return strings.TrimRight(s.Config.PublicURL, "/") + "/v1/invitations/accept?token=" + url.QueryEscape(token)
 }

@@ -3,7 +3,6 @@ package iam
 import (
 	"context"
 	"errors"
-	"net/url"
 	"strings"
 	"time"
 
@@ -359,7 +358,7 @@ func (s *Service) ResendInvitation(ctx context.Context, p *Principal, meta Reque
 		return change{TenantID: u.TenantID, Target: "user:" + u.ID.String()}, nil
 	})
 	out.WriteResult = wr
-	out.InvitationURL = strings.TrimRight(s.Config.PublicURL, "/") + "/v1/invitations/accept?token=" + url.QueryEscape(token)
+	out.InvitationURL = s.invitationURL(token)
 	return out, err
 }
 
