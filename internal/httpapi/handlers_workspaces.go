@@ -143,3 +143,9 @@ func (s *server) revokeAPIKey() gin.HandlerFunc {
 		return writeAnswer{wr}, err
 	})
 }
+
+func (s *server) updateModel() gin.HandlerFunc {
+	return withBody(s, http.StatusOK, func(k call, in iam.ModelPatch) (iam.ModelView, error) {
+		return s.IAM.UpdateModel(k.ctx, k.p, k.meta, k.c.Param("model_id"), in)
+	})
+}

@@ -75,6 +75,7 @@ func (s *server) routes(r *gin.Engine) {
 
 	authed.GET("/models", s.listModels())
 	authed.POST("/models", s.createModel())
+	authed.PATCH("/models/:model_id", s.updateModel())
 	authed.DELETE("/models/:model_id", s.deleteModel())
 	authed.GET("/workspaces/:workspace_id/models", s.whitelistedModels())
 	authed.POST("/workspaces/:workspace_id/models", s.whitelistModel())

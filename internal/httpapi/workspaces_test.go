@@ -354,3 +354,20 @@ func TestListWorkspacesPaginatesWithRoles(t *testing.T) {
 		}
 	}
 }
+
+func TestCatalogModelUpdate(t *testing.T) {
+	t.Parallel()
+	w := newWSWorld(t)
+	env, root := w.env, w.root
+	f := w.fixture(t)
+	m := env.Must(t, 201, "POST", "/v1/models", root, map[string]string{"name": "mistral"}).Str("id")
+	env.Must(t, 201, "POST", "/v1/workspaces/"+f.ws+"/models", f.tokens["owner"], map[string]string{"model_id": m})
+	env.Must(t, 403, "PATCH", "/v1/models/"+m, f.tokens["member"], map[string]string{"name": "x"})
+	env.Must(t, 404, "PATCH", "/v1/models/"+m, f.tokens["member of another workspace"], map[string]string{"name": "x"})
+	env.Must(t, 404, "PATCH", "/v1/models/"+m, f.tokens["user of another tenant"], map[string]string{"name": "x"})
+	r := env.Must(t, 200, "PATCH", "/v1/models/"+m, f.tokens["tenant admin (not a member)"], map[string]string{"name": "mistral-large", "provider": "Mistral"})
+	if r.Str("name") != "mistral-large" || r.Str("provider") != "Mistral" {
+		t.Fatalf("update: %s", r.Raw)
+	}
+	env.Must(t, 409, "PATCH", "/v1/models/"+env.Must(t, 201, "POST", "/v1/models", root, map[string]string{"name": "llama"}).Str("id"), root, map[string]string{"name": "mistral-large"})
+}

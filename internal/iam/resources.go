@@ -363,3 +363,54 @@ func (s *Service) DeleteDeployment(ctx context.Context, p *Principal, meta Reque
 			store.SoftDeleteDeployment(ctx, tx, d.ID)
 	})
 }
+
+// ModelPatch is PATCH /v1/models/{id}.
+type ModelPatch struct {
+	Name     *string `json:"name,omitempty"`
+	Provider *string `json:"provider,omitempty"`
+}
+
+// UpdateModel changes a catalog entry (model#update: manage_global_models).
+func (s *Service) UpdateModel(ctx context.Context, p *Principal, meta RequestMeta, id string, in ModelPatch) (ModelView, error) {
+	mid, err := uuid.Parse(id)
+	if err != nil || len(id) != 36 {
+		return ModelView{}, NotFound("model")
+	}
+	if in.Name != nil {
+		if err := validName("name", *in.Name, 200); err != nil {
+			return ModelView{}, err
+		}
+	}
+	if in.Provider != nil && *in.Provider != "" {
+		if err := validName("provider", *in.Provider, 200); err != nil {
+			return ModelView{}, err
+		}
+	}
+	var m store.Model
+	wr, err := s.write(ctx, p, meta, "model.update", func(tx pgx.Tx) (change, error) {
+		m, err = store.GetModel(ctx, tx, mid)
+		if err != nil || (m.TenantID != p.TenantID && !s.superadmin(ctx, p, meta)) {
+			return change{}, NotFound("model")
+		}
+		if ok, err := s.allowed(ctx, p, m.TenantID, meta, authz.Obj("model", m.ID), "update"); err != nil || !ok {
+			if view, _ := s.allowed(ctx, p, m.TenantID, meta, authz.Obj("model", m.ID), "view"); err == nil && !view {
+				return change{}, NotFound("model")
+			}
+			return change{}, errors.Join(err, Forbidden("may not update this model"))
+		}
+		if in.Name != nil {
+			m.Name = *in.Name
+		}
+		if in.Provider != nil {
+			m.Provider = *in.Provider
+		}
+		if err := store.UpdateModel(ctx, tx, m); err != nil {
+			if errors.Is(err, store.ErrConflict) {
+				return change{}, Conflict("model_name_taken", "a model with this name is already in the catalog")
+			}
+			return change{}, err
+		}
+		return change{TenantID: m.TenantID, Target: "model:" + m.ID.String()}, nil
+	})
+	return ModelView{Model: m, WriteResult: wr}, err
+}

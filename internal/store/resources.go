@@ -325,3 +325,9 @@ func APIKeyTenant(ctx context.Context, q Q, id uuid.UUID) (uuid.UUID, error) {
 	err := q.QueryRow(ctx, `SELECT tenant_id FROM api_keys WHERE id = $1`, id).Scan(&t)
 	return t, classify(err)
 }
+
+// UpdateModel changes a catalog entry.
+func UpdateModel(ctx context.Context, q Q, m Model) error {
+	_, err := q.Exec(ctx, `UPDATE models SET name = $2, provider = $3 WHERE id = $1`, m.ID, m.Name, m.Provider)
+	return classify(err)
+}
