@@ -185,3 +185,9 @@ func limitParam(c *gin.Context) (int, error) {
 	}
 	return n, nil
 }
+
+func (s *server) inspectInvitation() gin.HandlerFunc {
+	return noBody(s, http.StatusOK, func(k call) (iam.InvitationInfo, error) {
+		return s.IAM.InspectInvitation(k.ctx, k.c.Query("token"))
+	})
+}

@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"context"
+	"net/url"
 	"testing"
 	"time"
 
@@ -38,10 +39,15 @@ func TestUserLifecycle(t *testing.T) {
 		t.Fatal("an invited user is allowed something")
 	}
 	env.Must(t, 401, "POST", "/v1/auth/login", "", map[string]string{"email": "bob@example.com", "password": ""})
+	if info := env.Must(t, 200, "GET", "/v1/invitations/accept?token="+url.QueryEscape(inv.Str("invitation_token")), "", nil); info.Str("email") != "bob@example.com" {
+		t.Fatalf("invitation info: %s", info.Raw)
+	}
+	env.Must(t, 422, "GET", "/v1/invitations/accept?token=ghi_unknown", "", nil)
 	env.Must(t, 200, "POST", "/v1/invitations/accept", "", map[string]string{"token": inv.Str("invitation_token"), "password": "bob-password-1"})
 	if r := env.Do(t, "POST", "/v1/invitations/accept", "", map[string]string{"token": inv.Str("invitation_token"), "password": "bob-password-2"}); r.Status != 409 || r.Str("code") != "invitation_used" {
 		t.Fatalf("reused invitation: %d %s", r.Status, r.Raw)
 	}
+	env.Must(t, 409, "GET", "/v1/invitations/accept?token="+url.QueryEscape(inv.Str("invitation_token")), "", nil)
 	bobTok := env.Login(t, "bob@example.com", "bob-password-1")
 	if !asRoot(t, env, root, bob, "workspace", ws, "manage_members") {
 		t.Fatal("active admin member not allowed")

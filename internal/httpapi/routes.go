@@ -16,6 +16,7 @@ func (s *server) routes(r *gin.Engine) {
 	v1.POST("/auth/login", s.login)
 	v1.GET("/auth/oidc/login", s.oidcLogin)
 	v1.GET("/auth/oidc/callback", s.oidcCallback)
+	v1.GET("/invitations/accept", s.inspectInvitation())
 	v1.POST("/invitations/accept", s.acceptInvitation)
 
 	authed := v1.Group("", s.authenticate)

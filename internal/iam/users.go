@@ -225,3 +225,47 @@ func (s *Service) GetMe(ctx context.Context, p *Principal, meta RequestMeta) (Me
 func (s *Service) invitationURL(token string) string {
 	return strings.TrimRight(s.Config.PublicURL, "/") + "/v1/invitations/accept?token=" + url.QueryEscape(token)
 }
+
+// InvitationInfo is what GET /v1/invitations/accept?token= shows the
+// invitee before they set a password (the token is not consumed).
+type InvitationInfo struct {
+	Email     string    `json:"email"`
+	Name      string    `json:"name"`
+	Tenant    string    `json:"tenant"`
+	ExpiresAt time.Time `json:"expires_at"`
+	Accept    string    `json:"accept"`
+}
+
+// InspectInvitation answers whether a token can still be accepted.
+func (s *Service) InspectInvitation(ctx context.Context, token string) (InvitationInfo, error) {
+	if token == "" || len(token) > 200 {
+		return InvitationInfo{}, Invalid("token", "missing or malformed invitation token")
+	}
+	var out InvitationInfo
+	err := s.Store.Tx(ctx, func(tx pgx.Tx) error {
+		inv, err := store.InvitationForUpdate(ctx, tx, auth.HashToken(token))
+		if errors.Is(err, store.ErrNotFound) {
+			return &Error{Kind: KindInvalid, Code: "invitation_invalid", Field: "token", Message: "unknown invitation token"}
+		}
+		if err != nil {
+			return err
+		}
+		switch {
+		case inv.UsedAt != nil:
+			return &Error{Kind: KindConflict, Code: "invitation_used", Message: "this invitation was already used"}
+		case inv.RevokedAt != nil:
+			return &Error{Kind: KindConflict, Code: "invitation_revoked", Message: "this invitation was revoked"}
+		case !s.now().Before(inv.ExpiresAt):
+			return &Error{Kind: KindConflict, Code: "invitation_expired", Message: "this invitation has expired; ask for a new one"}
+		}
+		u, err := store.GetUser(ctx, tx, inv.UserID)
+		if err != nil {
+			return err
+		}
+		t, err := store.GetTenant(ctx, tx, inv.TenantID)
+		out = InvitationInfo{Email: u.Email, Name: u.Name, Tenant: t.Name, ExpiresAt: inv.ExpiresAt,
+			Accept: `POST /v1/invitations/accept {"token": "...", "password": "..."}`}
+		return err
+	})
+	return out, err
+}

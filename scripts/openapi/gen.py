@@ -56,6 +56,7 @@ ROUTES = [
     ("POST", "/v1/auth/login", "Log in with email and password", "Login", 200, True),
     ("GET", "/v1/auth/oidc/login", "Start SSO (redirects to the OpenID provider)", None, 302, True),
     ("GET", "/v1/auth/oidc/callback", "SSO callback: opens a session", None, 200, True),
+    ("GET", "/v1/invitations/accept", "Show an invitation (?token=) without using it", None, 200, True),
     ("POST", "/v1/invitations/accept", "Accept an invitation and set a password", "Accept", 200, True),
     ("POST", "/v1/auth/logout", "End the caller's session", None, 204, False),
     ("GET", "/v1/me", "The caller's profile and workspaces with roles", None, 200, False),
