@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/gatehouse/gatehouse/internal/iam"
+	"github.com/gatehouse/gatehouse/internal/store"
 )
 
 //go:embed openapi.json
@@ -36,142 +37,81 @@ func (s *server) readyz(c *gin.Context) {
 	c.JSON(status, gin.H{"status": map[bool]string{true: "ready", false: "not ready"}[status == http.StatusOK], "checks": checks})
 }
 
-func (s *server) login(c *gin.Context) {
-	var in struct {
+func (s *server) login() gin.HandlerFunc {
+	return withBody(s, http.StatusOK, func(k call, in struct {
 		Email    string `json:"email"`
 		Password string `json:"password"`
-	}
-	if err := decode(c, &in); err != nil {
-		fail(c, s.Log, err)
-		return
-	}
-	res, err := s.IAM.Login(c.Request.Context(), s.meta(c), in.Email, in.Password)
-	if err != nil {
-		fail(c, s.Log, err)
-		return
-	}
-	c.JSON(http.StatusOK, res)
+	}) (iam.LoginResult, error) {
+		return s.IAM.Login(k.ctx, k.meta, in.Email, in.Password)
+	})
 }
 
-func (s *server) logout(c *gin.Context) {
-	if err := s.IAM.Logout(c.Request.Context(), principal(c), s.meta(c)); err != nil {
-		fail(c, s.Log, err)
-		return
-	}
-	c.Status(http.StatusNoContent)
+func (s *server) logout() gin.HandlerFunc {
+	return noBody(s, http.StatusNoContent, func(k call) (struct{}, error) {
+		return struct{}{}, s.IAM.Logout(k.ctx, k.p, k.meta)
+	})
 }
 
-func (s *server) acceptInvitation(c *gin.Context) {
-	var in iam.AcceptInput
-	if err := decode(c, &in); err != nil {
-		fail(c, s.Log, err)
-		return
-	}
-	u, wr, err := s.IAM.AcceptInvitation(c.Request.Context(), s.meta(c), in)
-	if err != nil {
-		fail(c, s.Log, err)
-		return
-	}
-	written(c, http.StatusOK, wr, gin.H{"user": u, "consistency_token": wr.ConsistencyToken, "projection_pending": wr.Pending})
+type acceptAnswer struct {
+	User store.User `json:"user"`
+	iam.WriteResult
 }
 
-func (s *server) me(c *gin.Context) {
-	me, err := s.IAM.GetMe(c.Request.Context(), principal(c), s.meta(c))
-	if err != nil {
-		fail(c, s.Log, err)
-		return
-	}
-	c.JSON(http.StatusOK, me)
+func (s *server) acceptInvitation() gin.HandlerFunc {
+	return withBody(s, http.StatusOK, func(k call, in iam.AcceptInput) (acceptAnswer, error) {
+		u, wr, err := s.IAM.AcceptInvitation(k.ctx, k.meta, in)
+		return acceptAnswer{u, wr}, err
+	})
 }
 
-func (s *server) inviteUser(c *gin.Context) {
-	var in iam.InviteInput
-	if err := decode(c, &in); err != nil {
-		fail(c, s.Log, err)
-		return
-	}
-	out, err := s.IAM.InviteUser(c.Request.Context(), principal(c), s.meta(c), in)
-	if err != nil {
-		fail(c, s.Log, err)
-		return
-	}
-	written(c, http.StatusCreated, out.WriteResult, out)
+func (s *server) me() gin.HandlerFunc {
+	return noBody(s, http.StatusOK, func(k call) (iam.Me, error) { return s.IAM.GetMe(k.ctx, k.p, k.meta) })
 }
 
-func (s *server) createWorkspace(c *gin.Context) {
-	var in iam.WorkspaceInput
-	if err := decode(c, &in); err != nil {
-		fail(c, s.Log, err)
-		return
-	}
-	out, err := s.IAM.CreateWorkspace(c.Request.Context(), principal(c), s.meta(c), in)
-	if err != nil {
-		fail(c, s.Log, err)
-		return
-	}
-	written(c, http.StatusCreated, out.WriteResult, out)
+func (s *server) inviteUser() gin.HandlerFunc {
+	return withBody(s, http.StatusCreated, func(k call, in iam.InviteInput) (iam.Invited, error) {
+		return s.IAM.InviteUser(k.ctx, k.p, k.meta, in)
+	})
 }
 
-func (s *server) getWorkspace(c *gin.Context) {
-	out, err := s.IAM.GetWorkspace(c.Request.Context(), principal(c), s.meta(c), c.Param("workspace_id"))
-	if err != nil {
-		fail(c, s.Log, err)
-		return
-	}
-	c.JSON(http.StatusOK, out)
+func (s *server) createWorkspace() gin.HandlerFunc {
+	return withBody(s, http.StatusCreated, func(k call, in iam.WorkspaceInput) (iam.WorkspaceView, error) {
+		return s.IAM.CreateWorkspace(k.ctx, k.p, k.meta, in)
+	})
 }
 
-func (s *server) listWorkspaces(c *gin.Context) {
-	pg, err := page(c)
-	if err != nil {
-		fail(c, s.Log, err)
-		return
-	}
-	mine := c.Query("mine") == "true"
-	out, err := s.IAM.ListWorkspaces(c.Request.Context(), principal(c), s.meta(c), pg, mine)
-	s.respond(c, http.StatusOK, out, err)
+func (s *server) getWorkspace() gin.HandlerFunc {
+	return noBody(s, http.StatusOK, func(k call) (iam.WorkspaceView, error) {
+		return s.IAM.GetWorkspace(k.ctx, k.p, k.meta, k.c.Param("workspace_id"))
+	})
 }
 
-func (s *server) addMember(c *gin.Context) {
-	var in iam.MemberInput
-	if err := decode(c, &in); err != nil {
-		fail(c, s.Log, err)
-		return
-	}
-	out, err := s.IAM.AddMember(c.Request.Context(), principal(c), s.meta(c), c.Param("workspace_id"), in)
-	if err != nil {
-		fail(c, s.Log, err)
-		return
-	}
-	written(c, http.StatusCreated, out.WriteResult, out)
+func (s *server) listWorkspaces() gin.HandlerFunc {
+	return noBody(s, http.StatusOK, func(k call) (iam.List[iam.WorkspaceView], error) {
+		pg, err := page(k.c)
+		if err != nil {
+			return iam.List[iam.WorkspaceView]{}, err
+		}
+		return s.IAM.ListWorkspaces(k.ctx, k.p, k.meta, pg, k.c.Query("mine") == "true")
+	})
 }
 
-func (s *server) check(c *gin.Context) {
-	var in iam.CheckInput
-	if err := decode(c, &in); err != nil {
-		fail(c, s.Log, err)
-		return
-	}
-	out, err := s.IAM.Check(c.Request.Context(), principal(c), s.meta(c), in)
-	if err != nil {
-		fail(c, s.Log, err)
-		return
-	}
-	c.JSON(http.StatusOK, out)
+func (s *server) addMember() gin.HandlerFunc {
+	return withBody(s, http.StatusCreated, func(k call, in iam.MemberInput) (iam.MemberView, error) {
+		return s.IAM.AddMember(k.ctx, k.p, k.meta, k.c.Param("workspace_id"), in)
+	})
 }
 
-func (s *server) checkBulk(c *gin.Context) {
-	var in iam.BulkInput
-	if err := decode(c, &in); err != nil {
-		fail(c, s.Log, err)
-		return
-	}
-	out, err := s.IAM.CheckBulk(c.Request.Context(), principal(c), s.meta(c), in)
-	if err != nil {
-		fail(c, s.Log, err)
-		return
-	}
-	c.JSON(http.StatusOK, out)
+func (s *server) check() gin.HandlerFunc {
+	return withBody(s, http.StatusOK, func(k call, in iam.CheckInput) (iam.CheckOutput, error) {
+		return s.IAM.Check(k.ctx, k.p, k.meta, in)
+	})
+}
+
+func (s *server) checkBulk() gin.HandlerFunc {
+	return withBody(s, http.StatusOK, func(k call, in iam.BulkInput) (iam.BulkOutput, error) {
+		return s.IAM.CheckBulk(k.ctx, k.p, k.meta, in)
+	})
 }
 
 func limitParam(c *gin.Context) (int, error) {

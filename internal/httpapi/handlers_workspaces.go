@@ -22,9 +22,9 @@ func (s *server) deleteWorkspace() gin.HandlerFunc {
 	})
 }
 
-func (s *server) listMembersWithRoles() gin.HandlerFunc {
+func (s *server) listMembers() gin.HandlerFunc {
 	return noBody(s, http.StatusOK, func(k call) (iam.List[iam.MemberListItem], error) {
-		ms, err := s.IAM.ListMembersWithRoles(k.ctx, k.p, k.meta, k.c.Param("workspace_id"))
+		ms, err := s.IAM.ListMembers(k.ctx, k.p, k.meta, k.c.Param("workspace_id"))
 		return paged(k, ms, err, func(m iam.MemberListItem) string { return m.ID.String() })
 	})
 }

@@ -16,12 +16,11 @@ func uniq(prefix string) string { return fmt.Sprintf("%s%d", prefix, seq.Add(1))
 // with its own admin, and callers whose account was disabled or deleted
 // after they logged in.
 type identityWorld struct {
-	env                   *testenv.Env
-	root                  string
-	tenantA, tenantB      string
-	tokens                map[string]string
-	groupA                string
-	secondSuperadminToken string
+	env              *testenv.Env
+	root             string
+	tenantA, tenantB string
+	tokens           map[string]string
+	groupA           string
 }
 
 func newIdentityWorld(t *testing.T) *identityWorld {

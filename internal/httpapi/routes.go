@@ -13,15 +13,15 @@ func (s *server) routes(r *gin.Engine) {
 	r.GET("/openapi.json", s.openapi)
 
 	v1 := r.Group("/v1")
-	v1.POST("/auth/login", s.login)
+	v1.POST("/auth/login", s.login())
 	v1.GET("/auth/oidc/login", s.oidcLogin)
 	v1.GET("/auth/oidc/callback", s.oidcCallback)
 	v1.GET("/invitations/accept", s.inspectInvitation())
-	v1.POST("/invitations/accept", s.acceptInvitation)
+	v1.POST("/invitations/accept", s.acceptInvitation())
 
 	authed := v1.Group("", s.authenticate)
-	authed.POST("/auth/logout", s.logout)
-	authed.GET("/me", s.me)
+	authed.POST("/auth/logout", s.logout())
+	authed.GET("/me", s.me())
 
 	authed.GET("/tenants", s.listTenants)
 	authed.POST("/tenants", s.createTenant())
@@ -29,7 +29,7 @@ func (s *server) routes(r *gin.Engine) {
 	authed.PATCH("/tenants/:tenant_id", s.updateTenant())
 
 	authed.GET("/users", s.listUsers)
-	authed.POST("/users", s.inviteUser)
+	authed.POST("/users", s.inviteUser())
 	authed.GET("/users/:user_id", s.getUser())
 	authed.PATCH("/users/:user_id", s.updateUser())
 	authed.DELETE("/users/:user_id", s.deleteUser())
@@ -63,13 +63,13 @@ func (s *server) routes(r *gin.Engine) {
 	authed.POST("/kinds", s.registerKind())
 	authed.GET("/audit-logs", s.listAuditLogs)
 
-	authed.GET("/workspaces", s.listWorkspaces)
-	authed.POST("/workspaces", s.createWorkspace)
-	authed.GET("/workspaces/:workspace_id", s.getWorkspace)
+	authed.GET("/workspaces", s.listWorkspaces())
+	authed.POST("/workspaces", s.createWorkspace())
+	authed.GET("/workspaces/:workspace_id", s.getWorkspace())
 	authed.PATCH("/workspaces/:workspace_id", s.updateWorkspace())
 	authed.DELETE("/workspaces/:workspace_id", s.deleteWorkspace())
-	authed.GET("/workspaces/:workspace_id/members", s.listMembersWithRoles())
-	authed.POST("/workspaces/:workspace_id/members", s.addMember)
+	authed.GET("/workspaces/:workspace_id/members", s.listMembers())
+	authed.POST("/workspaces/:workspace_id/members", s.addMember())
 	authed.PATCH("/workspaces/:workspace_id/members/:member_id", s.updateMember())
 	authed.DELETE("/workspaces/:workspace_id/members/:member_id", s.removeMember())
 	authed.POST("/workspaces/:workspace_id/transfer-ownership", s.transferOwnership())
@@ -94,8 +94,8 @@ func (s *server) routes(r *gin.Engine) {
 	authed.POST("/service-credentials", s.createService())
 	authed.DELETE("/service-credentials/:service_id", s.revokeService())
 
-	authed.POST("/check", s.check)
-	authed.POST("/check/bulk", s.checkBulk)
+	authed.POST("/check", s.check())
+	authed.POST("/check/bulk", s.checkBulk())
 	authed.GET("/lookup/resources", s.lookupResources())
 	authed.GET("/lookup/subjects", s.lookupSubjects())
 }

@@ -118,11 +118,6 @@ func (s *server) authenticate(c *gin.Context) {
 	c.Next()
 }
 
-func principal(c *gin.Context) *iam.Principal {
-	p, _ := c.Get(ctxPrincipal)
-	return p.(*iam.Principal)
-}
-
 // written answers a write: 201 (or 200) with the body and the consistency
 // token, or 202 when the write is stored but its projection is pending.
 func written(c *gin.Context, status int, wr iam.WriteResult, body any) {
@@ -132,9 +127,4 @@ func written(c *gin.Context, status int, wr iam.WriteResult, body any) {
 		c.Header(HeaderConsistency, wr.ConsistencyToken)
 	}
 	c.JSON(status, body)
-}
-
-type pageAnswer[T any] struct {
-	Items      []T    `json:"items"`
-	NextCursor string `json:"next_cursor,omitempty"`
 }

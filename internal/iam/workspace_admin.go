@@ -222,9 +222,9 @@ type MemberListItem struct {
 	EffectiveRole string `json:"effective_role,omitempty"`
 }
 
-// ListMembersWithRoles lists direct user and group memberships; each user's
+// ListMembers lists direct user and group memberships; each user's
 // effective role comes from SpiceDB.
-func (s *Service) ListMembersWithRoles(ctx context.Context, p *Principal, meta RequestMeta, workspaceID string) ([]MemberListItem, error) {
+func (s *Service) ListMembers(ctx context.Context, p *Principal, meta RequestMeta, workspaceID string) ([]MemberListItem, error) {
 	w, err := s.visibleWorkspace(ctx, p, meta, workspaceID)
 	if err != nil {
 		return nil, err

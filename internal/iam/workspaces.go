@@ -290,16 +290,3 @@ func (s *Service) AddMember(ctx context.Context, p *Principal, meta RequestMeta,
 	})
 	return MemberView{Member: m, WriteResult: wr}, err
 }
-
-// ListMembers lists a visible workspace's memberships.
-func (s *Service) ListMembers(ctx context.Context, p *Principal, meta RequestMeta, workspaceID string) ([]store.Member, error) {
-	w, err := s.visibleWorkspace(ctx, p, meta, workspaceID)
-	if err != nil {
-		return nil, err
-	}
-	ms, err := store.ListMembers(ctx, s.Store.Pool, w.ID)
-	if ms == nil {
-		ms = []store.Member{}
-	}
-	return ms, err
-}

@@ -27,13 +27,12 @@ import (
 )
 
 var (
-	mu       sync.Mutex
-	pg       *devstack.Postgres
-	pgAdmin  string // URL of the maintenance database
-	spice    *devstack.SpiceDB
-	spiceEP  string
-	tmpDir   string
-	startErr error
+	mu      sync.Mutex
+	pg      *devstack.Postgres
+	pgAdmin string // URL of the maintenance database
+	spice   *devstack.SpiceDB
+	spiceEP string
+	tmpDir  string
 )
 
 // Main runs the tests and stops what the harness started.

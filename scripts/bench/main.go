@@ -140,7 +140,6 @@ func run(ctx context.Context) error {
 	base := "http://" + ln.Addr().String()
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, MaxConnsPerHost: 64}}
 
-	rng := rand.New(rand.NewPCG(1, 2))
 	type q struct {
 		user, deployment uuid.UUID
 	}
@@ -155,7 +154,6 @@ func run(ctx context.Context) error {
 		d := ds.deployments[ws]
 		return q{u, d[r.IntN(len(d))]}
 	}
-	_ = rng
 	direct := func(r *rand.Rand) error {
 		x := pick(r)
 		_, err := st.SpiceDB.CheckPermission(ctx, &v1.CheckPermissionRequest{
@@ -225,9 +223,6 @@ func run(ctx context.Context) error {
 		return err
 	}
 	isMember := map[uuid.UUID]bool{owner: true}
-	for _, wi := range ds.members {
-		_ = wi
-	}
 	for user, wss := range ds.members {
 		for _, w := range wss {
 			if w == ws {
