@@ -41,6 +41,12 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.
 		return err
 	}
 	start := time.Now()
+	if cfg.TokenKey == "" {
+		// One process: a key of its own (replicas of a real deployment share one).
+		b := make([]byte, 32)
+		_, _ = rand.Read(b)
+		cfg.TokenKey = hex.EncodeToString(b)
+	}
 	var pg *devstack.Postgres
 	var spice *devstack.SpiceDB
 	defer func() {

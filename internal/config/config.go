@@ -39,6 +39,21 @@ type Config struct {
 	DefaultBranch     string        // GATEHOUSE_DEFAULT_BRANCH
 	RelayInterval     time.Duration // GATEHOUSE_RELAY_INTERVAL
 
+	// TokenKey seals consistency tokens (GATEHOUSE_TOKEN_KEY, shared by
+	// every replica; dev generates one). At least 32 bytes; when unset it
+	// is derived from SpiceDBKey, which every replica shares too.
+	TokenKey string
+	// TrustedProxies may set X-Forwarded-For / X-Real-IP
+	// (GATEHOUSE_TRUSTED_PROXIES: comma-separated IPs or CIDRs; default none).
+	TrustedProxies []string
+
+	// Deadlines.
+	SpiceDBTimeout   time.Duration // GATEHOUSE_SPICEDB_TIMEOUT: each SpiceDB call
+	DatabaseTimeout  time.Duration // GATEHOUSE_DATABASE_TIMEOUT: each PostgreSQL statement and connection attempt
+	HTTPReadTimeout  time.Duration // GATEHOUSE_HTTP_READ_TIMEOUT
+	HTTPWriteTimeout time.Duration // GATEHOUSE_HTTP_WRITE_TIMEOUT
+	HTTPIdleTimeout  time.Duration // GATEHOUSE_HTTP_IDLE_TIMEOUT
+
 	// SSO / OIDC: enabled when the first four are set (all or none).
 	OIDCIssuer        string   // GATEHOUSE_OIDC_ISSUER
 	OIDCClientID      string   // GATEHOUSE_OIDC_CLIENT_ID
@@ -71,6 +86,13 @@ var Vars = [][2]string{
 	{"GATEHOUSE_PASSWORD_MIN_LENGTH", "minimum password length (default 12)"},
 	{"GATEHOUSE_DEFAULT_BRANCH", "name of the default branch (default main)"},
 	{"GATEHOUSE_RELAY_INTERVAL", "how often the outbox relay retries pending writes (default 2s)"},
+	{"GATEHOUSE_TOKEN_KEY", "secret (32+ characters) that seals consistency tokens; the same on every replica (default: derived from SPICEDB_KEY; dev: generated)"},
+	{"GATEHOUSE_TRUSTED_PROXIES", "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For is believed (default none: the TCP peer is the client)"},
+	{"GATEHOUSE_SPICEDB_TIMEOUT", "deadline of each SpiceDB call (default 5s); a hung SpiceDB answers 503 within it"},
+	{"GATEHOUSE_DATABASE_TIMEOUT", "deadline of each PostgreSQL statement and connection attempt (default 5s)"},
+	{"GATEHOUSE_HTTP_READ_TIMEOUT", "HTTP server: time to read a whole request (default 30s)"},
+	{"GATEHOUSE_HTTP_WRITE_TIMEOUT", "HTTP server: time to write a response (default 60s)"},
+	{"GATEHOUSE_HTTP_IDLE_TIMEOUT", "HTTP server: keep-alive idle time (default 120s)"},
 	{"GATEHOUSE_OIDC_ISSUER", "SSO: the OIDC provider's issuer URL (discovery at <issuer>/.well-known/openid-configuration); SSO is on when this, the client id, secret and redirect URL are all set"},
 	{"GATEHOUSE_OIDC_CLIENT_ID", "SSO: the client id registered at the provider"},
 	{"GATEHOUSE_OIDC_CLIENT_SECRET", "SSO: the client secret"},
@@ -119,6 +141,13 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		DefaultBranch:     get("GATEHOUSE_DEFAULT_BRANCH", "main"),
 		RelayInterval:     dur("GATEHOUSE_RELAY_INTERVAL", 2*time.Second),
 		PasswordMinLength: 12,
+		TokenKey:          getenv("GATEHOUSE_TOKEN_KEY"),
+		TrustedProxies:    split(get("GATEHOUSE_TRUSTED_PROXIES", ""), ", "),
+		SpiceDBTimeout:    dur("GATEHOUSE_SPICEDB_TIMEOUT", 5*time.Second),
+		DatabaseTimeout:   dur("GATEHOUSE_DATABASE_TIMEOUT", 5*time.Second),
+		HTTPReadTimeout:   dur("GATEHOUSE_HTTP_READ_TIMEOUT", 30*time.Second),
+		HTTPWriteTimeout:  dur("GATEHOUSE_HTTP_WRITE_TIMEOUT", 60*time.Second),
+		HTTPIdleTimeout:   dur("GATEHOUSE_HTTP_IDLE_TIMEOUT", 120*time.Second),
 
 		OIDCIssuer:        get("GATEHOUSE_OIDC_ISSUER", ""),
 		OIDCClientID:      get("GATEHOUSE_OIDC_CLIENT_ID", ""),
@@ -178,6 +207,14 @@ func (c Config) ValidateServe() error {
 	if err := c.ValidateOIDC(); err != nil {
 		errs = append(errs, err)
 	}
+	if c.TokenKey != "" && len(c.TokenKey) < 32 {
+		errs = append(errs, errors.New("GATEHOUSE_TOKEN_KEY is too short: give a secret of at least 32 characters, the same on every replica (e.g. `openssl rand -hex 32`), or unset it to derive one from SPICEDB_KEY"))
+	}
+	for _, p := range c.TrustedProxies {
+		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+			errs = append(errs, fmt.Errorf("GATEHOUSE_TRUSTED_PROXIES: %q is neither an IP nor a CIDR (e.g. 10.0.0.0/8)", p))
+		}
+	}
 	return errors.Join(errs...)
 }
 
@@ -192,7 +229,14 @@ func (c Config) OIDCEnabled() bool {
 // GATEHOUSE_OIDC_* settings.
 func (c Config) ValidateOIDC() error {
 	core := [][2]string{
-		{"GATEHOUSE_OIDC_ISSUER", c.OIDCIssuer},
+		{"GATEHOUSE_TOKEN_KEY", "secret (32+ characters) that seals consistency tokens; the same on every replica (default: derived from SPICEDB_KEY; dev: generated)"},
+	{"GATEHOUSE_TRUSTED_PROXIES", "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For is believed (default none: the TCP peer is the client)"},
+	{"GATEHOUSE_SPICEDB_TIMEOUT", "deadline of each SpiceDB call (default 5s); a hung SpiceDB answers 503 within it"},
+	{"GATEHOUSE_DATABASE_TIMEOUT", "deadline of each PostgreSQL statement and connection attempt (default 5s)"},
+	{"GATEHOUSE_HTTP_READ_TIMEOUT", "HTTP server: time to read a whole request (default 30s)"},
+	{"GATEHOUSE_HTTP_WRITE_TIMEOUT", "HTTP server: time to write a response (default 60s)"},
+	{"GATEHOUSE_HTTP_IDLE_TIMEOUT", "HTTP server: keep-alive idle time (default 120s)"},
+	{"GATEHOUSE_OIDC_ISSUER", c.OIDCIssuer},
 		{"GATEHOUSE_OIDC_CLIENT_ID", c.OIDCClientID},
 		{"GATEHOUSE_OIDC_CLIENT_SECRET", c.OIDCClientSecret},
 		{"GATEHOUSE_OIDC_REDIRECT_URL", c.OIDCRedirectURL},

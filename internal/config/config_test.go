@@ -7,9 +7,10 @@ import (
 
 func serveEnv(extra map[string]string) func(string) string {
 	env := map[string]string{
-		"DATABASE_URL":     "postgres://u:p@db:5432/gatehouse",
-		"SPICEDB_ENDPOINT": "spicedb:50051",
-		"SPICEDB_KEY":      "k",
+		"DATABASE_URL":        "postgres://u:p@db:5432/gatehouse",
+		"SPICEDB_ENDPOINT":    "spicedb:50051",
+		"SPICEDB_KEY":         "k",
+		"GATEHOUSE_TOKEN_KEY": "0123456789abcdef0123456789abcdef",
 	}
 	for k, v := range extra {
 		env[k] = v

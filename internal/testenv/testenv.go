@@ -165,6 +165,7 @@ func Config(t testing.TB) config.Config {
 	cfg.SpiceDBEndpoint = SpiceDBEndpoint(t)
 	cfg.SpiceDBKey = "test-" + random()
 	cfg.SpiceDBInsecure = true
+	cfg.TokenKey = "test-token-key-" + random() + random()
 	cfg.BootstrapEmail = "root@example.com"
 	cfg.BootstrapPassword = "root-password-123"
 	return cfg

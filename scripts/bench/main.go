@@ -100,6 +100,7 @@ func run(ctx context.Context) error {
 
 	cfg, _ := config.FromEnv(func(string) string { return "" })
 	cfg.DatabaseURL, cfg.SpiceDBEndpoint, cfg.SpiceDBKey, cfg.SpiceDBInsecure = pg.URL("gatehouse"), spice.Addr, key, true
+	cfg.TokenKey = "bench-token-key-0123456789abcdef0123456789"
 	st, err := app.Open(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		return err
