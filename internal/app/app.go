@@ -167,8 +167,19 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*Stack, err
 		SessionTTL: cfg.SessionTTL, InvitationTTL: cfg.InvitationTTL,
 		PasswordPolicy: auth.PasswordPolicy{MinLength: cfg.PasswordMinLength},
 		PublicURL:      cfg.PublicURL, DefaultBranch: cfg.DefaultBranch,
+		TokenKey: tokenKey(cfg),
 	}, log)
 	return &Stack{Log: log, Store: st, SpiceDB: spice, Projector: pr, IAM: svc, Registry: reg}, nil
+}
+
+// tokenKey is the secret consistency tokens are sealed with:
+// GATEHOUSE_TOKEN_KEY, or else one derived from SpiceDB's preshared key,
+// which every replica shares too.
+func tokenKey(cfg config.Config) string {
+	if cfg.TokenKey != "" {
+		return cfg.TokenKey
+	}
+	return "derived-from-spicedb-key:" + cfg.SpiceDBKey
 }
 
 // EnableSSO turns on the OIDC login when cfg configures it: the provider is

@@ -242,14 +242,14 @@ func TestBulkCheckAnswersInOrderWithPerItemErrors(t *testing.T) {
 	}
 }
 
-func TestGarbageConsistencyTokenIsA4xx(t *testing.T) {
+func TestGarbageConsistencyTokenIsA400(t *testing.T) {
 	t.Parallel()
 	env := testenv.New(t)
 	root := env.RootToken(t)
 	tenant := env.Must(t, 200, "GET", "/v1/me", root, nil).Str("tenant_id")
 	body := map[string]any{"resource": map[string]string{"type": "tenant", "id": tenant}, "permission": "view_tenant",
 		"consistency": map[string]string{"at_least_as_fresh": "not-a-token"}}
-	if r := env.Do(t, "POST", "/v1/check", root, body); r.Status != 422 {
+	if r := env.Do(t, "POST", "/v1/check", root, body); r.Status != 400 || r.Str("code") != "invalid_consistency_token" {
 		t.Fatalf("garbage token in body: %d %s", r.Status, r.Raw)
 	}
 }

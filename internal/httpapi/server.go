@@ -44,7 +44,7 @@ func NewServer(d Deps) http.Handler {
 	s := &server{Deps: d, metrics: newMetrics(d.Registry)}
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
-	r.Use(s.recover, otelgin.Middleware("gatehouse"), s.requestContext)
+	r.Use(s.recover, otelgin.Middleware("gatehouse"), s.requestContext, s.consistencyHeader)
 	r.NoRoute(func(c *gin.Context) {
 		fail(c, s.Log, &iam.Error{Kind: iam.KindNotFound, Code: "no_route", Message: "no such endpoint"})
 	})
@@ -59,6 +59,8 @@ func NewServer(d Deps) http.Handler {
 const (
 	ctxRequestID = "gatehouse.request_id"
 	ctxPrincipal = "gatehouse.principal"
+	// ctxConsistency holds the verified ZedToken of the request header.
+	ctxConsistency = "gatehouse.consistency"
 	// HeaderConsistency carries a consistency token both ways.
 	HeaderConsistency = "Gatehouse-Consistency-Token"
 )
@@ -98,7 +100,22 @@ func (s *server) requestContext(c *gin.Context) {
 }
 
 func (s *server) meta(c *gin.Context) iam.RequestMeta {
-	return iam.RequestMeta{RequestID: requestID(c), ClientAddr: c.ClientIP(), ConsistencyToken: c.GetHeader(HeaderConsistency)}
+	return iam.RequestMeta{RequestID: requestID(c), ClientAddr: c.ClientIP(), ConsistencyToken: c.GetString(ctxConsistency)}
+}
+
+// consistencyHeader verifies a Gatehouse-Consistency-Token header: a token
+// Gatehouse did not mint is refused (400) on every route, before anything
+// else looks at the request.
+func (s *server) consistencyHeader(c *gin.Context) {
+	if raw := c.GetHeader(HeaderConsistency); raw != "" {
+		zed, err := s.IAM.OpenToken(HeaderConsistency, raw)
+		if err != nil {
+			fail(c, s.Log, err)
+			return
+		}
+		c.Set(ctxConsistency, zed)
+	}
+	c.Next()
 }
 
 // authenticate requires a bearer token.

@@ -110,7 +110,7 @@ func (s *Service) Check(ctx context.Context, p *Principal, meta RequestMeta, in 
 		if err != nil {
 			return CheckOutput{}, s.mapErr(err)
 		}
-		out := CheckOutput{Allowed: res.Allowed, Decision: "deny", CheckedAt: token}
+		out := CheckOutput{Allowed: res.Allowed, Decision: "deny", CheckedAt: s.Tokens.Seal(token)}
 		if res.Allowed {
 			out.Decision = "allow"
 		}
@@ -124,7 +124,7 @@ func (s *Service) Check(ctx context.Context, p *Principal, meta RequestMeta, in 
 		return CheckOutput{}, s.mapErr(err)
 	}
 	out := kindDecision(res, rc.branch)
-	out.CheckedAt = token
+	out.CheckedAt = s.Tokens.Seal(token)
 	if in.Explain {
 		idx := 0
 		if rc.branch {
@@ -191,6 +191,15 @@ func (s *Service) CheckBulk(ctx context.Context, p *Principal, meta RequestMeta,
 	var items []authz.CheckItem
 	tenant := p.TenantID
 	for i, it := range in.Items {
+		if it.Consistency != nil {
+			if tok := it.Consistency.AtLeastAsFresh; tok != "" {
+				if _, err := s.OpenToken(fmt.Sprintf("items[%d].consistency.at_least_as_fresh", i), tok); err != nil {
+					return BulkOutput{}, err
+				}
+			}
+			out.Results[i] = CheckOutput{Decision: "deny", Error: &ItemError{Code: "invalid_field", Field: fmt.Sprintf("items[%d].consistency", i), Message: "consistency applies to the whole bulk check: set it beside items"}}
+			continue
+		}
 		rc, err := s.resolveCheck(ctx, p, meta, it)
 		if err != nil {
 			var e *Error
@@ -213,7 +222,7 @@ func (s *Service) CheckBulk(ctx context.Context, p *Principal, meta RequestMeta,
 	if err != nil {
 		return BulkOutput{}, s.mapErr(err)
 	}
-	out.CheckedAt = token
+	out.CheckedAt = s.Tokens.Seal(token)
 	for i, sl := range slots {
 		if sl == nil {
 			continue
@@ -248,10 +257,14 @@ func (s *Service) checkConsistency(ctx context.Context, tenantID uuid.UUID, meta
 	if n != 1 {
 		return authz.Consistency{}, Invalid("consistency", "give exactly one of at_least_as_fresh, fully_consistent, minimize_latency")
 	}
-	if len(in.AtLeastAsFresh) > 1024 {
-		return authz.Consistency{}, Invalid("consistency.at_least_as_fresh", "is not a consistency token")
+	zed := ""
+	if in.AtLeastAsFresh != "" {
+		var err error
+		if zed, err = s.OpenToken("consistency.at_least_as_fresh", in.AtLeastAsFresh); err != nil {
+			return authz.Consistency{}, err
+		}
 	}
-	return authz.Consistency{AtLeastAsFresh: in.AtLeastAsFresh, FullyConsistent: in.FullyConsistent, MinimizeLatency: in.MinimizeLatency}, nil
+	return authz.Consistency{AtLeastAsFresh: zed, FullyConsistent: in.FullyConsistent, MinimizeLatency: in.MinimizeLatency}, nil
 }
 
 // resolveCheck validates a check and decides whether the caller may ask it.

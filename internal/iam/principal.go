@@ -26,6 +26,8 @@ func (p Principal) Actor() string { return p.Kind + ":" + p.ID.String() }
 type RequestMeta struct {
 	RequestID  string
 	ClientAddr string
-	// ConsistencyToken is the Gatehouse-Consistency-Token request header.
+	// ConsistencyToken is the ZedToken sealed in the
+	// Gatehouse-Consistency-Token request header, verified by the HTTP
+	// layer (Service.OpenToken) before it gets here.
 	ConsistencyToken string
 }

@@ -27,6 +27,8 @@ type Config struct {
 	// PublicURL is where users reach Gatehouse (invitation links).
 	PublicURL     string
 	DefaultBranch string
+	// TokenKey seals consistency tokens (shared by every replica).
+	TokenKey string
 }
 
 // Service is the use-case layer.
@@ -41,7 +43,10 @@ type Service struct {
 	SSO *SSO
 	// Wake, when set, is nudged when a write is left pending for the relay.
 	Wake chan struct{}
-	now  func() time.Time
+	// Tokens seals the consistency tokens the API hands out and opens the
+	// ones clients send back.
+	Tokens authz.Tokens
+	now    func() time.Time
 }
 
 // New builds the service.
@@ -61,7 +66,7 @@ func New(st *store.Store, pr *authz.Projector, cfg Config, log *slog.Logger) *Se
 	return &Service{
 		Store: st, Projector: pr, Checker: authz.Checker{SpiceDB: pr.SpiceDB},
 		Config: cfg, Log: log, Limiter: NewLoginLimiter(),
-		Wake: make(chan struct{}, 1), now: time.Now,
+		Wake: make(chan struct{}, 1), Tokens: authz.NewTokens(cfg.TokenKey), now: time.Now,
 	}
 }
 
@@ -129,7 +134,23 @@ func (s *Service) write(ctx context.Context, p *Principal, meta RequestMeta, act
 		}
 		return WriteResult{Pending: true}, nil
 	}
-	return WriteResult{ConsistencyToken: token}, nil
+	return WriteResult{ConsistencyToken: s.Tokens.Seal(token)}, nil
+}
+
+// InvalidToken is the refusal of a consistency token Gatehouse did not mint.
+func InvalidToken(field string) error {
+	return &Error{Kind: KindBadRequest, Code: "invalid_consistency_token", Field: field,
+		Message: "is not a consistency token this Gatehouse returned (pass back consistency_token or checked_at unchanged)"}
+}
+
+// OpenToken verifies a client's consistency token and returns the
+// ZedToken it seals; field names where it came from.
+func (s *Service) OpenToken(field, token string) (string, error) {
+	zed, err := s.Tokens.Open(token)
+	if err != nil {
+		return "", InvalidToken(field)
+	}
+	return zed, nil
 }
 
 func (s *Service) auditEntry(p *Principal, meta RequestMeta, action string, ch change, outcome string) store.AuditEntry {
@@ -162,7 +183,7 @@ func (s *Service) mapErr(err error) error {
 	case errors.Is(err, authz.ErrUnavailable):
 		return Unavailable("the authorization service (SpiceDB) is unavailable; nothing was changed")
 	case errors.Is(err, authz.ErrInvalidArgument):
-		return &Error{Kind: KindInvalid, Code: "invalid_request", Field: "consistency", Message: "SpiceDB refused the request (is the consistency token one Gatehouse returned?)"}
+		return &Error{Kind: KindInvalid, Code: "invalid_request", Message: "SpiceDB refused the request"}
 	}
 	return err
 }

@@ -26,6 +26,12 @@ func (r Response) Str(key string) string {
 // (sent as JSON).
 func (e *Env) Do(t testing.TB, method, path, token string, body any) Response {
 	t.Helper()
+	return e.DoWith(t, method, path, token, body, nil)
+}
+
+// DoWith is Do with extra request headers.
+func (e *Env) DoWith(t testing.TB, method, path, token string, body any, header http.Header) Response {
+	t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -48,6 +54,9 @@ func (e *Env) Do(t testing.TB, method, path, token string, body any) Response {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	req.Header.Set("Content-Type", "application/json")
+	for k, vs := range header {
+		req.Header[k] = vs
+	}
 	resp, err := e.Server.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)

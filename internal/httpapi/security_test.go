@@ -1,0 +1,71 @@
+package httpapi_test
+
+import (
+	"encoding/base64"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/gatehouse/gatehouse/internal/authz"
+	"github.com/gatehouse/gatehouse/internal/testenv"
+)
+
+// forgedZedToken is a base64 ZedToken whose revision does not fit an
+// int64: SpiceDB v1.56.2 panics (the process exits) when asked to read at
+// it. No such value may reach SpiceDB from a client.
+const forgedZedToken = "GhUKEzk5OTk5OTk5OTk5OTk5OTk5OTk="
+
+// Attack: a plain member kills SpiceDB with one check whose consistency
+// token is a forged ZedToken (in the body, the query or the header). Every
+// form is refused with 400 invalid_consistency_token, as are tokens sealed
+// under another key and altered tokens, and SpiceDB keeps serving.
+func TestForgedConsistencyTokenIsRefusedAndSpiceDBKeepsServing(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	root := env.RootToken(t)
+	_, member := env.User(t, root, "member@example.com", "member")
+	ws := env.Must(t, 201, "POST", "/v1/workspaces", member, map[string]string{"name": "w"}).Str("id")
+	check := func(token string) map[string]any {
+		return map[string]any{"resource": map[string]string{"type": "workspace", "id": ws}, "permission": "view",
+			"consistency": map[string]string{"at_least_as_fresh": token}}
+	}
+	good := env.Must(t, 200, "POST", "/v1/check", member, check(env.Must(t, 201, "POST", "/v1/workspaces", member, map[string]string{"name": "x"}).Str("consistency_token"))).Str("checked_at")
+	if good == "" || strings.Contains(good, forgedZedToken) {
+		t.Fatalf("checked_at is not a sealed token: %q", good)
+	}
+	// The same ZedToken sealed by another Gatehouse (another key), and
+	// a sealed token with its ZedToken swapped for the forged one.
+	foreign := authz.NewTokens("another-gatehouse-key-0123456789abcdef").Seal(forgedZedToken)
+	_, mac, _ := strings.Cut(strings.TrimPrefix(good, "gh1."), ".")
+	altered := "gh1." + base64.RawURLEncoding.EncodeToString([]byte(forgedZedToken)) + "." + mac
+	for _, bad := range []string{forgedZedToken, foreign, altered, good[:len(good)-2], "gh1..", strings.Repeat("A", 5000)} {
+		refused := func(what string, r testenv.Response) {
+			t.Helper()
+			if r.Status != 400 || r.Str("code") != "invalid_consistency_token" {
+				t.Fatalf("%s with %.40q: %d %s", what, bad, r.Status, r.Raw)
+			}
+		}
+		refused("check body", env.Do(t, "POST", "/v1/check", member, check(bad)))
+		refused("bulk body", env.Do(t, "POST", "/v1/check/bulk", member, map[string]any{
+			"items":       []any{map[string]any{"resource": map[string]string{"type": "workspace", "id": ws}, "permission": "view"}},
+			"consistency": map[string]string{"at_least_as_fresh": bad}}))
+		refused("bulk item", env.Do(t, "POST", "/v1/check/bulk", member, map[string]any{"items": []any{check(bad)}}))
+		q := url.QueryEscape(bad)
+		refused("lookup resources query", env.Do(t, "GET", "/v1/lookup/resources?resource_type=workspace&permission=view&at_least_as_fresh="+q, member, nil))
+		refused("lookup subjects query", env.Do(t, "GET", "/v1/lookup/subjects?resource=workspace:"+ws+"&permission=view&subject_type=user&at_least_as_fresh="+q, member, nil))
+		for _, route := range [][2]string{{"GET", "/v1/workspaces/" + ws}, {"POST", "/v1/workspaces"}, {"GET", "/v1/me"}} {
+			refused(route[0]+" "+route[1]+" header", env.DoWith(t, route[0], route[1], member, map[string]string{"name": "y"}, http.Header{"Gatehouse-Consistency-Token": {bad}}))
+		}
+	}
+	// SpiceDB is still up: checks answer, at the client's real token too.
+	if r := env.Must(t, 200, "POST", "/v1/check", member, check(good)); r.Body["allowed"] != true {
+		t.Fatalf("check after the attack: %s", r.Raw)
+	}
+	env.Must(t, 200, "GET", "/v1/workspaces/"+ws, member, nil)
+	env.Must(t, 200, "GET", "/readyz", "", nil)
+	r := env.DoWith(t, "GET", "/v1/workspaces/"+ws, member, nil, http.Header{"Gatehouse-Consistency-Token": {good}})
+	if r.Status != 200 {
+		t.Fatalf("a real token in the header: %d %s", r.Status, r.Raw)
+	}
+}
