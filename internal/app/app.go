@@ -145,11 +145,11 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*Stack, err
 func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*Stack, error) {
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	st, err := store.Open(ctx, cfg.DatabaseURL)
+	st, err := store.Open(ctx, cfg.DatabaseURL, store.Options{Timeout: cfg.DatabaseTimeout})
 	if err != nil {
 		return nil, err
 	}
-	spice, err := authz.Dial(authz.ClientConfig{Endpoint: cfg.SpiceDBEndpoint, Key: cfg.SpiceDBKey, Insecure: cfg.SpiceDBInsecure})
+	spice, err := authz.Dial(authz.ClientConfig{Endpoint: cfg.SpiceDBEndpoint, Key: cfg.SpiceDBKey, Insecure: cfg.SpiceDBInsecure, Timeout: cfg.SpiceDBTimeout})
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -279,7 +279,10 @@ func (s *Stack) serve(ctx context.Context, cfg config.Config, stdout io.Writer, 
 	if err != nil {
 		return fmt.Errorf("listen on GATEHOUSE_HTTP_ADDR=%s: %w", cfg.HTTPAddr, err)
 	}
-	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{
+		Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout: cfg.HTTPReadTimeout, WriteTimeout: cfg.HTTPWriteTimeout, IdleTimeout: cfg.HTTPIdleTimeout,
+	}
 	relayCtx, stopRelay := context.WithCancel(ctx)
 	relayDone := make(chan struct{})
 	go func() {

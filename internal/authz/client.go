@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	v1 "github.com/authzed/authzed-go/proto/authzed/api/v1"
 	authzed "github.com/authzed/authzed-go/v1"
 	"github.com/authzed/grpcutil"
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"google.golang.org/grpc"
+	grpcbackoff "google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
@@ -23,6 +25,59 @@ type ClientConfig struct {
 	Key      string
 	// Insecure sends the key without TLS (loopback and in-cluster only).
 	Insecure bool
+	// Timeout bounds every call that has no nearer deadline of its own
+	// (0: none): a frozen SpiceDB yields ErrUnavailable within it.
+	Timeout time.Duration
+}
+
+// deadlines gives every SpiceDB call a deadline unless the caller set a
+// nearer one.
+func deadlines(d time.Duration) []grpc.DialOption {
+	if d <= 0 {
+		return nil
+	}
+	bound := func(ctx context.Context) (context.Context, context.CancelFunc) {
+		if dl, ok := ctx.Deadline(); (ok && time.Until(dl) <= d) || ctx.Value(longCall{}) != nil {
+			return ctx, func() {}
+		}
+		return context.WithTimeout(ctx, d)
+	}
+	unary := func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+		ctx, cancel := bound(ctx)
+		defer cancel()
+		return invoker(ctx, method, req, reply, cc, opts...)
+	}
+	stream := func(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
+		ctx, cancel := bound(ctx)
+		s, err := streamer(ctx, desc, cc, method, opts...)
+		if err != nil {
+			cancel()
+			return nil, err
+		}
+		return &boundStream{ClientStream: s, cancel: cancel}, nil
+	}
+	return []grpc.DialOption{grpc.WithChainUnaryInterceptor(unary), grpc.WithChainStreamInterceptor(stream)}
+}
+
+type longCall struct{}
+
+// LongCall marks ctx as a bulk operation (reconcile, import, schema write)
+// whose SpiceDB calls are bounded by ctx alone, not by the per-call
+// deadline of requests.
+func LongCall(ctx context.Context) context.Context { return context.WithValue(ctx, longCall{}, true) }
+
+// boundStream releases its deadline when the stream ends.
+type boundStream struct {
+	grpc.ClientStream
+	cancel context.CancelFunc
+}
+
+func (s *boundStream) RecvMsg(m any) error {
+	err := s.ClientStream.RecvMsg(m)
+	if err != nil {
+		s.cancel()
+	}
+	return err
 }
 
 // Dial opens a SpiceDB client (it connects lazily; see Ping).
@@ -33,7 +88,16 @@ func Dial(cfg ClientConfig) (*authzed.Client, error) {
 	if cfg.Key == "" {
 		return nil, errors.New("SpiceDB preshared key is empty: set SPICEDB_KEY (the key SpiceDB was started with)")
 	}
-	opts := []grpc.DialOption{grpc.WithStatsHandler(otelgrpc.NewClientHandler())}
+	opts := []grpc.DialOption{
+		grpc.WithStatsHandler(otelgrpc.NewClientHandler()),
+		// Reconnect quickly once SpiceDB is back (gRPC's default backoff
+		// grows to 120 s): Gatehouse serves again within a second.
+		grpc.WithConnectParams(grpc.ConnectParams{
+			Backoff:           grpcbackoff.Config{BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: time.Second},
+			MinConnectTimeout: 2 * time.Second,
+		}),
+	}
+	opts = append(opts, deadlines(cfg.Timeout)...)
 	if cfg.Insecure {
 		opts = append(opts, grpc.WithTransportCredentials(insecure.NewCredentials()), grpcutil.WithInsecureBearerToken(cfg.Key))
 	} else {
@@ -63,7 +127,11 @@ func wrap(op string, err error) error {
 		return nil
 	}
 	switch status.Code(err) {
-	case codes.Unavailable, codes.DeadlineExceeded, codes.Canceled, codes.Unauthenticated, codes.ResourceExhausted:
+	// Internal, Unknown and Aborted are what SpiceDB answers while its own
+	// datastore is restarting (stale connections): the dependency is
+	// unavailable, not Gatehouse broken.
+	case codes.Unavailable, codes.DeadlineExceeded, codes.Canceled, codes.Unauthenticated, codes.ResourceExhausted,
+		codes.Internal, codes.Unknown, codes.Aborted:
 		return fmt.Errorf("%s: %w: %v", op, ErrUnavailable, err)
 	case codes.InvalidArgument:
 		return fmt.Errorf("%s: %w: %s", op, ErrInvalidArgument, status.Convert(err).Message())
@@ -75,6 +143,7 @@ func wrap(op string, err error) error {
 // would orphan stored relationships (a removed relation or definition
 // still in use); the error says which.
 func WriteSchema(ctx context.Context, c *authzed.Client, schema string) (string, error) {
+	ctx = LongCall(ctx)
 	resp, err := c.WriteSchema(ctx, &v1.WriteSchemaRequest{Schema: schema})
 	if err != nil {
 		if status.Code(err) == codes.FailedPrecondition || status.Code(err) == codes.InvalidArgument {

@@ -12,6 +12,7 @@ import (
 // benchmark's), and returns a token at least as fresh as it. On a SpiceDB that already holds relationships, use
 // Reconcile instead.
 func (p *Projector) ImportAll(ctx context.Context) (int, string, error) {
+	ctx = LongCall(ctx)
 	total := 0
 	for _, typ := range ProjectedTypes {
 		want, err := DesiredAll(ctx, p.Store.Pool, typ)

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	v1 "github.com/authzed/authzed-go/proto/authzed/api/v1"
 	authzed "github.com/authzed/authzed-go/v1"
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/gatehouse/gatehouse/internal/store"
@@ -28,15 +30,41 @@ type Projector struct {
 	Log     *slog.Logger
 	// Observe, when set, is told the outcome of every apply.
 	Observe func(err error, d time.Duration)
+	// RetryUnavailable is how often the relay probes a dependency that is
+	// down (default 200 ms).
+	RetryUnavailable time.Duration
+
+	gates sync.Map // tenant uuid.UUID -> chan struct{} (see gate)
 }
 
 // Apply applies one outbox entry and returns its consistency token.
 func (p *Projector) Apply(ctx context.Context, outboxID int64) (string, error) {
+	return p.ApplyFor(ctx, uuid.Nil, outboxID)
+}
+
+// ApplyFor is Apply for an entry of a known tenant: applies of one tenant
+// queue in this process before they take a PostgreSQL connection, so many
+// concurrent writers of one tenant hold one connection waiting for the
+// tenant's projection lock, not one each.
+func (p *Projector) ApplyFor(ctx context.Context, tenant uuid.UUID, outboxID int64) (string, error) {
 	start := time.Now()
+	if tenant != uuid.Nil {
+		release, err := p.gate(ctx, tenant)
+		if err != nil {
+			return "", fmt.Errorf("outbox %d: %w: waiting for the tenant's projection: %v", outboxID, ErrUnavailable, err)
+		}
+		defer release()
+	}
 	token, err := p.apply(ctx, outboxID)
 	if err != nil {
-		// Record the failure outside the rolled-back transaction.
-		retry := backoff(p.attempts(ctx, outboxID))
+		// Record the failure outside the rolled-back transaction. An entry
+		// that failed because SpiceDB (or PostgreSQL) was unreachable is
+		// not at fault: it stays due, and the relay applies it as soon as
+		// the dependency answers again. Other failures back off.
+		retry := time.Duration(0)
+		if !errors.Is(err, ErrUnavailable) && !store.IsUnavailable(err) {
+			retry = backoff(p.attempts(ctx, outboxID))
+		}
 		if ferr := store.MarkOutboxFailed(context.WithoutCancel(ctx), p.Store.Pool, outboxID, err.Error(), retry); ferr != nil {
 			p.Log.Warn("outbox: record failure", "id", outboxID, "err", ferr)
 		}
@@ -45,6 +73,19 @@ func (p *Projector) Apply(ctx context.Context, outboxID int64) (string, error) {
 		p.Observe(err, time.Since(start))
 	}
 	return token, err
+}
+
+// gate serialises this process's applies of one tenant (the advisory lock
+// serialises replicas); waiting ends with ctx.
+func (p *Projector) gate(ctx context.Context, tenant uuid.UUID) (func(), error) {
+	v, _ := p.gates.LoadOrStore(tenant, make(chan struct{}, 1))
+	ch := v.(chan struct{})
+	select {
+	case ch <- struct{}{}:
+		return func() { <-ch }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 func (p *Projector) attempts(ctx context.Context, id int64) int {
@@ -155,32 +196,58 @@ func sameTupleWanted(r Rel, want []Rel) bool {
 
 // Relay applies pending outbox entries in the background until ctx ends:
 // entries whose synchronous apply failed (SpiceDB down, a crash) are
-// retried with backoff. Several replicas may relay at once.
+// retried. While a dependency is down the relay probes it every
+// RetryUnavailable (default 200 ms), so pending writes are applied within
+// about that once it is back; otherwise it drains every `every` and when
+// woken. Several replicas may relay at once.
 func (p *Projector) Relay(ctx context.Context, every time.Duration, wake <-chan struct{}) {
-	t := time.NewTicker(every)
-	defer t.Stop()
+	probe := p.RetryUnavailable
+	if probe <= 0 {
+		probe = 200 * time.Millisecond
+	}
+	down := false
 	for {
-		if err := p.Drain(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		err := p.Drain(ctx)
+		switch {
+		case err == nil:
+			if down {
+				p.Log.Info("outbox relay: dependencies answer again, pending writes applied")
+			}
+			down = false
+		case errors.Is(err, context.Canceled):
+		case errors.Is(err, ErrUnavailable) || store.IsUnavailable(err):
+			if !down {
+				p.Log.Warn("outbox relay: a dependency is unavailable; retrying", "err", err)
+			}
+			down = true
+		default:
 			p.Log.Warn("outbox relay", "err", err)
 		}
+		wait := every
+		if down {
+			wait = probe
+		}
+		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
+			t.Stop()
 			return
 		case <-t.C:
 		case <-wake:
+			t.Stop()
 		}
 	}
 }
 
 // Drain applies every due entry once; it returns the first error.
 func (p *Projector) Drain(ctx context.Context) error {
-	ids, err := store.DueOutbox(ctx, p.Store.Pool, 500)
+	due, err := store.DueOutbox(ctx, p.Store.Pool, 500)
 	if err != nil {
 		return err
 	}
 	var first error
-	for _, id := range ids {
-		if _, err := p.Apply(ctx, id); err != nil && first == nil {
+	for _, e := range due {
+		if _, err := p.ApplyFor(ctx, e.TenantID, e.ID); err != nil && first == nil {
 			first = err
 			if errors.Is(err, ErrUnavailable) {
 				return err // no point trying the rest now

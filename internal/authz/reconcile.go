@@ -25,6 +25,7 @@ func (d Drift) Empty() bool { return len(d.Missing) == 0 && len(d.Extra) == 0 }
 // fixes the drift through the outbox, so repairs are serialised with live
 // writes exactly like any other change, then reports the drift it found.
 func (p *Projector) Reconcile(ctx context.Context, repair bool) (Drift, error) {
+	ctx = LongCall(ctx)
 	var drift Drift
 	tenantOf := map[Object]uuid.UUID{}
 	for _, typ := range ProjectedTypes {

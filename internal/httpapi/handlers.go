@@ -20,19 +20,34 @@ func (s *server) openapi(c *gin.Context) { c.Data(http.StatusOK, "application/js
 
 func (s *server) healthz(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) }
 
-// readyz answers 200 only when PostgreSQL and SpiceDB both answer.
+// readyTimeout bounds each dependency's readiness probe.
+const readyTimeout = 2 * time.Second
+
+// readyz answers 200 only when PostgreSQL and SpiceDB both answer. Each is
+// probed at once and on its own deadline, so a hung one is reported as
+// such without making the other look down.
 func (s *server) readyz(c *gin.Context) {
-	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
-	defer cancel()
+	type answer struct {
+		name string
+		err  error
+	}
+	answers := make(chan answer, len(s.Ready))
+	for name, ready := range s.Ready {
+		go func() {
+			ctx, cancel := context.WithTimeout(c.Request.Context(), readyTimeout)
+			defer cancel()
+			answers <- answer{name, ready(ctx)}
+		}()
+	}
 	checks := gin.H{}
 	status := http.StatusOK
-	for name, ready := range s.Ready {
-		if err := ready(ctx); err != nil {
-			checks[name] = "unavailable"
+	for range s.Ready {
+		a := <-answers
+		checks[a.name] = "ok"
+		if a.err != nil {
+			checks[a.name] = "unavailable"
 			status = http.StatusServiceUnavailable
-			continue
 		}
-		checks[name] = "ok"
 	}
 	c.JSON(status, gin.H{"status": map[bool]string{true: "ready", false: "not ready"}[status == http.StatusOK], "checks": checks})
 }

@@ -7,10 +7,13 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
@@ -44,7 +47,7 @@ func NewServer(d Deps) http.Handler {
 	s := &server{Deps: d, metrics: newMetrics(d.Registry)}
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
-	r.Use(s.recover, otelgin.Middleware("gatehouse"), s.requestContext, s.consistencyHeader)
+	r.Use(s.recover, otelgin.Middleware("gatehouse"), s.requestContext, s.cleanInput, s.consistencyHeader)
 	r.NoRoute(func(c *gin.Context) {
 		fail(c, s.Log, &iam.Error{Kind: iam.KindNotFound, Code: "no_route", Message: "no such endpoint"})
 	})
@@ -101,6 +104,71 @@ func (s *server) requestContext(c *gin.Context) {
 
 func (s *server) meta(c *gin.Context) iam.RequestMeta {
 	return iam.RequestMeta{RequestID: requestID(c), ClientAddr: c.ClientIP(), ConsistencyToken: c.GetString(ctxConsistency)}
+}
+
+// Bounds on what a URL may carry.
+const (
+	maxQueryParams = 32
+	maxQueryValue  = 2048
+)
+
+// cleanInput refuses, on every route, query strings and path segments that
+// no endpoint can mean: invalid UTF-8, NUL and other control characters,
+// oversized values, a flood of parameters. Handlers then see only text
+// they can pass on to PostgreSQL and SpiceDB. (Bodies are checked as
+// strictly by the decoder.)
+func (s *server) cleanInput(c *gin.Context) {
+	bad := func(where, detail string) {
+		fail(c, s.Log, &iam.Error{Kind: iam.KindBadRequest, Code: "invalid_query", Field: where, Message: detail})
+	}
+	q, err := url.ParseQuery(c.Request.URL.RawQuery)
+	if err != nil {
+		bad("query", "the query string is malformed")
+		return
+	}
+	if len(q) > maxQueryParams {
+		bad("query", fmt.Sprintf("at most %d query parameters", maxQueryParams))
+		return
+	}
+	for k, vs := range q {
+		if len(vs) > 1 {
+			bad(truncateField(k), "given more than once")
+			return
+		}
+		for _, v := range append(vs, k) {
+			if msg := unusableText(v, maxQueryValue); msg != "" {
+				bad(truncateField(k), msg)
+				return
+			}
+		}
+	}
+	for _, p := range c.Params {
+		if msg := unusableText(p.Value, maxQueryValue); msg != "" {
+			fail(c, s.Log, &iam.Error{Kind: iam.KindNotFound, Code: "not_found", Message: "not found"})
+			return
+		}
+	}
+	c.Next()
+}
+
+// unusableText says why s cannot be a parameter ("" when it can).
+func unusableText(s string, max int) string {
+	switch {
+	case len(s) > max:
+		return fmt.Sprintf("must be at most %d bytes", max)
+	case !utf8.ValidString(s):
+		return "must be valid UTF-8"
+	case strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }):
+		return "must not hold control characters (NUL, newlines, ...)"
+	}
+	return ""
+}
+
+func truncateField(k string) string {
+	if len(k) > 64 || !utf8.ValidString(k) || strings.ContainsFunc(k, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return "query"
+	}
+	return k
 }
 
 // consistencyHeader verifies a Gatehouse-Consistency-Token header: a token

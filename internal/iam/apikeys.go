@@ -52,19 +52,25 @@ func (s *Service) CreateAPIKey(ctx context.Context, p *Principal, meta RequestMe
 	}
 	key, publicID, secret := auth.NewAPIKey()
 	var k store.APIKey
-	wr, err := s.write(ctx, p, meta, "apikey.create", func(tx pgx.Tx) (change, error) {
+	authorize := func() error {
 		if err := s.require(ctx, p, w.TenantID, meta, authz.Obj("workspace", w.ID), "create_api_key"); err != nil {
-			return change{}, err
+			return err
 		}
 		if !s.superadmin(ctx, p, meta) {
 			roles, err := s.effectiveRoles(ctx, p, meta, w.TenantID, []uuid.UUID{w.ID})
 			if err != nil {
-				return change{}, err
+				return err
 			}
 			if workspaceRank[in.Role] > workspaceRank[roles[w.ID]] {
-				return change{}, Forbidden("an API key's role cannot be above your own (%s)", roles[w.ID])
+				return Forbidden("an API key's role cannot be above your own (%s)", roles[w.ID])
 			}
 		}
+		return nil
+	}
+	// A key whose creator's role later falls below it is capped by the
+	// projection (its effective role follows the creator's), so nothing
+	// decided here needs re-checking inside.
+	wr, err := s.authorizedWrite(ctx, p, meta, "apikey.create", authorize, func(tx pgx.Tx) (change, error) {
 		k = store.APIKey{
 			ID: uuid.Must(uuid.NewV7()), TenantID: w.TenantID, WorkspaceID: w.ID, CreatedBy: p.ID, Name: in.Name, Role: in.Role,
 			PublicID: auth.APIKeyPrefix + publicID, SecretHash: auth.HashToken(secret), LastFour: secret[len(secret)-4:], CreatedAt: s.now().UTC(),
@@ -116,26 +122,31 @@ func (s *Service) RevokeAPIKey(ctx context.Context, p *Principal, meta RequestMe
 	if err != nil || len(keyID) != 36 {
 		return WriteResult{}, NotFound("API key")
 	}
-	return s.write(ctx, p, meta, "apikey.revoke", func(tx pgx.Tx) (change, error) {
-		k, err := store.GetAPIKey(ctx, tx, w.ID, kid)
+	authorize := func() error {
+		k, err := store.GetAPIKey(ctx, s.Store.Pool, w.ID, kid)
 		if errors.Is(err, store.ErrNotFound) || (err == nil && k.RevokedAt != nil) {
-			return change{}, NotFound("API key")
+			return NotFound("API key")
 		}
 		if err != nil {
-			return change{}, err
+			return err
 		}
 		ok, err := s.allowed(ctx, p, w.TenantID, meta, authz.Obj("apikey", k.ID), "revoke")
 		if err != nil {
-			return change{}, err
+			return err
 		}
 		if !ok {
 			if view, _ := s.allowed(ctx, p, w.TenantID, meta, authz.Obj("apikey", k.ID), "view"); !view {
-				return change{}, NotFound("API key")
+				return NotFound("API key")
 			}
-			return change{}, Forbidden("may not revoke this API key")
+			return Forbidden("may not revoke this API key")
 		}
-		return change{TenantID: w.TenantID, WorkspaceID: &w.ID, Target: "apikey:" + k.ID.String(), Units: keyUnits(k.ID, w.ID)},
-			store.RevokeAPIKey(ctx, tx, k.ID)
+		return nil
+	}
+	return s.authorizedWrite(ctx, p, meta, "apikey.revoke", authorize, func(tx pgx.Tx) (change, error) {
+		// Revoking is idempotent: the decision does not depend on
+		// anything the transaction could see changed.
+		return change{TenantID: w.TenantID, WorkspaceID: &w.ID, Target: "apikey:" + kid.String(), Units: keyUnits(kid, w.ID)},
+			store.RevokeAPIKey(ctx, tx, kid)
 	})
 }
 

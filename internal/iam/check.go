@@ -190,6 +190,10 @@ func (s *Service) CheckBulk(ctx context.Context, p *Principal, meta RequestMeta,
 	slots := make([]*slot, len(in.Items))
 	var items []authz.CheckItem
 	tenant := p.TenantID
+	grants, err := s.resolveSubjects(ctx, p, meta, in.Items)
+	if err != nil {
+		return BulkOutput{}, err
+	}
 	for i, it := range in.Items {
 		if it.Consistency != nil {
 			if tok := it.Consistency.AtLeastAsFresh; tok != "" {
@@ -200,7 +204,7 @@ func (s *Service) CheckBulk(ctx context.Context, p *Principal, meta RequestMeta,
 			out.Results[i] = CheckOutput{Decision: "deny", Error: &ItemError{Code: "invalid_field", Field: fmt.Sprintf("items[%d].consistency", i), Message: "consistency applies to the whole bulk check: set it beside items"}}
 			continue
 		}
-		rc, err := s.resolveCheck(ctx, p, meta, it)
+		rc, err := s.resolveCheckWith(ctx, p, meta, it, grants)
 		if err != nil {
 			var e *Error
 			if errors.As(err, &e) && e.Kind != KindUnavailable {
@@ -269,6 +273,78 @@ func (s *Service) checkConsistency(ctx context.Context, tenantID uuid.UUID, meta
 
 // resolveCheck validates a check and decides whether the caller may ask it.
 func (s *Service) resolveCheck(ctx context.Context, p *Principal, meta RequestMeta, in CheckInput) (resolvedCheck, error) {
+	return s.resolveCheckWith(ctx, p, meta, in, nil)
+}
+
+// subjectGrants is what a bulk check resolves once for all its items: the
+// tenant of every subject named, and on which tenants the caller may check
+// other subjects (check_subjects).
+type subjectGrants struct {
+	tenants  map[string]uuid.UUID // "type:id" of subjects that exist
+	mayCheck map[uuid.UUID]bool
+}
+
+// resolveSubjects looks up, for the items naming another subject than the
+// caller, every subject's tenant (one statement per subject type) and the
+// caller's check_subjects on those tenants and its own (one SpiceDB call).
+func (s *Service) resolveSubjects(ctx context.Context, p *Principal, meta RequestMeta, items []CheckInput) (*subjectGrants, error) {
+	g := &subjectGrants{tenants: map[string]uuid.UUID{}, mayCheck: map[uuid.UUID]bool{}}
+	byType := map[string][]uuid.UUID{}
+	for _, it := range items {
+		if it.Subject == nil || (it.Subject.Type == p.Kind && it.Subject.ID == p.ID.String()) {
+			continue
+		}
+		if _, ok := subjectTypes[it.Subject.Type]; !ok {
+			continue
+		}
+		if id, err := uuid.Parse(it.Subject.ID); err == nil && len(it.Subject.ID) == 36 {
+			byType[it.Subject.Type] = append(byType[it.Subject.Type], id)
+		}
+	}
+	if len(byType) == 0 {
+		return g, nil
+	}
+	tenants := []uuid.UUID{p.TenantID}
+	for typ, ids := range byType {
+		found, err := store.SubjectTenants(ctx, s.Store.Pool, typ, ids)
+		if err != nil {
+			return nil, s.mapErr(err)
+		}
+		for id, t := range found {
+			g.tenants[typ+":"+id.String()] = t
+			if _, seen := g.mayCheck[t]; !seen {
+				g.mayCheck[t] = false
+				if t != p.TenantID {
+					tenants = append(tenants, t)
+				}
+			}
+		}
+	}
+	checks := make([]authz.CheckItem, len(tenants))
+	for i, t := range tenants {
+		checks[i] = authz.CheckItem{Resource: authz.Obj("tenant", t), Permission: "check_subjects", Subject: p.Subject()}
+	}
+	cons, err := s.consistency(ctx, p.TenantID, meta)
+	if err != nil {
+		return nil, err
+	}
+	if len(tenants) > 1 {
+		cons = authz.Consistency{FullyConsistent: true}
+	}
+	res, _, err := s.Checker.CheckBulk(ctx, checks, cons)
+	if err != nil {
+		return nil, s.mapErr(err)
+	}
+	for i, t := range tenants {
+		if res[i].Err != nil {
+			return nil, s.mapErr(fmt.Errorf("%w: %v", authz.ErrUnavailable, res[i].Err))
+		}
+		g.mayCheck[t] = res[i].Allowed
+	}
+	return g, nil
+}
+
+func (s *Service) resolveCheckWith(ctx context.Context, p *Principal, meta RequestMeta, in CheckInput, grants *subjectGrants) (resolvedCheck, error) {
 	var rc resolvedCheck
 	perms, ok := checkable[in.Resource.Type]
 	if !ok {
@@ -291,17 +367,27 @@ func (s *Service) resolveCheck(ctx context.Context, p *Principal, meta RequestMe
 		if err != nil {
 			return rc, err
 		}
-		tenant, found := s.subjectTenant(ctx, in.Subject.Type, id)
+		var tenant uuid.UUID
+		var found bool
+		if grants != nil {
+			tenant, found = grants.tenants[in.Subject.Type+":"+id.String()]
+		} else {
+			tenant, found = s.subjectTenant(ctx, in.Subject.Type, id)
+		}
 		ok = false
 		if found {
-			if ok, err = s.allowed(ctx, p, tenant, meta, authz.Obj("tenant", tenant), "check_subjects"); err != nil {
+			if grants != nil {
+				ok = grants.mayCheck[tenant]
+			} else if ok, err = s.allowed(ctx, p, tenant, meta, authz.Obj("tenant", tenant), "check_subjects"); err != nil {
 				return rc, err
 			}
 		}
 		if !ok {
 			// Unknown and invisible subjects look the same to the caller.
-			mayCheck, err := s.allowed(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), "check_subjects")
-			if err != nil {
+			var mayCheck bool
+			if grants != nil {
+				mayCheck = grants.mayCheck[p.TenantID]
+			} else if mayCheck, err = s.allowed(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), "check_subjects"); err != nil {
 				return rc, err
 			}
 			if mayCheck {

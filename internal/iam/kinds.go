@@ -95,10 +95,9 @@ func (s *Service) RegisterKind(ctx context.Context, p *Principal, meta RequestMe
 	}
 	now := s.now().UTC()
 	out := KindView{ID: in.Namespace + ":" + in.Name, Namespace: in.Namespace, Name: in.Name, CreatedAt: &now}
-	wr, err := s.write(ctx, p, meta, "kind.register", func(tx pgx.Tx) (change, error) {
-		if err := s.require(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), "manage_permissions"); err != nil {
-			return change{}, err
-		}
+	wr, err := s.authorizedWrite(ctx, p, meta, "kind.register", func() error {
+		return s.require(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), "manage_permissions")
+	}, func(tx pgx.Tx) (change, error) {
 		if err := store.InsertKind(ctx, tx, p.TenantID, in.Namespace, in.Name); err != nil {
 			if errors.Is(err, store.ErrConflict) {
 				return change{}, Conflict("kind_exists", "kind %s is already registered", out.ID)

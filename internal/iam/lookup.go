@@ -148,10 +148,29 @@ func (s *Service) LookupSubjects(ctx context.Context, p *Principal, meta Request
 	if err != nil {
 		return LookupResult{}, s.mapErr(err)
 	}
-	if ids == nil {
-		ids = []string{}
+	// Platform superadmins hold every permission of every tenant: the
+	// answer names only subjects of the resource's own tenant (so no
+	// tenant learns another's superadmins), and of the caller's unless the
+	// caller is a platform superadmin.
+	tenant, ok := s.resourceTenant(ctx, resource)
+	if !ok {
+		tenant = p.TenantID
 	}
-	return LookupResult{Items: ids}, nil
+	var parsed []uuid.UUID
+	for _, id := range ids {
+		if u, err := uuid.Parse(id); err == nil {
+			parsed = append(parsed, u)
+		}
+	}
+	kept, err := store.SubjectsOfTenant(ctx, s.Store.Pool, subjectType, parsed, tenant)
+	if err != nil {
+		return LookupResult{}, err
+	}
+	out := LookupResult{Items: make([]string, 0, len(kept))}
+	for _, id := range kept {
+		out.Items = append(out.Items, id.String())
+	}
+	return out, nil
 }
 
 // resourceTenant finds the tenant a checkable resource belongs to.

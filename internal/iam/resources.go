@@ -34,10 +34,10 @@ func (s *Service) CreateModel(ctx context.Context, p *Principal, meta RequestMet
 		}
 	}
 	var m store.Model
-	wr, err := s.write(ctx, p, meta, "model.create", func(tx pgx.Tx) (change, error) {
-		if err := s.require(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), "manage_global_models"); err != nil {
-			return change{}, err
-		}
+	authorize := func() error {
+		return s.require(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), "manage_global_models")
+	}
+	wr, err := s.authorizedWrite(ctx, p, meta, "model.create", authorize, func(tx pgx.Tx) (change, error) {
 		m = store.Model{ID: uuid.Must(uuid.NewV7()), TenantID: p.TenantID, Name: in.Name, Provider: in.Provider, CreatedAt: s.now().UTC()}
 		if err := store.InsertModel(ctx, tx, m, p.ID); err != nil {
 			if errors.Is(err, store.ErrConflict) {
@@ -98,14 +98,16 @@ func (s *Service) DeleteModel(ctx context.Context, p *Principal, meta RequestMet
 	if err != nil || len(id) != 36 {
 		return WriteResult{}, NotFound("model")
 	}
-	return s.write(ctx, p, meta, "model.delete", func(tx pgx.Tx) (change, error) {
-		m, err := store.GetModel(ctx, tx, mid)
+	var m store.Model
+	authorize := func() error {
+		m, err = store.GetModel(ctx, s.Store.Pool, mid)
 		if err != nil || (m.TenantID != p.TenantID && !s.superadmin(ctx, p, meta)) {
-			return change{}, NotFound("model")
+			return NotFound("model")
 		}
-		if err := s.require(ctx, p, m.TenantID, meta, authz.Obj("model", m.ID), "delete"); err != nil {
-			return change{}, err
-		}
+		// An entry the caller cannot see is not found, as for PATCH.
+		return s.requireVisible(ctx, p, m.TenantID, meta, authz.Obj("model", m.ID), "delete", "model")
+	}
+	return s.authorizedWrite(ctx, p, meta, "model.delete", authorize, func(tx pgx.Tx) (change, error) {
 		if _, err := store.DeleteModel(ctx, tx, m.ID); err != nil {
 			return change{}, err
 		}
@@ -163,10 +165,9 @@ func (s *Service) whitelist(ctx context.Context, p *Principal, meta RequestMeta,
 	}
 	var m store.Model
 	action := map[bool]string{true: "workspace.model.whitelist", false: "workspace.model.unwhitelist"}[on]
-	wr, err := s.write(ctx, p, meta, action, func(tx pgx.Tx) (change, error) {
-		if err := s.require(ctx, p, w.TenantID, meta, authz.Obj("workspace", w.ID), "whitelist_models"); err != nil {
-			return change{}, err
-		}
+	wr, err := s.authorizedWrite(ctx, p, meta, action, func() error {
+		return s.require(ctx, p, w.TenantID, meta, authz.Obj("workspace", w.ID), "whitelist_models")
+	}, func(tx pgx.Tx) (change, error) {
 		if m, err = store.GetModel(ctx, tx, mid); err != nil || m.TenantID != w.TenantID {
 			return change{}, NotFound("model")
 		}
@@ -227,10 +228,9 @@ func (s *Service) CreateDeployment(ctx context.Context, p *Principal, meta Reque
 		return DeploymentView{}, err
 	}
 	var d store.Deployment
-	wr, err := s.write(ctx, p, meta, "deployment.create", func(tx pgx.Tx) (change, error) {
-		if err := s.require(ctx, p, w.TenantID, meta, authz.Obj("workspace", w.ID), "create_deployment"); err != nil {
-			return change{}, err
-		}
+	wr, err := s.authorizedWrite(ctx, p, meta, "deployment.create", func() error {
+		return s.require(ctx, p, w.TenantID, meta, authz.Obj("workspace", w.ID), "create_deployment")
+	}, func(tx pgx.Tx) (change, error) {
 		model, err := deploymentModel(ctx, tx, w, in.ModelID)
 		if err != nil {
 			return change{}, err
@@ -332,10 +332,7 @@ func (s *Service) UpdateDeployment(ctx context.Context, p *Principal, meta Reque
 	if err != nil {
 		return DeploymentView{}, err
 	}
-	wr, err := s.write(ctx, p, meta, "deployment.update", func(tx pgx.Tx) (change, error) {
-		if err := s.require(ctx, p, w.TenantID, meta, authz.Obj("deployment", d.ID), "update"); err != nil {
-			return change{}, err
-		}
+	wr, err := s.authorizedWrite(ctx, p, meta, "deployment.update", func() error { return s.require(ctx, p, w.TenantID, meta, authz.Obj("deployment", d.ID), "update") }, func(tx pgx.Tx) (change, error) {
 		if in.ModelID != nil {
 			model, err := deploymentModel(ctx, tx, w, in.ModelID)
 			if err != nil {
@@ -355,10 +352,7 @@ func (s *Service) DeleteDeployment(ctx context.Context, p *Principal, meta Reque
 	if err != nil {
 		return WriteResult{}, err
 	}
-	return s.write(ctx, p, meta, "deployment.delete", func(tx pgx.Tx) (change, error) {
-		if err := s.require(ctx, p, w.TenantID, meta, authz.Obj("deployment", d.ID), "delete"); err != nil {
-			return change{}, err
-		}
+	return s.authorizedWrite(ctx, p, meta, "deployment.delete", func() error { return s.require(ctx, p, w.TenantID, meta, authz.Obj("deployment", d.ID), "delete") }, func(tx pgx.Tx) (change, error) {
 		return change{TenantID: w.TenantID, WorkspaceID: &w.ID, Target: "deployment:" + d.ID.String(), Units: []authz.Unit{authz.Whole(authz.Obj("deployment", d.ID))}},
 			store.SoftDeleteDeployment(ctx, tx, d.ID)
 	})
@@ -387,16 +381,17 @@ func (s *Service) UpdateModel(ctx context.Context, p *Principal, meta RequestMet
 		}
 	}
 	var m store.Model
-	wr, err := s.write(ctx, p, meta, "model.update", func(tx pgx.Tx) (change, error) {
-		m, err = store.GetModel(ctx, tx, mid)
+	authorize := func() error {
+		m, err = store.GetModel(ctx, s.Store.Pool, mid)
 		if err != nil || (m.TenantID != p.TenantID && !s.superadmin(ctx, p, meta)) {
-			return change{}, NotFound("model")
+			return NotFound("model")
 		}
-		if ok, err := s.allowed(ctx, p, m.TenantID, meta, authz.Obj("model", m.ID), "update"); err != nil || !ok {
-			if view, _ := s.allowed(ctx, p, m.TenantID, meta, authz.Obj("model", m.ID), "view"); err == nil && !view {
-				return change{}, NotFound("model")
-			}
-			return change{}, errors.Join(err, Forbidden("may not update this model"))
+		return s.requireVisible(ctx, p, m.TenantID, meta, authz.Obj("model", m.ID), "update", "model")
+	}
+	wr, err := s.authorizedWrite(ctx, p, meta, "model.update", authorize, func(tx pgx.Tx) (change, error) {
+		// The entry as it is now (a concurrent rename is not undone).
+		if m, err = store.GetModel(ctx, tx, mid); err != nil {
+			return change{}, NotFound("model")
 		}
 		if in.Name != nil {
 			m.Name = *in.Name

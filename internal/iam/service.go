@@ -8,6 +8,7 @@ package iam
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -87,10 +88,31 @@ type change struct {
 	Details     map[string]any
 }
 
-// write is the pipeline every write uses: fn stores the fact; the same
-// transaction stores the outbox entry and the audit entry; then the entry is
-// applied to SpiceDB. A refused write (fn's error) is audited as refused and
+// authorizedWrite is the pipeline every write uses:
+//
+//  1. authorize, before BEGIN: the SpiceDB decisions the write rests on
+//     (and the reads on the pool they need). No transaction is open and no
+//     connection is held while SpiceDB answers.
+//  2. fn, in one transaction: re-validate under row locks what the
+//     decision rests on (and the invariants: last owner, last
+//     superadmin), store the fact; the same transaction stores the outbox
+//     entry and the audit entry. fn never asks SpiceDB (a test walks the
+//     package and fails when it does).
+//  3. the entry is applied to SpiceDB.
+//
+// A refused write (authorize's or fn's error) is audited as refused and
 // stores nothing else.
+func (s *Service) authorizedWrite(ctx context.Context, p *Principal, meta RequestMeta, action string, authorize func() error, fn func(tx pgx.Tx) (change, error)) (WriteResult, error) {
+	if authorize != nil {
+		if err := authorize(); err != nil {
+			return WriteResult{}, s.refused(ctx, p, meta, action, change{}, err)
+		}
+	}
+	return s.write(ctx, p, meta, action, fn)
+}
+
+// write is authorizedWrite for writes that need no SpiceDB decision (or
+// whose authorization already happened, e.g. a login).
 func (s *Service) write(ctx context.Context, p *Principal, meta RequestMeta, action string, fn func(tx pgx.Tx) (change, error)) (WriteResult, error) {
 	var outboxID int64
 	var ch change
@@ -110,20 +132,7 @@ func (s *Service) write(ctx context.Context, p *Principal, meta RequestMeta, act
 		return store.InsertAudit(ctx, tx, s.auditEntry(p, meta, action, ch, "success"))
 	})
 	if err != nil {
-		outcome := "error"
-		switch KindOf(err) {
-		case KindForbidden, KindNotFound, KindUnauthenticated:
-			outcome = "denied"
-		case KindInvalid, KindConflict, KindBadRequest:
-			outcome = "refused"
-		}
-		if p != nil {
-			ch.TenantID = p.TenantID
-		}
-		if aerr := store.InsertAudit(context.WithoutCancel(ctx), s.Store.Pool, s.auditEntry(p, meta, action, ch, outcome)); aerr != nil {
-			s.Log.Warn("audit", "err", aerr)
-		}
-		return WriteResult{}, s.mapErr(err)
+		return WriteResult{}, s.refused(ctx, p, meta, action, ch, err)
 	}
 	token, err := s.Projector.Apply(ctx, outboxID)
 	if err != nil {
@@ -151,6 +160,24 @@ func (s *Service) OpenToken(field, token string) (string, error) {
 		return "", InvalidToken(field)
 	}
 	return zed, nil
+}
+
+// refused audits a write that did not happen and returns its error.
+func (s *Service) refused(ctx context.Context, p *Principal, meta RequestMeta, action string, ch change, err error) error {
+	outcome := "error"
+	switch KindOf(err) {
+	case KindForbidden, KindNotFound, KindUnauthenticated:
+		outcome = "denied"
+	case KindInvalid, KindConflict, KindBadRequest:
+		outcome = "refused"
+	}
+	if p != nil {
+		ch.TenantID = p.TenantID
+	}
+	if aerr := store.InsertAudit(context.WithoutCancel(ctx), s.Store.Pool, s.auditEntry(p, meta, action, ch, outcome)); aerr != nil {
+		s.Log.Warn("audit", "err", aerr)
+	}
+	return s.mapErr(err)
 }
 
 func (s *Service) auditEntry(p *Principal, meta RequestMeta, action string, ch change, outcome string) store.AuditEntry {
@@ -235,6 +262,38 @@ func (s *Service) require(ctx context.Context, p *Principal, tenantID uuid.UUID,
 		return Forbidden("%s may not %s on %s", p.Actor(), permission, resource.Type)
 	}
 	return nil
+}
+
+// requireVisible is require for an object the caller may not even see:
+// without its "view" the object is not found (404), with it but without
+// permission the answer is 403. One SpiceDB round trip.
+func (s *Service) requireVisible(ctx context.Context, p *Principal, tenantID uuid.UUID, meta RequestMeta, resource authz.Object, permission, what string) error {
+	cons, err := s.consistency(ctx, tenantID, meta)
+	if err != nil {
+		return err
+	}
+	if tenantID != p.TenantID {
+		cons = authz.Consistency{FullyConsistent: true}
+	}
+	res, _, err := s.Checker.CheckBulk(ctx, []authz.CheckItem{
+		{Resource: resource, Permission: permission, Subject: p.Subject()},
+		{Resource: resource, Permission: "view", Subject: p.Subject()},
+	}, cons)
+	if err != nil {
+		return s.mapErr(err)
+	}
+	for _, r := range res {
+		if r.Err != nil {
+			return s.mapErr(fmt.Errorf("%w: %v", authz.ErrUnavailable, r.Err))
+		}
+	}
+	switch {
+	case res[0].Allowed:
+		return nil
+	case !res[1].Allowed:
+		return NotFound(what)
+	}
+	return Forbidden("%s may not %s on %s", p.Actor(), permission, resource.Type)
 }
 
 // userUnits lists every projection unit that depends on a user's status

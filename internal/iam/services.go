@@ -33,10 +33,9 @@ func (s *Service) CreateService(ctx context.Context, p *Principal, meta RequestM
 	}
 	token, publicID, secret := auth.NewCredential(auth.ServicePrefix)
 	var c store.ServiceCredential
-	wr, err := s.write(ctx, p, meta, "service_credential.create", func(tx pgx.Tx) (change, error) {
-		if err := s.require(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), "manage_tenant"); err != nil {
-			return change{}, err
-		}
+	wr, err := s.authorizedWrite(ctx, p, meta, "service_credential.create", func() error {
+		return s.require(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), "manage_tenant")
+	}, func(tx pgx.Tx) (change, error) {
 		c = store.ServiceCredential{ID: uuid.Must(uuid.NewV7()), TenantID: p.TenantID, Name: in.Name, PublicID: auth.ServicePrefix + publicID,
 			SecretHash: auth.HashToken(secret), LastFour: secret[len(secret)-4:], CreatedAt: s.now().UTC()}
 		if err := store.InsertService(ctx, tx, c, p.ID); err != nil {
@@ -66,13 +65,13 @@ func (s *Service) RevokeService(ctx context.Context, p *Principal, meta RequestM
 	if err != nil || len(id) != 36 {
 		return WriteResult{}, NotFound("service credential")
 	}
-	return s.write(ctx, p, meta, "service_credential.revoke", func(tx pgx.Tx) (change, error) {
+	authorize := func() error {
+		return s.require(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), "manage_tenant")
+	}
+	return s.authorizedWrite(ctx, p, meta, "service_credential.revoke", authorize, func(tx pgx.Tx) (change, error) {
 		c, err := store.GetService(ctx, tx, sid)
 		if err != nil || c.TenantID != p.TenantID || c.RevokedAt != nil {
 			return change{}, NotFound("service credential")
-		}
-		if err := s.require(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), "manage_tenant"); err != nil {
-			return change{}, err
 		}
 		return change{TenantID: p.TenantID, Target: "service:" + c.ID.String(),
 			Units: []authz.Unit{authz.Pair(authz.Obj("tenant", p.TenantID), authz.Obj("service", c.ID))}}, store.RevokeService(ctx, tx, c.ID)

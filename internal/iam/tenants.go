@@ -53,10 +53,9 @@ func (s *Service) CreateTenant(ctx context.Context, p *Principal, meta RequestMe
 		return out, err
 	}
 	token := auth.NewToken(auth.InvitationPrefix)
-	wr, err := s.write(ctx, p, meta, "tenant.create", func(tx pgx.Tx) (change, error) {
-		if err := s.require(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), perm.SuperAdmin); err != nil {
-			return change{}, err
-		}
+	wr, err := s.authorizedWrite(ctx, p, meta, "tenant.create", func() error {
+		return s.require(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), perm.SuperAdmin)
+	}, func(tx pgx.Tx) (change, error) {
 		t := store.Tenant{ID: uuid.Must(uuid.NewV7()), Name: in.Name, CreatedAt: s.now().UTC()}
 		units, err := insertTenant(ctx, tx, t)
 		if errors.Is(err, store.ErrConflict) {
@@ -135,10 +134,7 @@ func (s *Service) UpdateTenant(ctx context.Context, p *Principal, meta RequestMe
 		}
 	}
 	var t store.Tenant
-	wr, err := s.write(ctx, p, meta, "tenant.update", func(tx pgx.Tx) (change, error) {
-		if err := s.requireTenant(ctx, p, meta, tid, "manage_tenant"); err != nil {
-			return change{}, err
-		}
+	wr, err := s.authorizedWrite(ctx, p, meta, "tenant.update", func() error { return s.requireTenant(ctx, p, meta, tid, "manage_tenant") }, func(tx pgx.Tx) (change, error) {
 		if in.Name != nil {
 			if err := store.RenameTenant(ctx, tx, tid, *in.Name); err != nil {
 				if errors.Is(err, store.ErrConflict) {

@@ -31,10 +31,7 @@ func (s *Service) UpdateWorkspace(ctx context.Context, p *Principal, meta Reques
 	if err != nil {
 		return WorkspaceView{}, err
 	}
-	wr, err := s.write(ctx, p, meta, "workspace.update", func(tx pgx.Tx) (change, error) {
-		if err := s.require(ctx, p, w.TenantID, meta, authz.Obj("workspace", w.ID), "update"); err != nil {
-			return change{}, err
-		}
+	wr, err := s.authorizedWrite(ctx, p, meta, "workspace.update", func() error { return s.require(ctx, p, w.TenantID, meta, authz.Obj("workspace", w.ID), "update") }, func(tx pgx.Tx) (change, error) {
 		if in.Name != nil {
 			w.Name = *in.Name
 		}
@@ -54,10 +51,7 @@ func (s *Service) DeleteWorkspace(ctx context.Context, p *Principal, meta Reques
 	if err != nil {
 		return WriteResult{}, err
 	}
-	return s.write(ctx, p, meta, "workspace.delete", func(tx pgx.Tx) (change, error) {
-		if err := s.require(ctx, p, w.TenantID, meta, authz.Obj("workspace", w.ID), "delete"); err != nil {
-			return change{}, err
-		}
+	return s.authorizedWrite(ctx, p, meta, "workspace.delete", func() error { return s.require(ctx, p, w.TenantID, meta, authz.Obj("workspace", w.ID), "delete") }, func(tx pgx.Tx) (change, error) {
 		units := []authz.Unit{authz.Whole(authz.Obj("workspace", w.ID))}
 		deployments, err := store.WorkspaceDeploymentIDs(ctx, tx, w.ID)
 		if err != nil {
@@ -108,7 +102,27 @@ func (s *Service) changeMember(ctx context.Context, p *Principal, meta RequestMe
 		return MemberView{}, NotFound("member")
 	}
 	var m store.Member
-	wr, err := s.write(ctx, p, meta, action, func(tx pgx.Tx) (change, error) {
+	// The permission needed depends on the member's role: decided before
+	// BEGIN from the role read then, and re-validated inside (a role that
+	// changed meanwhile is a conflict to retry, never a decision taken on
+	// stale facts).
+	var decidedRole string
+	authorize := func() error {
+		m, err := store.GetMember(ctx, s.Store.Pool, w.ID, mid)
+		if errors.Is(err, store.ErrNotFound) {
+			return NotFound("member")
+		}
+		if err != nil {
+			return err
+		}
+		decidedRole = m.Role
+		need := "manage_members"
+		if m.Role == RoleOwner || newRole == RoleOwner {
+			need = "manage_owners"
+		}
+		return s.require(ctx, p, w.TenantID, meta, authz.Obj("workspace", w.ID), need)
+	}
+	wr, err := s.authorizedWrite(ctx, p, meta, action, authorize, func(tx pgx.Tx) (change, error) {
 		m, err = store.GetMember(ctx, tx, w.ID, mid)
 		if errors.Is(err, store.ErrNotFound) {
 			return change{}, NotFound("member")
@@ -116,12 +130,8 @@ func (s *Service) changeMember(ctx context.Context, p *Principal, meta RequestMe
 		if err != nil {
 			return change{}, err
 		}
-		need := "manage_members"
-		if m.Role == RoleOwner || newRole == RoleOwner {
-			need = "manage_owners"
-		}
-		if err := s.require(ctx, p, w.TenantID, meta, authz.Obj("workspace", w.ID), need); err != nil {
-			return change{}, err
+		if m.Role != decidedRole {
+			return change{}, Conflict("concurrent_change", "the membership changed while this request was decided; try again")
 		}
 		if m.Role == RoleOwner && newRole != RoleOwner {
 			n, err := store.OtherOwners(ctx, tx, w.ID, m.ID)
@@ -182,10 +192,9 @@ func (s *Service) TransferOwnership(ctx context.Context, p *Principal, meta Requ
 	if err != nil {
 		return WriteResult{}, err
 	}
-	return s.write(ctx, p, meta, "workspace.transfer_ownership", func(tx pgx.Tx) (change, error) {
-		if err := s.require(ctx, p, w.TenantID, meta, authz.Obj("workspace", w.ID), "manage_owners"); err != nil {
-			return change{}, err
-		}
+	return s.authorizedWrite(ctx, p, meta, "workspace.transfer_ownership", func() error {
+		return s.require(ctx, p, w.TenantID, meta, authz.Obj("workspace", w.ID), "manage_owners")
+	}, func(tx pgx.Tx) (change, error) {
 		u, err := store.GetUser(ctx, tx, uid)
 		if err != nil || u.TenantID != w.TenantID || u.Status != store.StatusActive {
 			return change{}, NotFound("user")

@@ -53,10 +53,9 @@ func (s *Service) CreateWorkspace(ctx context.Context, p *Principal, meta Reques
 		return WorkspaceView{}, Forbidden("only users create workspaces")
 	}
 	var w store.Workspace
-	wr, err := s.write(ctx, p, meta, "workspace.create", func(tx pgx.Tx) (change, error) {
-		if err := s.require(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), "create_workspace"); err != nil {
-			return change{}, err
-		}
+	wr, err := s.authorizedWrite(ctx, p, meta, "workspace.create", func() error {
+		return s.require(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), "create_workspace")
+	}, func(tx pgx.Tx) (change, error) {
 		now := s.now().UTC()
 		w = store.Workspace{ID: uuid.Must(uuid.NewV7()), TenantID: p.TenantID, Name: in.Name, Description: in.Description, CreatedBy: p.ID, CreatedAt: now, UpdatedAt: now}
 		if err := store.InsertWorkspace(ctx, tx, w); err != nil {
@@ -256,14 +255,14 @@ func (s *Service) AddMember(ctx context.Context, p *Principal, meta RequestMeta,
 		return MemberView{}, err
 	}
 	var m store.Member
-	wr, err := s.write(ctx, p, meta, "workspace.member.add", func(tx pgx.Tx) (change, error) {
+	authorize := func() error {
 		need := "manage_members"
 		if in.Role == RoleOwner {
 			need = "manage_owners"
 		}
-		if err := s.require(ctx, p, w.TenantID, meta, authz.Obj("workspace", w.ID), need); err != nil {
-			return change{}, err
-		}
+		return s.require(ctx, p, w.TenantID, meta, authz.Obj("workspace", w.ID), need)
+	}
+	wr, err := s.authorizedWrite(ctx, p, meta, "workspace.member.add", authorize, func(tx pgx.Tx) (change, error) {
 		m = store.Member{ID: uuid.Must(uuid.NewV7()), WorkspaceID: w.ID, Role: in.Role, CreatedAt: s.now().UTC().Truncate(time.Microsecond)}
 		var subject authz.Object
 		if in.UserID != "" {

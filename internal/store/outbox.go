@@ -61,22 +61,28 @@ func MarkOutboxFailed(ctx context.Context, q Q, id int64, cause string, retryIn 
 	return err
 }
 
+// DueEntry names a pending outbox entry.
+type DueEntry struct {
+	ID       int64
+	TenantID uuid.UUID
+}
+
 // DueOutbox lists pending entries whose retry time has come, oldest first.
-func DueOutbox(ctx context.Context, q Q, limit int) ([]int64, error) {
-	rows, err := q.Query(ctx, `SELECT id FROM outbox WHERE applied_at IS NULL AND next_attempt_at <= now() ORDER BY id LIMIT $1`, limit)
+func DueOutbox(ctx context.Context, q Q, limit int) ([]DueEntry, error) {
+	rows, err := q.Query(ctx, `SELECT id, tenant_id FROM outbox WHERE applied_at IS NULL AND next_attempt_at <= now() ORDER BY id LIMIT $1`, limit)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var ids []int64
+	var out []DueEntry
 	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
+		var e DueEntry
+		if err := rows.Scan(&e.ID, &e.TenantID); err != nil {
 			return nil, err
 		}
-		ids = append(ids, id)
+		out = append(out, e)
 	}
-	return ids, rows.Err()
+	return out, rows.Err()
 }
 
 // OutboxStats reports pending entries and the age of the oldest.

@@ -12,6 +12,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -38,17 +39,104 @@ type Q interface {
 
 // Store wraps the pool.
 type Store struct {
-	Pool *pgxpool.Pool
+	Pool *Pool
+}
+
+// Pool is the connection pool with a deadline on every statement run on it
+// directly (Exec, Query, QueryRow) and on every transaction (Store.Tx): a
+// PostgreSQL that hangs or a pool that is exhausted yields an error within
+// Timeout, never a request that hangs.
+type Pool struct {
+	*pgxpool.Pool
+	Timeout time.Duration
+}
+
+func (p *Pool) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	if p.Timeout <= 0 {
+		return ctx, func() {}
+	}
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) <= p.Timeout {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, p.Timeout)
+}
+
+// Exec runs a statement within the deadline.
+func (p *Pool) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	ctx, cancel := p.bound(ctx)
+	defer cancel()
+	return p.Pool.Exec(ctx, sql, args...)
+}
+
+// Query runs a query within the deadline (released when the rows close).
+func (p *Pool) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	ctx, cancel := p.bound(ctx)
+	rows, err := p.Pool.Query(ctx, sql, args...)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	return &boundRows{Rows: rows, cancel: cancel}, nil
+}
+
+// QueryRow runs a one-row query within the deadline (released at Scan).
+func (p *Pool) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	ctx, cancel := p.bound(ctx)
+	return boundRow{row: p.Pool.QueryRow(ctx, sql, args...), cancel: cancel}
+}
+
+type boundRows struct {
+	pgx.Rows
+	cancel context.CancelFunc
+}
+
+func (r *boundRows) Close() {
+	r.Rows.Close()
+	r.cancel()
+}
+
+type boundRow struct {
+	row    pgx.Row
+	cancel context.CancelFunc
+}
+
+func (r boundRow) Scan(dest ...any) error {
+	defer r.cancel()
+	return r.row.Scan(dest...)
+}
+
+// Options are the pool's limits.
+type Options struct {
+	// Timeout bounds each statement, each transaction and each
+	// connection attempt (0: none).
+	Timeout time.Duration
 }
 
 // Open connects and pings.
-func Open(ctx context.Context, url string) (*Store, error) {
+func Open(ctx context.Context, url string, opts ...Options) (*Store, error) {
+	var o Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("DATABASE_URL is not a valid PostgreSQL URL: %w", err)
 	}
 	if cfg.MaxConns < 16 {
 		cfg.MaxConns = 16
+	}
+	if o.Timeout > 0 {
+		cfg.ConnConfig.ConnectTimeout = o.Timeout
+		// The server ends a transaction a client left idle, so one that
+		// is abandoned cannot hold its locks for ever. (Statements are
+		// bounded on the client side, which cancels them on the server;
+		// bulk loads and migrations are not bounded.)
+		if cfg.ConnConfig.RuntimeParams == nil {
+			cfg.ConnConfig.RuntimeParams = map[string]string{}
+		}
+		if _, set := cfg.ConnConfig.RuntimeParams["idle_in_transaction_session_timeout"]; !set {
+			cfg.ConnConfig.RuntimeParams["idle_in_transaction_session_timeout"] = fmt.Sprint(max(2*o.Timeout, 10*time.Second).Milliseconds())
+		}
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -61,7 +149,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		return nil, fmt.Errorf("cannot connect to PostgreSQL at %s:%d/%s as %s (check DATABASE_URL): %s",
 			cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.Database, cfg.ConnConfig.User, strings.TrimSpace(lines[len(lines)-1]))
 	}
-	return &Store{Pool: pool}, nil
+	return &Store{Pool: &Pool{Pool: pool, Timeout: o.Timeout}}, nil
 }
 
 // Close closes the pool.
@@ -69,7 +157,7 @@ func (s *Store) Close() { s.Pool.Close() }
 
 // Migrate applies the embedded SQL migrations up to the newest.
 func (s *Store) Migrate(ctx context.Context) error {
-	db := stdlib.OpenDBFromPool(s.Pool)
+	db := stdlib.OpenDBFromPool(s.Pool.Pool)
 	defer db.Close()
 	provider, err := goose.NewProvider(goose.DialectPostgres, db, mustSub(migrations, "migrations"))
 	if err != nil {
@@ -81,9 +169,12 @@ func (s *Store) Migrate(ctx context.Context) error {
 	return nil
 }
 
-// Tx runs fn in a transaction, committing when it returns nil.
+// Tx runs fn in a transaction, committing when it returns nil. The whole
+// transaction runs within the pool's deadline.
 func (s *Store) Tx(ctx context.Context, fn func(tx pgx.Tx) error) error {
-	return pgx.BeginFunc(ctx, s.Pool, fn)
+	ctx, cancel := s.Pool.bound(ctx)
+	defer cancel()
+	return pgx.BeginFunc(ctx, s.Pool.Pool, fn)
 }
 
 // Ping checks the database answers.
@@ -117,8 +208,16 @@ func IsUnavailable(err error) bool {
 	case errors.As(err, &connErr), errors.As(err, &netErr), pgconn.SafeToRetry(err), pgconn.Timeout(err):
 		return true
 	case errors.As(err, &pgErr):
-		// admin_shutdown, crash_shutdown, cannot_connect_now
-		return pgErr.Code == "57P01" || pgErr.Code == "57P02" || pgErr.Code == "57P03"
+		// admin_shutdown, crash_shutdown, cannot_connect_now, query_canceled
+		// (statement_timeout), lock_not_available (lock_timeout),
+		// idle_in_transaction_session_timeout, too_many_connections
+		switch pgErr.Code {
+		case "57P01", "57P02", "57P03", "57014", "55P03", "25P03", "53300":
+			return true
+		}
+		return false
+	case errors.Is(err, context.DeadlineExceeded):
+		return true
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), strings.Contains(err.Error(), "conn closed"):
 		return true
 	}
