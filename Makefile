@@ -1,9 +1,15 @@
 # Gatehouse. `make dev` runs it on the embedded default; `make test` runs every test.
 .PHONY: dev test bench bench-large build schema clean
 
+# `dev` builds the binary and execs it, rather than `go run`: `go run` exits 1
+# whenever its child does not exit 0, and a SIGTERM kills it without reaching
+# the child, which is left running. With exec, make's child is Gatehouse
+# itself: SIGINT/SIGTERM reach it, it stops everything it started, and its
+# exit status is the recipe's.
 dev: ## run Gatehouse with a throwaway PostgreSQL and the pinned SpiceDB
 	@./scripts/ensure-deps.sh
-	go run ./cmd/gatehouse dev
+	@go build -o bin/gatehouse ./cmd/gatehouse
+	exec ./bin/gatehouse dev
 
 test: ## gofmt, go vet and every test (with -race) against real PostgreSQL and SpiceDB
 	@./scripts/ensure-deps.sh

@@ -37,6 +37,9 @@ func startProcess(name string, cmd *exec.Cmd, cred *syscall.Credential) (*proces
 	return p, nil
 }
 
+// PID is the operating-system process id.
+func (p *process) PID() int { return p.cmd.Process.Pid }
+
 // Exited reports whether the process has ended.
 func (p *process) Exited() bool {
 	select {
@@ -47,15 +50,20 @@ func (p *process) Exited() bool {
 	}
 }
 
-// Stop sends sig, waits up to grace, then kills.
+// Stop sends sig, waits up to grace for the process to end, then kills its
+// whole process group (the process leads one, see startProcess), so that
+// no child of it (PostgreSQL's backends) outlives it either.
 func (p *process) Stop(sig os.Signal, grace time.Duration) {
 	if p == nil || p.Exited() {
 		return
 	}
 	_ = p.cmd.Process.Signal(sig)
+	t := time.NewTimer(grace)
+	defer t.Stop()
 	select {
 	case <-p.done:
-	case <-time.After(grace):
+	case <-t.C:
+		_ = syscall.Kill(-p.PID(), syscall.SIGKILL)
 		_ = p.cmd.Process.Kill()
 		<-p.done
 	}

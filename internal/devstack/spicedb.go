@@ -35,7 +35,14 @@ type SpiceDB struct {
 	Addr string
 	Key  string
 	opts SpiceDBOptions
-	proc *process
+
+	mu   sync.Mutex
+	proc *process // the current process; replaced by a restart
+	// quit ends supervision (closed by Stop); supervised is closed when the
+	// supervisor has returned (nil when not supervised).
+	quit       chan struct{}
+	quitOnce   sync.Once
+	supervised chan struct{}
 }
 
 var (
@@ -95,13 +102,80 @@ func StartSpiceDB(ctx context.Context, opts SpiceDBOptions) (*SpiceDB, error) {
 			return nil, fmt.Errorf("spicedb migrate head: %w: %s", err, out)
 		}
 	}
-	s := &SpiceDB{Addr: opts.Addr, Key: opts.Key, opts: opts}
+	s := &SpiceDB{Addr: opts.Addr, Key: opts.Key, opts: opts, quit: make(chan struct{})}
 	if err := s.start(ctx); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
+// PID is the process id of the current SpiceDB process.
+func (s *SpiceDB) PID() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.proc.PID()
+}
+
+func (s *SpiceDB) current() *process {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.proc
+}
+
+// Supervise restarts SpiceDB (same address, key and datastore) whenever it
+// exits without Stop having been called, telling say about each exit and
+// restart, until Stop or ctx ends. A restart that fails is retried, with a
+// backoff of up to 10s. Call it once, before Stop.
+func (s *SpiceDB) Supervise(ctx context.Context, say func(format string, args ...any)) {
+	s.supervised = make(chan struct{})
+	ctx, cancel := context.WithCancel(ctx)
+	go func() {
+		select {
+		case <-s.quit:
+		case <-ctx.Done():
+		}
+		cancel()
+	}()
+	go func() {
+		defer close(s.supervised)
+		defer cancel()
+		for {
+			p := s.current()
+			select {
+			case <-p.done:
+			case <-ctx.Done():
+				return
+			}
+			if ctx.Err() != nil {
+				return // stopping: the exit was asked for
+			}
+			say("SpiceDB (pid %d) exited unexpectedly (%v): restarting it on %s ...", p.PID(), p.err, s.Addr)
+			backoff := time.Second
+			for {
+				err := s.start(ctx)
+				if ctx.Err() != nil {
+					return
+				}
+				if err == nil {
+					say("SpiceDB restarted on %s (pid %d)", s.Addr, s.PID())
+					break
+				}
+				say("SpiceDB restart failed (retrying in %s): %v", backoff, err)
+				t := time.NewTimer(backoff)
+				select {
+				case <-t.C:
+				case <-ctx.Done():
+					t.Stop()
+					return
+				}
+				backoff = min(2*backoff, 10*time.Second)
+			}
+		}
+	}()
+}
+
+// start starts a SpiceDB process and waits until it serves; it becomes the
+// current process only then (a process that does not get there is stopped).
 func (s *SpiceDB) start(ctx context.Context) error {
 	o := s.opts
 	var args []string
@@ -122,10 +196,9 @@ func (s *SpiceDB) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.proc = proc
 	conn, err := grpc.NewClient(o.Addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
-		s.Stop()
+		proc.Stop(syscall.SIGKILL, time.Second)
 		return err
 	}
 	defer conn.Close()
@@ -140,27 +213,39 @@ func (s *SpiceDB) start(ctx context.Context) error {
 		return nil
 	})
 	if err != nil {
-		s.Stop()
+		proc.Stop(syscall.SIGTERM, 10*time.Second)
+		return err
 	}
-	return err
+	s.mu.Lock()
+	s.proc = proc
+	s.mu.Unlock()
+	return nil
 }
 
-// Stop terminates SpiceDB.
+// Stop ends supervision (waiting for a restart in progress to give up, so
+// that no process is started after Stop), then terminates SpiceDB and
+// waits for it to exit.
 func (s *SpiceDB) Stop() {
-	if s != nil {
-		s.proc.Stop(syscall.SIGTERM, 10*time.Second)
+	if s == nil {
+		return
 	}
+	s.quitOnce.Do(func() { close(s.quit) })
+	if s.supervised != nil {
+		<-s.supervised
+	}
+	s.current().Stop(syscall.SIGTERM, 10*time.Second)
 }
 
 // Kill ends SpiceDB at once (for failure tests).
 func (s *SpiceDB) Kill() {
 	if s != nil {
-		s.proc.Stop(syscall.SIGKILL, time.Second)
+		s.current().Stop(syscall.SIGKILL, time.Second)
 	}
 }
 
-// Restart starts a stopped SpiceDB again on the same address and datastore.
+// Restart starts a stopped (or killed) SpiceDB again on the same address
+// and datastore. Not for a supervised SpiceDB.
 func (s *SpiceDB) Restart(ctx context.Context) error {
-	s.Stop()
+	s.current().Stop(syscall.SIGTERM, 10*time.Second)
 	return s.start(ctx)
 }
