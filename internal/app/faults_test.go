@@ -671,7 +671,9 @@ func summary(ws []memberWrite) string {
 }
 
 // requireAnswered fails for every write of ws that got no answer or a
-// status outside allowed.
+// status outside allowed. Where nothing is down, 201 and 202 are allowed
+// (a SpiceDB write slower than its deadline on a loaded machine is stored
+// and answered 202, which is correct), 503 is not.
 func requireAnswered(t *testing.T, phase string, ws []memberWrite, allowed ...int) {
 	t.Helper()
 	bad := 0
@@ -766,7 +768,7 @@ func TestReplicaSIGKILLMidStreamNothingLost(t *testing.T) {
 	victim := e.replicas[1]
 
 	w1 := e.addMembers(users[:third], 8, nil)
-	requireAnswered(t, "before the kill", w1, 201)
+	requireAnswered(t, "before the kill", w1, 201, 202)
 
 	var once sync.Once
 	killed := false
@@ -797,7 +799,7 @@ func TestReplicaSIGKILLMidStreamNothingLost(t *testing.T) {
 			survivor = append(survivor, w)
 		}
 	}
-	requireAnswered(t, "survivor during the kill", survivor, 201)
+	requireAnswered(t, "survivor during the kill", survivor, 201, 202)
 
 	if err := victim.start(); err != nil {
 		t.Fatal(err)
@@ -805,7 +807,7 @@ func TestReplicaSIGKILLMidStreamNothingLost(t *testing.T) {
 	e.waitReady(victim)
 	e.http.CloseIdleConnections()
 	w3 := e.addMembers(users[2*third:], 8, nil)
-	requireAnswered(t, "after the restart", w3, 201)
+	requireAnswered(t, "after the restart", w3, 201, 202)
 	t.Logf("before: %s\nduring: %s\nafter: %s", summary(w1), summary(w2), summary(w3))
 
 	e.verifyNothingLost(slices.Concat(w1, w2, w3))
@@ -825,7 +827,7 @@ func TestSpiceDBStoppedMidStreamNothingLost(t *testing.T) {
 	ctx := context.Background()
 
 	w1 := e.addMembers(users[:third], 8, nil)
-	requireAnswered(t, "before the outage", w1, 201)
+	requireAnswered(t, "before the outage", w1, 201, 202)
 
 	var once sync.Once
 	down := false
