@@ -746,7 +746,7 @@ func (e *faultEnv) verifyNothingLost(ws []memberWrite) {
 			t.Errorf("membership of %s stored that nobody wrote", u)
 		}
 	}
-	t.Logf("verified %d writes: %d lost, %d refused-but-stored, %d stored/projected mismatches; %d without answer (%d of them stored)",
+	t.Logf("verified %d writes: %d lost, %d refused-but-stored, %d stored/projected mismatches; %d with no answer or a 500 (%d of them stored)",
 		len(ws), lost, phantom, inconsistent, unknown, unknownStored)
 	e.noDriftCLI()
 }
