@@ -270,7 +270,10 @@ func run(ctx context.Context) error {
 	if err := kindScenario(ctx, st, ds, client, base); err != nil {
 		return err
 	}
-	return lookupScenario(ctx, st, ds, client, base)
+	if err := lookupScenario(ctx, st, ds, client, base); err != nil {
+		return err
+	}
+	return writeScenario(ctx, st, ds, base)
 }
 
 // kindScenario: custom roles with object permissions over many kinds;

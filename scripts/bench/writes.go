@@ -1,0 +1,203 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/gatehouse/gatehouse/internal/app"
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+// writeWorkspaces is how many workspaces of a tenant the write scenario
+// spreads its new members over (each written by the workspace's owner).
+const writeWorkspaces = 64
+
+// writeTarget hands out new memberships of one tenant: (workspace, user)
+// pairs not stored yet, with the session of the workspace's owner.
+type writeTarget struct {
+	users      []uuid.UUID
+	workspaces []uuid.UUID
+	tokens     []string // owner session, per workspace
+
+	mu    sync.Mutex
+	taken map[[2]uuid.UUID]bool
+	next  int
+	// Failed writes since the last report, also those that ended (by
+	// the client timeout) after the measuring window.
+	errs  int
+	first error
+}
+
+func newWriteTarget(ctx context.Context, st *store.Store, tenant uuid.UUID, users, workspaces, owners []uuid.UUID) (*writeTarget, error) {
+	w := &writeTarget{users: users, workspaces: workspaces, taken: map[[2]uuid.UUID]bool{}}
+	rows, err := st.Pool.Query(ctx, `SELECT workspace_id, user_id FROM workspace_members WHERE workspace_id = ANY($1) AND user_id IS NOT NULL`, workspaces)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var ws, u uuid.UUID
+		if err := rows.Scan(&ws, &u); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		w.taken[[2]uuid.UUID{ws, u}] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, o := range owners {
+		tok, err := session(ctx, st, tenant, o)
+		if err != nil {
+			return nil, err
+		}
+		w.tokens = append(w.tokens, tok)
+	}
+	return w, nil
+}
+
+// pick returns the next new membership: workspaces in turn, users in order.
+func (w *writeTarget) pick() (ws int, user uuid.UUID, ok bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for limit := len(w.workspaces) * len(w.users); w.next < limit; {
+		k := w.next
+		w.next++
+		ws, user = k%len(w.workspaces), w.users[k/len(w.workspaces)]
+		key := [2]uuid.UUID{w.workspaces[ws], user}
+		if !w.taken[key] {
+			w.taken[key] = true
+			return ws, user, true
+		}
+	}
+	return 0, uuid.Nil, false
+}
+
+func (w *writeTarget) write(ctx context.Context, client *http.Client, base string) func(*rand.Rand) error {
+	return func(*rand.Rand) error {
+		ws, user, ok := w.pick()
+		if !ok {
+			return errors.New("no new membership left to write")
+		}
+		err := post(ctx, client, base+"/v1/workspaces/"+w.workspaces[ws].String()+"/members", w.tokens[ws], fmt.Sprintf(`{"user_id":%q,"role":"member"}`, user), nil)
+		if err != nil && ctx.Err() == nil {
+			w.mu.Lock()
+			w.errs++
+			if w.first == nil {
+				w.first = err
+			}
+			w.mu.Unlock()
+		}
+		return err
+	}
+}
+
+// secondTenant stores another tenant (users, workspaces with their owners)
+// straight into PostgreSQL and projects it, for writes to two tenants at
+// once.
+func secondTenant(ctx context.Context, st *app.Stack, nUsers, nWorkspaces int) (tenant uuid.UUID, users, workspaces, owners []uuid.UUID, err error) {
+	tenant = uuid.New()
+	now := time.Now()
+	if _, err = st.Store.Pool.Exec(ctx, `INSERT INTO tenants (id, name, created_at, updated_at) VALUES ($1, $2, $3, $3)`, tenant, "bench-second-tenant", now); err != nil {
+		return
+	}
+	var userRows, wsRows, memberRows [][]any
+	for i := range nUsers {
+		id := uuid.New()
+		users = append(users, id)
+		userRows = append(userRows, []any{id, tenant, fmt.Sprintf("t2-u%d@bench.local", i), fmt.Sprintf("Second %d", i), "member", "active", now, now})
+	}
+	for i := range nWorkspaces {
+		id, owner := uuid.New(), users[i%len(users)]
+		workspaces, owners = append(workspaces, id), append(owners, owner)
+		wsRows = append(wsRows, []any{id, tenant, fmt.Sprintf("t2-ws-%d", i), owner, now, now})
+		memberRows = append(memberRows, []any{uuid.New(), tenant, id, owner, "owner", now, now})
+	}
+	for _, c := range []struct {
+		table string
+		cols  []string
+		rows  [][]any
+	}{
+		{"users", []string{"id", "tenant_id", "email", "name", "global_role", "status", "created_at", "updated_at"}, userRows},
+		{"workspaces", []string{"id", "tenant_id", "name", "created_by", "created_at", "updated_at"}, wsRows},
+		{"workspace_members", []string{"id", "tenant_id", "workspace_id", "user_id", "role", "created_at", "updated_at"}, memberRows},
+	} {
+		if _, err = st.Store.Pool.CopyFrom(ctx, pgx.Identifier{c.table}, c.cols, pgx.CopyFromRows(c.rows)); err != nil {
+			err = fmt.Errorf("copy %s: %w", c.table, err)
+			return
+		}
+	}
+	var token string
+	if _, token, err = st.Projector.ImportAll(ctx); err != nil {
+		return
+	}
+	err = store.SetTenantToken(ctx, st.Store.Pool, tenant, token)
+	return
+}
+
+// writeScenario: membership writes per second (POST
+// /v1/workspaces/{id}/members, a new member each time, by the workspace's
+// owner, spread over 64 workspaces) for one tenant at concurrency 1, 4, 16
+// and 64, then for two tenants at once (16 writers each).
+func writeScenario(ctx context.Context, st *app.Stack, ds *dataset, base string) error {
+	// Skip workspace 0 (read-your-writes filled it); a client timeout far
+	// above any deadline turns a hung write into an error, not a hung bench.
+	from := min(1, len(ds.workspaces)-1)
+	to := min(from+writeWorkspaces, len(ds.workspaces))
+	one, err := newWriteTarget(ctx, st.Store, ds.tenant, ds.users, ds.workspaces[from:to], ds.owners[from:to])
+	if err != nil {
+		return err
+	}
+	tenant2, users2, ws2, owners2, err := secondTenant(ctx, st, max(500, len(ds.users)/5), min(writeWorkspaces, len(ds.workspaces)))
+	if err != nil {
+		return fmt.Errorf("second tenant: %w", err)
+	}
+	two, err := newWriteTarget(ctx, st.Store, tenant2, users2, ws2, owners2)
+	if err != nil {
+		return err
+	}
+	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 128, MaxConnsPerHost: 128}}
+
+	fmt.Printf("\nWrites: POST /v1/workspaces/{id}/members (a new member each, by the owner, over %d workspaces per tenant)\n", len(one.workspaces))
+	fmt.Printf("%-34s %5s %9s %9s %9s %12s\n", "scenario", "conc", "requests", "p50", "p95", "writes/s")
+	report := func(w *writeTarget, _ result) {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if w.errs > 0 {
+			fmt.Printf("  errors: %d (first: %v)\n", w.errs, w.first)
+		}
+		w.errs, w.first = 0, nil
+	}
+	var single16 result
+	for _, conc := range []int{1, 4, 16, 64} {
+		r := measure(ctx, conc, *duration, one.write(ctx, client, base))
+		r.print("membership writes, 1 tenant", conc)
+		report(one, r)
+		if conc == 16 {
+			single16 = r
+		}
+	}
+	var r1, r2 result
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); r1 = measure(ctx, 16, *duration, one.write(ctx, client, base)) }()
+	go func() { defer wg.Done(); r2 = measure(ctx, 16, *duration, two.write(ctx, client, base)) }()
+	wg.Wait()
+	r1.print("2 tenants at once: tenant 1", 16)
+	report(one, r1)
+	r2.print("2 tenants at once: tenant 2", 16)
+	report(two, r2)
+	fmt.Printf("%-34s %5d %9d %9s %9s %12.0f\n", "2 tenants at once: total", 32, r1.n+r2.n, "", "", r1.rate+r2.rate)
+	if single16.rate > 0 {
+		fmt.Printf("%-34s %5s %9s %9s %9s %12s\n", "ratio 2 tenants/1 tenant (16 each)", "", "", "", "", fmt.Sprintf("x%.2f", (r1.rate+r2.rate)/single16.rate))
+	}
+	return nil
+}
