@@ -135,6 +135,8 @@ type Stack struct {
 	Projector *authz.Projector
 	IAM       *iam.Service
 	Registry  *prometheus.Registry
+	// TrustedProxies is cfg.TrustedProxies, for the HTTP handler.
+	TrustedProxies []string
 }
 
 // Open connects to PostgreSQL and SpiceDB and builds the use cases.
@@ -168,7 +170,7 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*Stack, err
 		PasswordPolicy: auth.PasswordPolicy{MinLength: cfg.PasswordMinLength},
 		PublicURL:      cfg.PublicURL, DefaultBranch: cfg.DefaultBranch,
 	}, log)
-	return &Stack{Log: log, Store: st, SpiceDB: spice, Projector: pr, IAM: svc, Registry: reg}, nil
+	return &Stack{Log: log, Store: st, SpiceDB: spice, Projector: pr, IAM: svc, Registry: reg, TrustedProxies: cfg.TrustedProxies}, nil
 }
 
 // EnableSSO turns on the OIDC login when cfg configures it: the provider is
@@ -238,7 +240,7 @@ func (s *Stack) checkMigrated(ctx context.Context) error {
 // Handler builds the HTTP handler.
 func (s *Stack) Handler() http.Handler {
 	return httpapi.NewServer(httpapi.Deps{
-		Log: s.Log, IAM: s.IAM, Registry: s.Registry,
+		Log: s.Log, IAM: s.IAM, Registry: s.Registry, TrustedProxies: s.TrustedProxies,
 		Ready: map[string]httpapi.Readiness{
 			"postgres": s.Store.Ping,
 			"spicedb":  s.IAM.Checker.Ping,
