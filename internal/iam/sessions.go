@@ -120,8 +120,6 @@ func validLogin(in LoginInput) error {
 		return Invalid("email", "is required")
 	case len(in.Email) > 254:
 		return Invalid("email", "must be at most 254 bytes")
-	case in.Password == "":
-		return Invalid("password", "is required")
 	case len(in.Password) > 1024:
 		return Invalid("password", "must be at most 1024 bytes")
 	case utf8.RuneCountInString(in.Tenant) > 200:
