@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/gatehouse/gatehouse/internal/testenv"
@@ -363,5 +364,40 @@ func TestSSOEmailInOtherTenantIsNoOracle(t *testing.T) {
 	}
 	if b := env.Must(t, 200, "GET", "/v1/users/"+kimB, root, nil); b.Str("status") != "invited" || b.Str("tenant_id") != tb.Str("id") {
 		t.Fatalf("tenant K's user changed: %s", b.Raw)
+	}
+}
+
+// A burst of concurrent wrong passwords gets exactly the limit's worth of
+// tries: each attempt is counted atomically before the password is checked.
+func TestConcurrentLoginBurstCannotExceedLimit(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	const n = 12
+	statuses := make(chan int, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// No t.Fatal off the test goroutine: an error counts as status 0.
+			resp, err := env.Server.Client().Post(env.Server.URL+"/v1/auth/login", "application/json",
+				strings.NewReader(`{"email": "`+env.Config.BootstrapEmail+`", "password": "not-the-password"}`))
+			if err != nil {
+				statuses <- 0
+				return
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			statuses <- resp.StatusCode
+		}()
+	}
+	wg.Wait()
+	close(statuses)
+	got := map[int]int{}
+	for s := range statuses {
+		got[s]++
+	}
+	if got[401] != 5 || got[429] != n-5 {
+		t.Fatalf("statuses %v, want 5 x 401 and %d x 429", got, n-5)
 	}
 }
