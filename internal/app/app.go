@@ -135,6 +135,8 @@ type Stack struct {
 	Projector *authz.Projector
 	IAM       *iam.Service
 	Registry  *prometheus.Registry
+	// TrustedProxies is cfg.TrustedProxies, for the HTTP handler.
+	TrustedProxies []string
 }
 
 // Open connects to PostgreSQL and SpiceDB and builds the use cases.
@@ -169,7 +171,7 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*Stack, err
 		PublicURL:      cfg.PublicURL, DefaultBranch: cfg.DefaultBranch,
 		TokenKey: tokenKey(cfg),
 	}, log)
-	return &Stack{Log: log, Store: st, SpiceDB: spice, Projector: pr, IAM: svc, Registry: reg}, nil
+	return &Stack{Log: log, Store: st, SpiceDB: spice, Projector: pr, IAM: svc, Registry: reg, TrustedProxies: cfg.TrustedProxies}, nil
 }
 
 // tokenKey is the secret consistency tokens are sealed with:
@@ -249,7 +251,7 @@ func (s *Stack) checkMigrated(ctx context.Context) error {
 // Handler builds the HTTP handler.
 func (s *Stack) Handler() http.Handler {
 	return httpapi.NewServer(httpapi.Deps{
-		Log: s.Log, IAM: s.IAM, Registry: s.Registry,
+		Log: s.Log, IAM: s.IAM, Registry: s.Registry, TrustedProxies: s.TrustedProxies,
 		Ready: map[string]httpapi.Readiness{
 			"postgres": s.Store.Ping,
 			"spicedb":  s.IAM.Checker.Ping,

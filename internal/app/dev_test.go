@@ -291,34 +291,6 @@ func TestDevRunsTheStackAndStopsClean(t *testing.T) {
 	}
 }
 
-var (
-	binOnce sync.Once
-	binPath string
-	binErr  error
-)
-
-// gatehouseBinary builds cmd/gatehouse (once per test binary): signals and
-// exit status are the real program's, main included.
-func gatehouseBinary(t *testing.T) string {
-	t.Helper()
-	binOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "gatehouse-devtest-bin-")
-		if err != nil {
-			binErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "gatehouse")
-		out, err := exec.Command("go", "build", "-o", binPath, "github.com/gatehouse/gatehouse/cmd/gatehouse").CombinedOutput()
-		if err != nil {
-			binErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if binErr != nil {
-		t.Fatal(binErr)
-	}
-	return binPath
-}
-
 // SIGINT (Ctrl-C, sent to the process group as a terminal does) and
 // SIGTERM stop the real binary with exit status 0: PostgreSQL shut down
 // before its directory is removed (no PANIC), no process left behind. The

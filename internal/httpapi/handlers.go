@@ -53,11 +53,8 @@ func (s *server) readyz(c *gin.Context) {
 }
 
 func (s *server) login() gin.HandlerFunc {
-	return withBody(s, http.StatusOK, func(k call, in struct {
-		Email    string `json:"email"`
-		Password string `json:"password"`
-	}) (iam.LoginResult, error) {
-		return s.IAM.Login(k.ctx, k.meta, in.Email, in.Password)
+	return withBody(s, http.StatusOK, func(k call, in iam.LoginInput) (iam.LoginResult, error) {
+		return s.IAM.Login(k.ctx, k.meta, in)
 	})
 }
 

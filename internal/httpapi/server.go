@@ -31,6 +31,11 @@ type Deps struct {
 	IAM      *iam.Service
 	Ready    map[string]Readiness
 	Registry *prometheus.Registry
+	// TrustedProxies (GATEHOUSE_TRUSTED_PROXIES: IPs or CIDRs) are the only
+	// peers whose X-Forwarded-For / X-Real-IP set the client address; with
+	// none, the client address is the TCP peer, in the login limiter and in
+	// the audit log alike.
+	TrustedProxies []string
 }
 
 type server struct {
@@ -47,6 +52,12 @@ func NewServer(d Deps) http.Handler {
 	s := &server{Deps: d, metrics: newMetrics(d.Registry)}
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
+	if err := r.SetTrustedProxies(d.TrustedProxies); err != nil {
+		// config.Validate refuses such a list; never fall back to gin's
+		// default of trusting every peer.
+		d.Log.Error("GATEHOUSE_TRUSTED_PROXIES ignored: the client address is the TCP peer", "err", err)
+		_ = r.SetTrustedProxies(nil)
+	}
 	r.Use(s.recover, otelgin.Middleware("gatehouse"), s.requestContext, s.cleanInput, s.consistencyHeader)
 	r.NoRoute(func(c *gin.Context) {
 		fail(c, s.Log, &iam.Error{Kind: iam.KindNotFound, Code: "no_route", Message: "no such endpoint"})

@@ -14,20 +14,39 @@ type AuditQuery struct {
 	Page
 }
 
+// TenantlessAudit is the tenant_id filter that selects the entries of no
+// tenant (e.g. failed logins for emails that name no single account).
+const TenantlessAudit = "none"
+
 // ListAuditLogs lists audit entries: a tenant's for holders of
-// view_audit_logs, one workspace's for its owners and admins.
+// view_audit_logs, one workspace's for its owners and admins, and the
+// entries of no tenant (tenant_id=none) for platform superadmins only.
 func (s *Service) ListAuditLogs(ctx context.Context, p *Principal, meta RequestMeta, q AuditQuery) (List[store.AuditEntry], error) {
 	var f store.AuditFilter
 	empty := List[store.AuditEntry]{}
 	tenant := p.TenantID
-	if q.TenantID != "" {
+	if q.TenantID == TenantlessAudit {
+		if q.WorkspaceID != "" {
+			return empty, Invalid("workspace", "entries of no tenant belong to no workspace")
+		}
+		super, err := s.isSuperAdmin(ctx, p, meta)
+		if err != nil {
+			return empty, err
+		}
+		if !super {
+			return empty, Forbidden("only a superadmin reads the audit entries of no tenant")
+		}
+		f.Tenantless = true
+	} else if q.TenantID != "" {
 		t, err := parseID("tenant_id", q.TenantID)
 		if err != nil {
 			return empty, err
 		}
 		tenant = t
 	}
-	f.TenantID = &tenant
+	if !f.Tenantless {
+		f.TenantID = &tenant
+	}
 	for _, v := range []struct{ name, val string }{{"actor", q.Actor}, {"action", q.Action}, {"target", q.Target}} {
 		if len(v.val) > 300 {
 			return empty, Invalid(v.name, "must be at most 300 characters")
@@ -56,18 +75,21 @@ func (s *Service) ListAuditLogs(ctx context.Context, p *Principal, meta RequestM
 	}
 	// Tenant-wide readers see everything of the tenant; workspace owners and
 	// admins see their workspace.
-	if err := s.requireTenant(ctx, p, meta, tenant, "view_audit_logs"); err != nil {
-		if f.WorkspaceID == nil || KindOf(err) != KindForbidden {
-			return empty, err
+	// (The entries of no tenant were checked above: superadmins only.)
+	if !f.Tenantless {
+		if err := s.requireTenant(ctx, p, meta, tenant, "view_audit_logs"); err != nil {
+			if f.WorkspaceID == nil || KindOf(err) != KindForbidden {
+				return empty, err
+			}
+			w, werr := s.visibleWorkspace(ctx, p, meta, f.WorkspaceID.String())
+			if werr != nil {
+				return empty, werr
+			}
+			if err := s.require(ctx, p, w.TenantID, meta, authz.Obj("workspace", w.ID), "view_audit_logs"); err != nil {
+				return empty, err
+			}
+			f.TenantID = &w.TenantID
 		}
-		w, werr := s.visibleWorkspace(ctx, p, meta, f.WorkspaceID.String())
-		if werr != nil {
-			return empty, werr
-		}
-		if err := s.require(ctx, p, w.TenantID, meta, authz.Obj("workspace", w.ID), "view_audit_logs"); err != nil {
-			return empty, err
-		}
-		f.TenantID = &w.TenantID
 	}
 	before, err := q.beforeSeq()
 	if err != nil {

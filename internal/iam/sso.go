@@ -276,12 +276,11 @@ func (s *Service) ssoUser(ctx context.Context, tx pgx.Tx, id auth.OIDCIdentity, 
 		}
 		return err
 	}
-	u, err := store.GetLiveUserByEmail(ctx, tx, email)
+	// Emails are unique within a tenant: only the SSO tenant's users are
+	// matched, and another tenant's user with the same email is no obstacle.
+	u, err := store.GetLiveUserByEmail(ctx, tx, tenant, email)
 	switch {
 	case err == nil:
-		if u.TenantID != tenant {
-			return u, "", Conflict("email_taken", "a user with this email already exists in another tenant")
-		}
 		if !id.EmailVerified {
 			return u, "", Conflict("sso_email_unverified", "a user with this email exists, but the identity provider does not say the email is verified, so the account is not linked")
 		}
@@ -302,7 +301,7 @@ func (s *Service) ssoUser(ctx context.Context, tx pgx.Tx, id auth.OIDCIdentity, 
 	u = store.User{ID: uuid.Must(uuid.NewV7()), TenantID: tenant, Email: email, Name: name, GlobalRole: string(role), Status: store.StatusActive}
 	if err := store.InsertUser(ctx, tx, u); err != nil {
 		if errors.Is(err, store.ErrConflict) {
-			return u, "", Conflict("email_taken", "a user with this email already exists")
+			return u, "", Conflict("email_taken", "a user with this email already exists in this tenant")
 		}
 		return u, "", err
 	}

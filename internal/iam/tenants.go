@@ -57,17 +57,16 @@ func (s *Service) CreateTenant(ctx context.Context, p *Principal, meta RequestMe
 		return s.require(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), perm.SuperAdmin)
 	}, func(tx pgx.Tx) (change, error) {
 		t := store.Tenant{ID: uuid.Must(uuid.NewV7()), Name: in.Name, CreatedAt: s.now().UTC()}
+		// Tenant names are not unique (a rename must not tell a tenant
+		// that another one has the name); tenants are told apart by id.
 		units, err := insertTenant(ctx, tx, t)
-		if errors.Is(err, store.ErrConflict) {
-			return change{}, Conflict("tenant_name_taken", "a tenant with this name already exists")
-		}
 		if err != nil {
 			return change{}, err
 		}
 		admin := store.User{ID: uuid.Must(uuid.NewV7()), TenantID: t.ID, Email: in.Admin.Email, Name: in.Admin.Name, GlobalRole: string(perm.RoleAdmin), Status: store.StatusInvited}
 		if err := store.InsertUser(ctx, tx, admin); err != nil {
 			if errors.Is(err, store.ErrConflict) {
-				return change{}, Conflict("email_taken", "a user with this email already exists")
+				return change{}, Conflict("email_taken", "a user with this email already exists in this tenant")
 			}
 			return change{}, err
 		}
@@ -137,9 +136,6 @@ func (s *Service) UpdateTenant(ctx context.Context, p *Principal, meta RequestMe
 	wr, err := s.authorizedWrite(ctx, p, meta, "tenant.update", func() error { return s.requireTenant(ctx, p, meta, tid, "manage_tenant") }, func(tx pgx.Tx) (change, error) {
 		if in.Name != nil {
 			if err := store.RenameTenant(ctx, tx, tid, *in.Name); err != nil {
-				if errors.Is(err, store.ErrConflict) {
-					return change{}, Conflict("tenant_name_taken", "a tenant with this name already exists")
-				}
 				return change{}, err
 			}
 		}

@@ -71,7 +71,7 @@ func (s *Service) InviteUser(ctx context.Context, p *Principal, meta RequestMeta
 		u := store.User{ID: uuid.Must(uuid.NewV7()), TenantID: tenantID, Email: in.Email, Name: in.Name, GlobalRole: string(role), Status: store.StatusInvited}
 		if err := store.InsertUser(ctx, tx, u); err != nil {
 			if errors.Is(err, store.ErrConflict) {
-				return change{}, Conflict("email_taken", "a user with this email already exists")
+				return change{}, Conflict("email_taken", "a user with this email already exists in this tenant")
 			}
 			return change{}, err
 		}

@@ -217,7 +217,7 @@ func (s *Service) UpdateUser(ctx context.Context, p *Principal, meta RequestMeta
 		}
 		if err := store.UpdateUserProfile(ctx, tx, u.ID, name, email); err != nil {
 			if errors.Is(err, store.ErrConflict) {
-				return change{}, Conflict("email_taken", "a user with this email already exists")
+				return change{}, Conflict("email_taken", "a user with this email already exists in this tenant")
 			}
 			return change{}, err
 		}

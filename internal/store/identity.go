@@ -91,9 +91,37 @@ func GetUserForUpdate(ctx context.Context, q Q, id uuid.UUID) (User, error) {
 	return scanUser(q.QueryRow(ctx, `SELECT `+userCols+` FROM users WHERE id = $1 FOR UPDATE`, id))
 }
 
-// GetLiveUserByEmail loads the non-deleted user with this email.
-func GetLiveUserByEmail(ctx context.Context, q Q, email string) (User, error) {
-	return scanUser(q.QueryRow(ctx, `SELECT `+userCols+` FROM users WHERE lower(email) = lower($1) AND status <> 'deleted'`, email))
+// GetLiveUserByEmail loads the tenant's non-deleted user with this email
+// (emails are unique within a tenant, not across tenants).
+func GetLiveUserByEmail(ctx context.Context, q Q, tenantID uuid.UUID, email string) (User, error) {
+	return scanUser(q.QueryRow(ctx, `SELECT `+userCols+` FROM users WHERE lower(email) = lower($1) AND tenant_id = $2 AND status <> 'deleted'`, email, tenantID))
+}
+
+// LoginUsers lists the non-deleted users with this email, in every tenant
+// or, when tenant is set, in the tenants it names: the tenant's id, or
+// (case-insensitively) its name. At most limit users are listed.
+func LoginUsers(ctx context.Context, q Q, email, tenant string, limit int) ([]User, error) {
+	var byID *uuid.UUID
+	if id, err := uuid.Parse(tenant); err == nil && len(tenant) == 36 {
+		byID = &id
+	}
+	rows, err := q.Query(ctx, `SELECT `+userCols+` FROM users
+		WHERE lower(email) = lower($1) AND status <> 'deleted'
+		  AND ($2 = '' OR tenant_id = $3 OR ($3::uuid IS NULL AND tenant_id IN (SELECT id FROM tenants WHERE lower(name) = lower($2))))
+		ORDER BY id LIMIT $4`, email, tenant, byID, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
 }
 
 // ActivateUser sets the password and makes the user active.

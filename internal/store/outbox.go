@@ -140,6 +140,7 @@ func SetTenantToken(ctx context.Context, q Q, tenantID uuid.UUID, token string) 
 // AuditFilter selects audit entries.
 type AuditFilter struct {
 	TenantID    *uuid.UUID
+	Tenantless  bool // only the entries of no tenant (TenantID is then nil)
 	WorkspaceID *uuid.UUID
 	Actor       string
 	Action      string // exact, or a prefix ending in "."
@@ -162,8 +163,8 @@ func ListAudit(ctx context.Context, q Q, f AuditFilter) ([]AuditEntry, error) {
 		  AND ($4 = '' OR action = $4 OR (right($4, 1) = '.' AND starts_with(action, $4)))
 		  AND ($5 = '' OR target = $5)
 		  AND ($6::timestamptz IS NULL OR created_at >= $6) AND ($7::timestamptz IS NULL OR created_at < $7)
-		  AND id < $8
-		ORDER BY id DESC LIMIT $9`, f.TenantID, f.WorkspaceID, f.Actor, f.Action, f.Target, f.Since, f.Until, f.Before, f.Limit)
+		  AND id < $8 AND (NOT $10 OR tenant_id IS NULL)
+		ORDER BY id DESC LIMIT $9`, f.TenantID, f.WorkspaceID, f.Actor, f.Action, f.Target, f.Since, f.Until, f.Before, f.Limit, f.Tenantless)
 	if err != nil {
 		return nil, err
 	}
