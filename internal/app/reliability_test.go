@@ -71,7 +71,7 @@ func TestSpiceDBDownMidStreamNothingLostChecksFailClosed(t *testing.T) {
 			spice.Kill()
 			// While SpiceDB is down, checks fail closed and readiness says so.
 			r := env.Do(t, "POST", "/v1/check", owner, map[string]any{"resource": map[string]string{"type": "workspace", "id": ws}, "permission": "view"})
-			if r.Status != 503 || r.Body["allowed"] != nil {
+			if r.Status != 503 || r.Body["allowed"] != nil || r.Header.Get("Retry-After") == "" {
 				t.Fatalf("check while SpiceDB is down: %d %s", r.Status, r.Raw)
 			}
 			env.Must(t, 503, "GET", "/readyz", "", nil)

@@ -52,8 +52,12 @@ func fail(c *gin.Context, log *slog.Logger, err error) {
 	if !ok {
 		status = http.StatusInternalServerError
 	}
-	if e.RetryAfterSeconds > 0 {
+	switch {
+	case e.RetryAfterSeconds > 0:
 		c.Header("Retry-After", strconv.Itoa(e.RetryAfterSeconds))
+	case status == http.StatusServiceUnavailable:
+		// Gatehouse reconnects within a second of a dependency's return.
+		c.Header("Retry-After", "1")
 	}
 	if status == http.StatusUnauthorized {
 		c.Header("WWW-Authenticate", `Bearer realm="gatehouse"`)
