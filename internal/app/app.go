@@ -165,6 +165,7 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*Stack, err
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m := newPipelineMetrics(reg, st)
 	pr := &authz.Projector{Store: st, SpiceDB: spice, Log: log, Observe: m.observeApply}
+	pr.Analyze = func(ctx context.Context) error { return analyze(ctx, st, cfg.SpiceDBDatastoreURL) }
 	svc := iam.New(st, pr, iam.Config{
 		SessionTTL: cfg.SessionTTL, InvitationTTL: cfg.InvitationTTL,
 		PasswordPolicy: auth.PasswordPolicy{MinLength: cfg.PasswordMinLength},
@@ -229,8 +230,22 @@ func (s *Stack) migrate(ctx context.Context) error {
 	if err := s.Store.Migrate(ctx); err != nil {
 		return err
 	}
-	_, err := authz.WriteSchema(ctx, s.SpiceDB, schema.Text)
-	return err
+	if _, err := authz.WriteSchema(ctx, s.SpiceDB, schema.Text); err != nil {
+		return err
+	}
+	return s.Projector.Analyze(ctx)
+}
+
+// analyze refreshes the planner statistics of Gatehouse's tables and, when
+// its URL is known, of SpiceDB's datastore.
+func analyze(ctx context.Context, st *store.Store, spicedbDatastore string) error {
+	if err := st.Analyze(ctx); err != nil {
+		return err
+	}
+	if spicedbDatastore != "" {
+		return store.AnalyzeDatabase(ctx, spicedbDatastore)
+	}
+	return nil
 }
 
 func (s *Stack) checkMigrated(ctx context.Context) error {

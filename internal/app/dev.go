@@ -142,6 +142,9 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.
 		if err != nil {
 			return err
 		}
+		if cfg.SpiceDBDatastoreURL == "" {
+			cfg.SpiceDBDatastoreURL = pg.URL("spicedb")
+		}
 		fmt.Fprintf(stdout, "SpiceDB is up on %s (pid %d)\n", cfg.SpiceDBAddr, spice.PID())
 		// The SpiceDB we started is ours to keep alive: restarted when it dies.
 		spice.Supervise(ctx, func(format string, args ...any) { fmt.Fprintf(stdout, format+"\n", args...) })

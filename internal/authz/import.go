@@ -54,6 +54,13 @@ func (p *Projector) ImportAll(ctx context.Context) (int, string, error) {
 			total += end - start
 		}
 	}
+	// Freshly loaded tables have no statistics until ANALYZE: at a million
+	// relationships a check took 106 ms before and 2.2 ms after one.
+	if p.Analyze != nil {
+		if err := p.Analyze(ctx); err != nil {
+			return total, "", fmt.Errorf("import: analyze: %w", err)
+		}
+	}
 	token, err := headToken(ctx, p.SpiceDB)
 	return total, token, err
 }

@@ -34,6 +34,10 @@ type Projector struct {
 	// down (default 200 ms).
 	RetryUnavailable time.Duration
 
+	// Analyze, when set, refreshes the planner statistics of Gatehouse's
+	// and SpiceDB's tables; ImportAll calls it after a bulk load.
+	Analyze func(ctx context.Context) error
+
 	gates sync.Map // tenant uuid.UUID -> chan struct{} (see gate)
 }
 

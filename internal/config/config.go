@@ -47,6 +47,11 @@ type Config struct {
 	// (GATEHOUSE_TRUSTED_PROXIES: comma-separated IPs or CIDRs; default none).
 	TrustedProxies []string
 
+	// SpiceDBDatastoreURL is SpiceDB's own PostgreSQL
+	// (GATEHOUSE_SPICEDB_DATASTORE_URL, optional; dev: its own): migrate
+	// and bulk imports ANALYZE its tables.
+	SpiceDBDatastoreURL string
+
 	// Deadlines.
 	SpiceDBTimeout   time.Duration // GATEHOUSE_SPICEDB_TIMEOUT: each SpiceDB call
 	DatabaseTimeout  time.Duration // GATEHOUSE_DATABASE_TIMEOUT: each PostgreSQL statement and connection attempt
@@ -88,6 +93,7 @@ var Vars = [][2]string{
 	{"GATEHOUSE_RELAY_INTERVAL", "how often the outbox relay retries pending writes (default 2s)"},
 	{"GATEHOUSE_TOKEN_KEY", "secret (32+ characters) that seals consistency tokens; the same on every replica (default: derived from SPICEDB_KEY; dev: generated)"},
 	{"GATEHOUSE_TRUSTED_PROXIES", "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For is believed (default none: the TCP peer is the client)"},
+	{"GATEHOUSE_SPICEDB_DATASTORE_URL", "PostgreSQL URL of SpiceDB's datastore, when it is PostgreSQL: migrate and bulk imports ANALYZE its tables (default unset; dev: its own)"},
 	{"GATEHOUSE_SPICEDB_TIMEOUT", "deadline of each SpiceDB call (default 5s); a hung SpiceDB answers 503 within it"},
 	{"GATEHOUSE_DATABASE_TIMEOUT", "deadline of each PostgreSQL statement and connection attempt (default 5s)"},
 	{"GATEHOUSE_HTTP_READ_TIMEOUT", "HTTP server: time to read a whole request (default 30s)"},
@@ -127,27 +133,28 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		return d
 	}
 	c := Config{
-		HTTPAddr:          get("GATEHOUSE_HTTP_ADDR", "127.0.0.1:8080"),
-		LogLevel:          get("GATEHOUSE_LOG_LEVEL", "info"),
-		DatabaseURL:       get("DATABASE_URL", ""),
-		SpiceDBEndpoint:   get("SPICEDB_ENDPOINT", ""),
-		SpiceDBKey:        get("SPICEDB_KEY", get("GATEHOUSE_SPICEDB_KEY", "")),
-		SpiceDBAddr:       get("GATEHOUSE_SPICEDB_ADDR", "127.0.0.1:50051"),
-		DataDir:           get("GATEHOUSE_DATA_DIR", ""),
-		BootstrapEmail:    get("GATEHOUSE_BOOTSTRAP_EMAIL", ""),
-		BootstrapPassword: getenv("GATEHOUSE_BOOTSTRAP_PASSWORD"),
-		SessionTTL:        dur("GATEHOUSE_SESSION_TTL", 24*time.Hour),
-		InvitationTTL:     dur("GATEHOUSE_INVITATION_TTL", 72*time.Hour),
-		DefaultBranch:     get("GATEHOUSE_DEFAULT_BRANCH", "main"),
-		RelayInterval:     dur("GATEHOUSE_RELAY_INTERVAL", 2*time.Second),
-		PasswordMinLength: 12,
-		TokenKey:          getenv("GATEHOUSE_TOKEN_KEY"),
-		TrustedProxies:    split(get("GATEHOUSE_TRUSTED_PROXIES", ""), ", "),
-		SpiceDBTimeout:    dur("GATEHOUSE_SPICEDB_TIMEOUT", 5*time.Second),
-		DatabaseTimeout:   dur("GATEHOUSE_DATABASE_TIMEOUT", 5*time.Second),
-		HTTPReadTimeout:   dur("GATEHOUSE_HTTP_READ_TIMEOUT", 30*time.Second),
-		HTTPWriteTimeout:  dur("GATEHOUSE_HTTP_WRITE_TIMEOUT", 60*time.Second),
-		HTTPIdleTimeout:   dur("GATEHOUSE_HTTP_IDLE_TIMEOUT", 120*time.Second),
+		HTTPAddr:            get("GATEHOUSE_HTTP_ADDR", "127.0.0.1:8080"),
+		LogLevel:            get("GATEHOUSE_LOG_LEVEL", "info"),
+		DatabaseURL:         get("DATABASE_URL", ""),
+		SpiceDBEndpoint:     get("SPICEDB_ENDPOINT", ""),
+		SpiceDBKey:          get("SPICEDB_KEY", get("GATEHOUSE_SPICEDB_KEY", "")),
+		SpiceDBAddr:         get("GATEHOUSE_SPICEDB_ADDR", "127.0.0.1:50051"),
+		DataDir:             get("GATEHOUSE_DATA_DIR", ""),
+		BootstrapEmail:      get("GATEHOUSE_BOOTSTRAP_EMAIL", ""),
+		BootstrapPassword:   getenv("GATEHOUSE_BOOTSTRAP_PASSWORD"),
+		SessionTTL:          dur("GATEHOUSE_SESSION_TTL", 24*time.Hour),
+		InvitationTTL:       dur("GATEHOUSE_INVITATION_TTL", 72*time.Hour),
+		DefaultBranch:       get("GATEHOUSE_DEFAULT_BRANCH", "main"),
+		RelayInterval:       dur("GATEHOUSE_RELAY_INTERVAL", 2*time.Second),
+		PasswordMinLength:   12,
+		TokenKey:            getenv("GATEHOUSE_TOKEN_KEY"),
+		TrustedProxies:      split(get("GATEHOUSE_TRUSTED_PROXIES", ""), ", "),
+		SpiceDBDatastoreURL: getenv("GATEHOUSE_SPICEDB_DATASTORE_URL"),
+		SpiceDBTimeout:      dur("GATEHOUSE_SPICEDB_TIMEOUT", 5*time.Second),
+		DatabaseTimeout:     dur("GATEHOUSE_DATABASE_TIMEOUT", 5*time.Second),
+		HTTPReadTimeout:     dur("GATEHOUSE_HTTP_READ_TIMEOUT", 30*time.Second),
+		HTTPWriteTimeout:    dur("GATEHOUSE_HTTP_WRITE_TIMEOUT", 60*time.Second),
+		HTTPIdleTimeout:     dur("GATEHOUSE_HTTP_IDLE_TIMEOUT", 120*time.Second),
 
 		OIDCIssuer:        get("GATEHOUSE_OIDC_ISSUER", ""),
 		OIDCClientID:      get("GATEHOUSE_OIDC_CLIENT_ID", ""),

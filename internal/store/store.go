@@ -177,6 +177,32 @@ func (s *Store) Tx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	return pgx.BeginFunc(ctx, s.Pool.Pool, fn)
 }
 
+// Analyze refreshes the planner statistics of every table (after bulk
+// loads and migrations: a table without statistics is planned as empty).
+func (s *Store) Analyze(ctx context.Context) error {
+	_, err := s.Pool.Pool.Exec(ctx, "ANALYZE")
+	return err
+}
+
+// AnalyzeDatabase runs ANALYZE on another database (SpiceDB's datastore).
+func AnalyzeDatabase(ctx context.Context, url string) error {
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return fmt.Errorf("connect to %s: %w", redactURL(url), err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	_, err = conn.Exec(ctx, "ANALYZE")
+	return err
+}
+
+func redactURL(raw string) string {
+	cfg, err := pgx.ParseConfig(raw)
+	if err != nil {
+		return "the datastore URL"
+	}
+	return fmt.Sprintf("%s:%d/%s", cfg.Host, cfg.Port, cfg.Database)
+}
+
 // Ping checks the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.Pool.Ping(ctx) }
 
