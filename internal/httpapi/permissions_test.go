@@ -76,7 +76,7 @@ func TestInfrahubPermissionCases(t *testing.T) {
 
 	t.Run("create allow_other alone: other branches only", func(t *testing.T) {
 		_, tok := w.holder(t, []string{"object:*:*:create:allow_other"})
-		w.expect(t, tok, "Builtin:Tag", "create", "feat", true, "allow_other")
+		w.expect(t, tok, "Builtin:Tag", "create", "feat", true, "allow")
 		w.expect(t, tok, "Builtin:Tag", "create", "main", false, "allow_other")
 		w.expect(t, tok, "Builtin:Tag", "create", "", false, "allow_other")
 	})
@@ -107,9 +107,10 @@ func TestInfrahubPermissionCases(t *testing.T) {
 	})
 	t.Run("allow_default then allow_other", func(t *testing.T) {
 		id, tok := w.holder(t, []string{"object:*:*:any:allow_default"})
-		w.expect(t, tok, "Builtin:Tag", "create", "main", true, "allow_default")
+		// SPEC §2.3: "allow" exactly when allowed on the branch asked.
+		w.expect(t, tok, "Builtin:Tag", "create", "main", true, "allow")
 		w.expect(t, tok, "Builtin:Tag", "create", "feat", false, "allow_default")
-		w.expect(t, tok, "Builtin:Tag", "create", "-global-", true, "allow_default")
+		w.expect(t, tok, "Builtin:Tag", "create", "-global-", true, "allow")
 		role := w.env.Must(t, 201, "POST", "/v1/roles", w.root, map[string]any{"name": uniq("other"), "permissions": []string{"object:*:*:any:allow_other"}}).Str("id")
 		w.env.Must(t, 200, "PUT", "/v1/roles/"+role+"/assignments/user:"+id, w.root, nil)
 		w.expect(t, tok, "Builtin:Tag", "create", "main", true, "allow")

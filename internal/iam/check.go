@@ -139,13 +139,16 @@ func (s *Service) Check(ctx context.Context, p *Principal, meta RequestMeta, in 
 	return out, nil
 }
 
-// kindDecision reports the branch-relative outcome from the default-branch
-// and other-branch answers.
+// kindDecision reports the branch-relative outcome (Infrahub's
+// BranchRelativePermissionDecision, SPEC §2.3) from the default-branch and
+// other-branch answers: "allow" exactly when allowed on the branch asked;
+// otherwise "allow_default" when only the default branch would be allowed,
+// "allow_other" when only other branches would, "deny" when neither.
 func kindDecision(res []authz.CheckResult, otherBranch bool) CheckOutput {
 	def, oth := res[0].Allowed, res[1].Allowed
-	out := CheckOutput{}
+	out := CheckOutput{Allowed: (otherBranch && oth) || (!otherBranch && def)}
 	switch {
-	case def && oth:
+	case out.Allowed:
 		out.Decision = "allow"
 	case def:
 		out.Decision = "allow_default"
@@ -154,7 +157,6 @@ func kindDecision(res []authz.CheckResult, otherBranch bool) CheckOutput {
 	default:
 		out.Decision = "deny"
 	}
-	out.Allowed = (otherBranch && oth) || (!otherBranch && def)
 	return out
 }
 
