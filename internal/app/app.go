@@ -151,7 +151,10 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*Stack, err
 	if err != nil {
 		return nil, err
 	}
-	spice, err := authz.Dial(authz.ClientConfig{Endpoint: cfg.SpiceDBEndpoint, Key: cfg.SpiceDBKey, Insecure: cfg.SpiceDBInsecure, Timeout: cfg.SpiceDBTimeout})
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	calls := newSpiceDBMetrics(reg, st)
+	spice, err := authz.Dial(authz.ClientConfig{Endpoint: cfg.SpiceDBEndpoint, Key: cfg.SpiceDBKey, Insecure: cfg.SpiceDBInsecure, Timeout: cfg.SpiceDBTimeout, Observe: calls})
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -161,8 +164,6 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*Stack, err
 		spice.Close()
 		return nil, fmt.Errorf("cannot reach SpiceDB at %s (check SPICEDB_ENDPOINT, SPICEDB_KEY and SPICEDB_INSECURE): %w", cfg.SpiceDBEndpoint, err)
 	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m := newPipelineMetrics(reg, st)
 	pr := &authz.Projector{Store: st, SpiceDB: spice, Log: log, Observe: m.observeApply}
 	pr.Analyze = func(ctx context.Context) error { return analyze(ctx, st, cfg.SpiceDBDatastoreURL) }

@@ -28,6 +28,29 @@ type ClientConfig struct {
 	// Timeout bounds every call that has no nearer deadline of its own
 	// (0: none): a frozen SpiceDB yields ErrUnavailable within it.
 	Timeout time.Duration
+	// Observe, when set, is told every call: its method, gRPC code and
+	// duration (streams: until they are opened).
+	Observe func(method string, code codes.Code, d time.Duration)
+}
+
+// observed reports every call to observe.
+func observed(observe func(string, codes.Code, time.Duration)) []grpc.DialOption {
+	if observe == nil {
+		return nil
+	}
+	unary := func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+		start := time.Now()
+		err := invoker(ctx, method, req, reply, cc, opts...)
+		observe(method, status.Code(err), time.Since(start))
+		return err
+	}
+	stream := func(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
+		start := time.Now()
+		s, err := streamer(ctx, desc, cc, method, opts...)
+		observe(method, status.Code(err), time.Since(start))
+		return s, err
+	}
+	return []grpc.DialOption{grpc.WithChainUnaryInterceptor(unary), grpc.WithChainStreamInterceptor(stream)}
 }
 
 // deadlines gives every SpiceDB call a deadline unless the caller set a
@@ -97,6 +120,7 @@ func Dial(cfg ClientConfig) (*authzed.Client, error) {
 			MinConnectTimeout: 2 * time.Second,
 		}),
 	}
+	opts = append(opts, observed(cfg.Observe)...)
 	opts = append(opts, deadlines(cfg.Timeout)...)
 	if cfg.Insecure {
 		opts = append(opts, grpc.WithTransportCredentials(insecure.NewCredentials()), grpcutil.WithInsecureBearerToken(cfg.Key))

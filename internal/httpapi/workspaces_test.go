@@ -371,3 +371,21 @@ func TestCatalogModelUpdate(t *testing.T) {
 	}
 	env.Must(t, 409, "PATCH", "/v1/models/"+env.Must(t, 201, "POST", "/v1/models", root, map[string]string{"name": "llama"}).Str("id"), root, map[string]string{"name": "mistral-large"})
 }
+
+// Attack (leak): DELETE /v1/models/{id} answered 403 for a catalog entry
+// the caller cannot see, telling it the entry exists, while PATCH and
+// unknown ids answer 404. Invisible entries are not found for DELETE too;
+// a caller who sees the entry but may not delete it gets 403.
+func TestDeleteInvisibleModelIs404(t *testing.T) {
+	t.Parallel()
+	w := newWSWorld(t)
+	env, root := w.env, w.root
+	f := w.fixture(t)
+	m := env.Must(t, 201, "POST", "/v1/models", root, map[string]string{"name": "mistral"}).Str("id")
+	env.Must(t, 201, "POST", "/v1/workspaces/"+f.ws+"/models", f.tokens["owner"], map[string]string{"model_id": m})
+	env.Must(t, 404, "DELETE", "/v1/models/"+m, f.tokens["member of another workspace"], nil)
+	env.Must(t, 404, "DELETE", "/v1/models/"+m, f.tokens["user of another tenant"], nil)
+	env.Must(t, 404, "DELETE", "/v1/models/01a20c55-0000-7000-8000-000000000001", f.tokens["member"], nil)
+	env.Must(t, 403, "DELETE", "/v1/models/"+m, f.tokens["member"], nil)
+	env.Must(t, 200, "DELETE", "/v1/models/"+m, f.tokens["tenant admin (not a member)"], nil)
+}

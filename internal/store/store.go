@@ -12,6 +12,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -39,7 +40,8 @@ type Q interface {
 
 // Store wraps the pool.
 type Store struct {
-	Pool *Pool
+	Pool    *Pool
+	counter *statementCounter
 }
 
 // Pool is the connection pool with a deadline on every statement run on it
@@ -105,6 +107,21 @@ func (r boundRow) Scan(dest ...any) error {
 	return r.row.Scan(dest...)
 }
 
+// statementCounter counts the statements sent on every connection of the
+// pool (a pgx tracer), for metrics and for tests that bound the work of a
+// request.
+type statementCounter struct{ n atomic.Int64 }
+
+func (c *statementCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+	c.n.Add(1)
+	return ctx
+}
+
+func (c *statementCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+// Statements is how many statements the pool has sent since it opened.
+func (s *Store) Statements() int64 { return s.counter.n.Load() }
+
 // Options are the pool's limits.
 type Options struct {
 	// Timeout bounds each statement, each transaction and each
@@ -125,6 +142,8 @@ func Open(ctx context.Context, url string, opts ...Options) (*Store, error) {
 	if cfg.MaxConns < 16 {
 		cfg.MaxConns = 16
 	}
+	counter := &statementCounter{}
+	cfg.ConnConfig.Tracer = counter
 	if o.Timeout > 0 {
 		cfg.ConnConfig.ConnectTimeout = o.Timeout
 		// The server ends a transaction a client left idle, so one that
@@ -149,7 +168,7 @@ func Open(ctx context.Context, url string, opts ...Options) (*Store, error) {
 		return nil, fmt.Errorf("cannot connect to PostgreSQL at %s:%d/%s as %s (check DATABASE_URL): %s",
 			cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.Database, cfg.ConnConfig.User, strings.TrimSpace(lines[len(lines)-1]))
 	}
-	return &Store{Pool: &Pool{Pool: pool, Timeout: o.Timeout}}, nil
+	return &Store{Pool: &Pool{Pool: pool, Timeout: o.Timeout}, counter: counter}, nil
 }
 
 // Close closes the pool.
