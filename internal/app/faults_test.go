@@ -586,7 +586,14 @@ func (e *faultEnv) projected(r *replica, users []string) map[string]bool {
 				"permission": "view_resources",
 			}
 		}
-		rep := e.must(200, r, "POST", "/v1/check/bulk", e.root, map[string]any{"items": items, "consistency": map[string]any{"fully_consistent": true}})
+		// A verification read: on a loaded machine a fully consistent bulk
+		// check can outlast SpiceDB's deadline (503); ask again until it
+		// answers.
+		var rep reply
+		e.eventually("the verification bulk check answers", func() (bool, string) {
+			rep = e.call(r, "POST", "/v1/check/bulk", e.root, map[string]any{"items": items, "consistency": map[string]any{"fully_consistent": true}})
+			return rep.err == nil && rep.status == 200, rep.String()
+		})
 		results, _ := rep.body["results"].([]any)
 		if len(results) != len(batch) {
 			e.t.Fatalf("bulk check: %d results for %d items: %s", len(results), len(batch), rep)
