@@ -89,19 +89,7 @@ func RemoveGroupMember(ctx context.Context, q Q, groupID, userID uuid.UUID) (boo
 func GroupMembers(ctx context.Context, q Q, groupID uuid.UUID) ([]User, error) {
 	rows, err := q.Query(ctx, `SELECT `+userColsPrefixed("u")+` FROM group_members m JOIN users u ON u.id = m.user_id
 		WHERE m.group_id = $1 AND u.status <> 'deleted' ORDER BY u.id`, groupID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return collectUsers(rows, err)
 }
 
 // GroupWorkspaces lists the workspaces a group is a member of.

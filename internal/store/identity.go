@@ -109,19 +109,7 @@ func LoginUsers(ctx context.Context, q Q, email, tenant string, limit int) ([]Us
 		WHERE lower(email) = lower($1) AND status <> 'deleted'
 		  AND ($2 = '' OR tenant_id = $3 OR ($3::uuid IS NULL AND tenant_id IN (SELECT id FROM tenants WHERE lower(name) = lower($2))))
 		ORDER BY id LIMIT $4`, email, tenant, byID, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return collectUsers(rows, err)
 }
 
 // ActivateUser sets the password and makes the user active.

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 )
 
 // UserFilter selects users for a list.
@@ -27,19 +28,7 @@ func ListUsers(ctx context.Context, q Q, f UserFilter) ([]User, error) {
 		  AND (($5 = '' AND status <> 'deleted') OR status = $5)
 		  AND id > $6
 		ORDER BY id LIMIT $7`, f.TenantID, f.Query, like, f.Role, f.Status, f.After, f.Limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return collectUsers(rows, err)
 }
 
 // UpdateUserProfile changes name and email.
@@ -127,4 +116,22 @@ func ListTenants(ctx context.Context, q Q, only *uuid.UUID, after uuid.UUID, lim
 func RenameTenant(ctx context.Context, q Q, id uuid.UUID, name string) error {
 	_, err := q.Exec(ctx, `UPDATE tenants SET name = $2, updated_at = now() WHERE id = $1`, id, name)
 	return classify(err)
+}
+
+// collectUsers reads the users a query returned (rows and err are the
+// query's results).
+func collectUsers(rows pgx.Rows, err error) ([]User, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
 }
