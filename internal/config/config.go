@@ -229,13 +229,6 @@ func (c Config) OIDCEnabled() bool {
 // GATEHOUSE_OIDC_* settings.
 func (c Config) ValidateOIDC() error {
 	core := [][2]string{
-		{"GATEHOUSE_TOKEN_KEY", "secret (32+ characters) that seals consistency tokens; the same on every replica (default: derived from SPICEDB_KEY; dev: generated)"},
-		{"GATEHOUSE_TRUSTED_PROXIES", "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For is believed (default none: the TCP peer is the client)"},
-		{"GATEHOUSE_SPICEDB_TIMEOUT", "deadline of each SpiceDB call (default 5s); a hung SpiceDB answers 503 within it"},
-		{"GATEHOUSE_DATABASE_TIMEOUT", "deadline of each PostgreSQL statement and connection attempt (default 5s)"},
-		{"GATEHOUSE_HTTP_READ_TIMEOUT", "HTTP server: time to read a whole request (default 30s)"},
-		{"GATEHOUSE_HTTP_WRITE_TIMEOUT", "HTTP server: time to write a response (default 60s)"},
-		{"GATEHOUSE_HTTP_IDLE_TIMEOUT", "HTTP server: keep-alive idle time (default 120s)"},
 		{"GATEHOUSE_OIDC_ISSUER", c.OIDCIssuer},
 		{"GATEHOUSE_OIDC_CLIENT_ID", c.OIDCClientID},
 		{"GATEHOUSE_OIDC_CLIENT_SECRET", c.OIDCClientSecret},
