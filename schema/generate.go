@@ -309,7 +309,9 @@ func writeUser(w func(string, ...any)) {
 // super_admin), and manage_members in every workspace where the group holds
 // a role (manage_owners where it holds owner). "In every workspace" is the
 // complement of "in some workspace the caller lacks it": an arrow to
-// workspace#lacks_* (SPEC §1.2).
+// workspace#lacks_* (SPEC §1.2). anyone (user:*, written for every group)
+// gates it, so that a group not yet projected this way (before `gatehouse
+// reconcile` after an upgrade) fails closed.
 func writeGroup(w func(string, ...any)) {
 	w("/**")
 	w(" * group is an account group of a tenant. custom_role, role_in and owner_in")
@@ -322,6 +324,7 @@ func writeGroup(w func(string, ...any)) {
 	w("\trelation custom_role: role")
 	w("\trelation role_in: workspace")
 	w("\trelation owner_in: workspace")
+	w("\trelation anyone: user:*")
 	w("")
 	w("\tpermission view = tenant->manage_users + member")
 	w("\tpermission manage = tenant->manage_users")
@@ -334,7 +337,7 @@ func writeGroup(w func(string, ...any)) {
 		lacks = append(lacks, fmt.Sprintf("(grants_%s - tenant->%s)", a.Name, a.Name))
 	}
 	lacks = append(lacks, fmt.Sprintf("(denies_%s - tenant->%s)", perm.SuperAdmin, perm.SuperAdmin))
-	w("\tpermission manage_membership = tenant->manage_users - (%s)", strings.Join(lacks, " + "))
+	w("\tpermission manage_membership = (tenant->manage_users & anyone) - (%s)", strings.Join(lacks, " + "))
 	w("}")
 	w("")
 }

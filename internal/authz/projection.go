@@ -311,6 +311,10 @@ func projectGroup(ctx context.Context, q store.Q, id *uuid.UUID, rawID string, s
 	var rels []Rel
 	for _, g := range groups {
 		rels = append(rels, Rel{Obj("group", g.ID), "tenant", tenantObj(g.TenantID), nil})
+		if subject == nil || *subject == AnyUser {
+			// The gate of group#manage_membership (fails closed until projected).
+			rels = append(rels, Rel{Obj("group", g.ID), "anyone", AnyUser, nil})
+		}
 	}
 	if userID, other := subjectUUID(subject, "user"); !other {
 		members, err := store.ActiveGroupMembers(ctx, q, id, userID)
