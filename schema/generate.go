@@ -23,34 +23,34 @@ func Generate() string {
 	w("")
 	w("use expiration")
 	w("")
-	w("/** user is a global user; only active users hold relationships. */")
-	w("definition user {}")
-	w("")
+	writeUser(w)
 	w("/** service is a tenant's service credential (checks about any subject of its tenant). */")
 	w("definition service {}")
 	w("")
 	w("/** platform spans all tenants: its superadmins have full access everywhere. */")
 	w("definition platform {")
 	w("\trelation superadmin: user")
+	w("")
+	w("\t// The platform's superadmins (built-in role): the only power that spans tenants.")
+	w("\tpermission super_admin = superadmin")
 	w("}")
 	w("")
-	w("/** group is an account group of a tenant. */")
-	w("definition group {")
-	w("\trelation tenant: tenant")
-	w("\trelation member: user")
-	w("")
-	w("\tpermission view = tenant->manage_users + member")
-	w("\tpermission manage = tenant->manage_users")
-	w("}")
-	w("")
+	writeGroup(w)
 	w("/** role is a custom role: a bundle of global and object permissions. */")
 	w("definition role {")
 	w("\trelation tenant: tenant")
 	w("\trelation assignee: user | group#member")
 	w("")
+	w("\t// What the role carries, whoever holds it (user:* marks a fact about the role).")
+	for _, a := range perm.GlobalActions {
+		w("\trelation grants_%s: user:*", a.Name)
+		w("\trelation denies_%s: user:*", a.Name)
+	}
+	w("")
 	w("\tpermission holder = assignee")
 	w("\tpermission view = tenant->view_system_roles + tenant->manage_permissions")
 	w("\tpermission manage = tenant->manage_permissions")
+	w("\tpermission view_assignments = tenant->manage_permissions + tenant->manage_users")
 	w("}")
 	w("")
 
@@ -87,6 +87,7 @@ func Generate() string {
 		grants = append(grants, a.Name+"_allow")
 		w("\tpermission %s = super_admin + ((%s) - %s_deny)", a.Name, strings.Join(grants, " + "), a.Name)
 	}
+	w("\tpermission platform_super_admin = platform->super_admin")
 	w("\tpermission govern_workspaces = super_admin + admin")
 	w("\tpermission check_subjects = super_admin + service")
 	w("")
@@ -159,6 +160,7 @@ func Generate() string {
 	w("\trelation member: user | group#member")
 	w("\trelation key_admin: apikey | apikey with expiration")
 	w("\trelation key_member: apikey | apikey with expiration")
+	w("\trelation anyone: user:*")
 	w("")
 	w("\tpermission super_admin = tenant->super_admin")
 	w("\tpermission role_owner = owner")
@@ -176,6 +178,8 @@ func Generate() string {
 	obj("delete", "role_owner", ws+"_delete")
 	w("\tpermission manage_members = super_admin + role_admin")
 	w("\tpermission manage_owners = super_admin + role_owner")
+	w("\tpermission lacks_manage_members = anyone - manage_members")
+	w("\tpermission lacks_manage_owners = anyone - manage_owners")
 	obj("whitelist_models", "role_admin", kindPrefix(perm.KindModel)+"_create")
 	obj("create_deployment", "role_admin", kindPrefix(perm.KindDeployment)+"_create")
 	obj("create_api_key", "role_user", kindPrefix(perm.KindAPIKey)+"_create")
@@ -238,3 +242,102 @@ func coreRel(k perm.Kind) string { return "core_" + strings.ToLower(k.Name) }
 
 // kindPrefix names a built-in kind inside permission names.
 func kindPrefix(k perm.Kind) string { return strings.ToLower(k.Name) }
+
+// writeUser renders the user definition. As a subject, only active users
+// hold relationships. As a resource, a user records what they hold whatever
+// their status (invited and disabled users included), so that SpiceDB
+// decides SPEC §1.1's rule: an administrator cannot act on a user who holds
+// a global permission the administrator lacks, however it is held.
+//
+//	holds_<a>  = the target's own global rule for a, from status-independent
+//	             facts (built-in role, custom roles held directly or through
+//	             groups; any deny refuses, super_admin holds everything)
+//	administer = tenant->manage_users
+//	             - (union over a of (holds_<a> - tenant->a))
+//	             - (builtin superadmin unless the caller is a platform superadmin)
+//
+// holds_<a> is a set of every user (user:*) or empty: "for each action a,
+// the caller holds a or the target does not" is the exclusion above.
+func writeUser(w func(string, ...any)) {
+	w("/**")
+	w(" * user is a global user; as a subject only active users hold relationships.")
+	w(" * As a resource it records, whatever the user's status, the global")
+	w(" * permissions they hold (holds_*: every user when held, nobody otherwise),")
+	w(" * so that administer (SPEC §1.1) asks: the caller holds manage_users and")
+	w(" * every global permission the target holds, and only a platform superadmin")
+	w(" * administers a built-in superadmin.")
+	w(" */")
+	w("definition user {")
+	w("\trelation tenant: tenant")
+	for _, r := range perm.Roles {
+		w("\trelation builtin_%s: user:*", r)
+	}
+	w("\trelation custom_role: role")
+	w("\trelation in_group: group")
+	w("")
+	held := func(a string) string {
+		return fmt.Sprintf("(custom_role->grants_%s + in_group->grants_%s)", a, a)
+	}
+	denied := func(a string) string {
+		return fmt.Sprintf("(custom_role->denies_%s + in_group->denies_%s)", a, a)
+	}
+	w("\tpermission holds_super_admin = (builtin_%s + %s) - %s", perm.RoleSuperadmin, held(perm.SuperAdmin), denied(perm.SuperAdmin))
+	for _, a := range perm.GlobalActions {
+		if a.Name == perm.SuperAdmin {
+			continue
+		}
+		grants := []string{}
+		for _, r := range a.Builtin {
+			grants = append(grants, "builtin_"+string(r))
+		}
+		grants = append(grants, held(a.Name))
+		w("\tpermission holds_%s = holds_super_admin + ((%s) - %s)", a.Name, strings.Join(grants, " + "), denied(a.Name))
+	}
+	lacks := []string{fmt.Sprintf("(builtin_%s - tenant->platform_super_admin)", perm.RoleSuperadmin)}
+	for _, a := range perm.GlobalActions {
+		lacks = append(lacks, fmt.Sprintf("(holds_%s - tenant->%s)", a.Name, a.Name))
+	}
+	w("\tpermission administer = tenant->manage_users - (%s)", strings.Join(lacks, " + "))
+	w("}")
+	w("")
+}
+
+// writeGroup renders the group definition. Changing who is in a group
+// (adding, removing, renaming for SSO, deleting it) is a change of
+// everything the group holds: manage_membership needs manage_users, every
+// global permission the group's custom roles carry (allows, and a deny of
+// super_admin), and manage_members in every workspace where the group holds
+// a role (manage_owners where it holds owner). "In every workspace" is the
+// complement of "in some workspace the caller lacks it": an arrow to
+// workspace#lacks_* (SPEC §1.2). anyone (user:*, written for every group)
+// gates it, so that a group not yet projected this way (before `gatehouse
+// reconcile` after an upgrade) fails closed.
+func writeGroup(w func(string, ...any)) {
+	w("/**")
+	w(" * group is an account group of a tenant. custom_role, role_in and owner_in")
+	w(" * record what the group holds (whatever its members' status):")
+	w(" * manage_membership is who may change its members or delete it.")
+	w(" */")
+	w("definition group {")
+	w("\trelation tenant: tenant")
+	w("\trelation member: user")
+	w("\trelation custom_role: role")
+	w("\trelation role_in: workspace")
+	w("\trelation owner_in: workspace")
+	w("\trelation anyone: user:*")
+	w("")
+	w("\tpermission view = tenant->manage_users + member")
+	w("\tpermission manage = tenant->manage_users")
+	for _, a := range perm.GlobalActions {
+		w("\tpermission grants_%s = custom_role->grants_%s", a.Name, a.Name)
+		w("\tpermission denies_%s = custom_role->denies_%s", a.Name, a.Name)
+	}
+	lacks := []string{"role_in->lacks_manage_members", "owner_in->lacks_manage_owners"}
+	for _, a := range perm.GlobalActions {
+		lacks = append(lacks, fmt.Sprintf("(grants_%s - tenant->%s)", a.Name, a.Name))
+	}
+	lacks = append(lacks, fmt.Sprintf("(denies_%s - tenant->%s)", perm.SuperAdmin, perm.SuperAdmin))
+	w("\tpermission manage_membership = (tenant->manage_users & anyone) - (%s)", strings.Join(lacks, " + "))
+	w("}")
+	w("")
+}

@@ -20,7 +20,7 @@ type projectFn func(ctx context.Context, q store.Q, id *uuid.UUID, rawID string,
 
 // ProjectedTypes lists the resource types the projection owns, in the
 // order reconcile walks them.
-var ProjectedTypes = []string{"platform", "tenant", "kind", "group", "role", "workspace", "model", "deployment", "apikey"}
+var ProjectedTypes = []string{"platform", "tenant", "kind", "user", "group", "role", "workspace", "model", "deployment", "apikey"}
 
 func projector(resourceType string) projectFn {
 	switch resourceType {
@@ -30,6 +30,8 @@ func projector(resourceType string) projectFn {
 		return projectTenant
 	case "kind":
 		return projectKind
+	case "user":
+		return projectUser
 	case "group":
 		return projectGroup
 	case "role":
@@ -104,7 +106,13 @@ func subjectUUID(subject *Object, typ string) (id *uuid.UUID, other bool) {
 	return &parsed, false
 }
 
-func userObj(id uuid.UUID) Object   { return Obj("user", id) }
+func userObj(id uuid.UUID) Object { return Obj("user", id) }
+
+// AnyUser is the wildcard subject user:*. On a resource it marks a fact
+// about the resource itself (a role carries a permission, a user holds a
+// built-in role), used by exclusions such as user#administer.
+var AnyUser = Object{Type: "user", ID: "*"}
+
 func tenantObj(id uuid.UUID) Object { return Obj("tenant", id) }
 
 // platform:gatehouse#superadmin@user — active superadmins.
@@ -259,6 +267,24 @@ func projectRole(ctx context.Context, q store.Q, id *uuid.UUID, rawID string, su
 	for _, r := range roles {
 		rels = append(rels, Rel{Obj("role", r.ID), "tenant", tenantObj(r.TenantID), nil})
 	}
+	if subject == nil || *subject == AnyUser {
+		// What the role carries, whoever holds it (user#holds_*, group#manage_membership).
+		perms, err := store.RolePermissions(ctx, q, nil, id)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range perms {
+			p, err := perm.Parse(f.Identifier)
+			if err != nil || !p.Global {
+				continue
+			}
+			rel := "grants_" + p.Action
+			if p.Decision == perm.Deny {
+				rel = "denies_" + p.Action
+			}
+			rels = append(rels, Rel{Obj("role", f.RoleID), rel, AnyUser, nil})
+		}
+	}
 	userID, groupID, none := userOrGroup(subject)
 	if none {
 		return rels, nil
@@ -285,6 +311,10 @@ func projectGroup(ctx context.Context, q store.Q, id *uuid.UUID, rawID string, s
 	var rels []Rel
 	for _, g := range groups {
 		rels = append(rels, Rel{Obj("group", g.ID), "tenant", tenantObj(g.TenantID), nil})
+		if subject == nil || *subject == AnyUser {
+			// The gate of group#manage_membership (fails closed until projected).
+			rels = append(rels, Rel{Obj("group", g.ID), "anyone", AnyUser, nil})
+		}
 	}
 	if userID, other := subjectUUID(subject, "user"); !other {
 		members, err := store.ActiveGroupMembers(ctx, q, id, userID)
@@ -293,6 +323,73 @@ func projectGroup(ctx context.Context, q store.Q, id *uuid.UUID, rawID string, s
 		}
 		for _, m := range members {
 			rels = append(rels, Rel{Obj("group", m.ParentID), "member", userObj(*m.UserID), nil})
+		}
+	}
+	// What the group holds, for group#manage_membership: its custom roles and
+	// its workspace roles.
+	if roleID, other := subjectUUID(subject, "role"); !other {
+		links, err := store.GroupRoleLinks(ctx, q, id, roleID)
+		if err != nil {
+			return nil, err
+		}
+		for _, l := range links {
+			rels = append(rels, Rel{Obj("group", l.From), "custom_role", Obj("role", l.To), nil})
+		}
+	}
+	if workspaceID, other := subjectUUID(subject, "workspace"); !other {
+		members, err := store.LiveWorkspaceMembers(ctx, q, workspaceID, nil, id)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range members {
+			if m.GroupID == nil {
+				continue
+			}
+			rels = append(rels, Rel{Obj("group", *m.GroupID), "role_in", Obj("workspace", m.ParentID), nil})
+			if m.Role == "owner" {
+				rels = append(rels, Rel{Obj("group", *m.GroupID), "owner_in", Obj("workspace", m.ParentID), nil})
+			}
+		}
+	}
+	return rels, nil
+}
+
+// user (as a resource): what the user holds whatever their status, for
+// user#administer — their tenant, their built-in role, their custom roles
+// and their groups. Deleted users hold nothing.
+func projectUser(ctx context.Context, q store.Q, id *uuid.UUID, rawID string, subject *Object) ([]Rel, error) {
+	if id == nil && rawID != "" {
+		return nil, nil
+	}
+	var rels []Rel
+	if subject == nil || subject.Type == "tenant" || *subject == AnyUser {
+		users, err := store.UndeletedUsers(ctx, q, id)
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range users {
+			rels = append(rels, Rel{userObj(u.ID), "tenant", tenantObj(u.TenantID), nil})
+			if perm.Role(u.Role).Valid() {
+				rels = append(rels, Rel{userObj(u.ID), "builtin_" + u.Role, AnyUser, nil})
+			}
+		}
+	}
+	if roleID, other := subjectUUID(subject, "role"); !other {
+		links, err := store.UserRoleLinks(ctx, q, id, roleID)
+		if err != nil {
+			return nil, err
+		}
+		for _, l := range links {
+			rels = append(rels, Rel{userObj(l.From), "custom_role", Obj("role", l.To), nil})
+		}
+	}
+	if groupID, other := subjectUUID(subject, "group"); !other {
+		links, err := store.UserGroupLinks(ctx, q, id, groupID)
+		if err != nil {
+			return nil, err
+		}
+		for _, l := range links {
+			rels = append(rels, Rel{userObj(l.From), "in_group", Obj("group", l.To), nil})
 		}
 	}
 	return rels, nil
@@ -310,6 +407,10 @@ func projectWorkspace(ctx context.Context, q store.Q, id *uuid.UUID, rawID strin
 	var rels []Rel
 	for _, w := range workspaces {
 		rels = append(rels, Rel{Obj("workspace", w.ID), "tenant", tenantObj(w.TenantID), nil})
+		if subject == nil || *subject == AnyUser {
+			// The universe that workspace#lacks_* excludes from.
+			rels = append(rels, Rel{Obj("workspace", w.ID), "anyone", AnyUser, nil})
+		}
 	}
 	if subject == nil || subject.Type == "apikey" {
 		keyID, _ := subjectUUID(subject, "apikey")

@@ -190,7 +190,9 @@ func TestAdversarialAdminCannotStripSuperAdmin(t *testing.T) {
 	deny := w.role(t, "global:super_admin:deny")
 	advStatus(t, env, 403, "PUT", "/v1/roles/"+deny+"/assignments/user:"+w.rootID, w.admin, nil)
 	rootGroup := env.Must(t, 201, "POST", "/v1/groups", w.admin, map[string]string{"name": uniq("g")}).Str("id")
-	env.Must(t, 200, "PUT", "/v1/groups/"+rootGroup+"/members/"+w.rootID, w.admin, nil)
+	// Changing a superadmin's groups is administering them (SPEC §1.1).
+	advStatus(t, env, 403, "PUT", "/v1/groups/"+rootGroup+"/members/"+w.rootID, w.admin, nil)
+	env.Must(t, 200, "PUT", "/v1/groups/"+rootGroup+"/members/"+w.rootID, w.root, nil)
 	advStatus(t, env, 403, "PUT", "/v1/roles/"+deny+"/assignments/group:"+rootGroup, w.admin, nil)
 	denied := w.group(t, "denied")
 	env.Must(t, 200, "PUT", "/v1/roles/"+deny+"/assignments/group:"+denied, w.root, nil)

@@ -312,7 +312,9 @@ func TestPermissionEndpointsAsEveryCaller(t *testing.T) {
 			return "POST", "/v1/roles/" + role(t) + "/permissions", map[string]string{"permission": "global:merge_branch:allow_all"}
 		}, exp(403, 403, 200, 404)},
 		{"delete role", func(t *testing.T) (string, string, any) { return "DELETE", "/v1/roles/" + role(t), nil }, exp(403, 200, 200, 404)},
-		{"list holders", func(t *testing.T) (string, string, any) { return "GET", "/v1/roles/" + role(t) + "/assignments", nil }, exp(200, 200, 200, 404)},
+		// role#view_assignments: who holds a role is for holders of
+		// manage_permissions or manage_users, not for every member.
+		{"list holders", func(t *testing.T) (string, string, any) { return "GET", "/v1/roles/" + role(t) + "/assignments", nil }, exp(403, 200, 200, 404)},
 		{"assign to a user", func(t *testing.T) (string, string, any) {
 			return "PUT", "/v1/roles/" + role(t) + "/assignments/user:" + user(t), nil
 		}, exp(403, 200, 200, 404)},

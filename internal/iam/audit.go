@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/authz"
+	"github.com/gatehouse/gatehouse/internal/perm"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
@@ -29,7 +30,7 @@ func (s *Service) ListAuditLogs(ctx context.Context, p *Principal, meta RequestM
 		if q.WorkspaceID != "" {
 			return empty, Invalid("workspace", "entries of no tenant belong to no workspace")
 		}
-		super, err := s.isSuperAdmin(ctx, p, meta)
+		super, err := s.allowed(ctx, p, p.TenantID, meta, authz.PlatformObject, perm.SuperAdmin)
 		if err != nil {
 			return empty, err
 		}

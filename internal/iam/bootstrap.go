@@ -72,6 +72,7 @@ func (s *Service) Bootstrap(ctx context.Context, email, password string) (Bootst
 		}
 		res.Created, res.TenantID = true, tenant.ID
 		units = append(units, authz.Pair(authz.PlatformObject, authz.Obj("user", user.ID)), authz.Pair(authz.Obj("tenant", tenant.ID), authz.Obj("user", user.ID)))
+		units = append(units, standingUnits(user.ID)...)
 		return change{TenantID: tenant.ID, Target: "tenant:" + tenant.ID.String(), Units: units}, nil
 	})
 	if err == errAlreadyBootstrapped {

@@ -185,10 +185,8 @@ func (s *Service) visibleRole(ctx context.Context, q store.Q, p *Principal, meta
 	if err != nil {
 		return r, err
 	}
-	if r.TenantID != p.TenantID {
-		if ok, err := s.isSuperAdmin(ctx, p, meta); err != nil || !ok {
-			return r, errors.Join(err, NotFound("role"))
-		}
+	if ok, err := s.reaches(ctx, p, meta, r.TenantID); err != nil || !ok {
+		return r, errors.Join(err, NotFound("role"))
 	}
 	return r, nil
 }
@@ -207,7 +205,13 @@ func (s *Service) GetRole(ctx context.Context, p *Principal, meta RequestMeta, i
 		return RoleView{}, NotFound("role")
 	}
 	r, err := s.visibleRole(ctx, s.Store.Pool, p, meta, id, false)
-	return roleView(r), err
+	if err != nil {
+		return RoleView{}, err
+	}
+	if err := s.require(ctx, p, r.TenantID, meta, authz.Obj("role", r.ID), "view"); err != nil {
+		return RoleView{}, err
+	}
+	return roleView(r), nil
 }
 
 // UpdateRole renames a role or replaces its permissions.
@@ -343,6 +347,16 @@ func (s *Service) DeleteRole(ctx context.Context, p *Principal, meta RequestMeta
 		if err != nil {
 			return change{}, err
 		}
+		users, groups, err := store.RoleHolders(ctx, tx, r.ID)
+		if err != nil {
+			return change{}, err
+		}
+		for _, u := range users {
+			units = append(units, authz.Pair(authz.Obj("user", u), authz.Obj("role", r.ID)))
+		}
+		for _, g := range groups {
+			units = append(units, authz.Pair(authz.Obj("group", g), authz.Obj("role", r.ID)))
+		}
 		return change{TenantID: r.TenantID, Target: "role:" + r.ID.String(), Units: units}, store.DeleteRole(ctx, tx, r.ID)
 	})
 }
@@ -398,6 +412,10 @@ func (s *Service) assignment(ctx context.Context, p *Principal, meta RequestMeta
 			if err != nil || u.TenantID != r.TenantID || u.Status == store.StatusDeleted {
 				return change{}, NotFound("user")
 			}
+			// Changing a user's roles is administering the user (SPEC §1.1).
+			if err := s.requireAdminister(ctx, p, meta, u); err != nil {
+				return change{}, err
+			}
 			a.UserID = &u.ID
 		case "group":
 			g, err := store.GetGroup(ctx, tx, hid)
@@ -426,7 +444,7 @@ func (s *Service) assignment(ctx context.Context, p *Principal, meta RequestMeta
 			}
 		}
 		return change{TenantID: r.TenantID, Target: "role:" + r.ID.String(), Details: map[string]any{"holder": typ + ":" + hid.String()},
-			Units: []authz.Unit{authz.Pair(authz.Obj("role", r.ID), authz.Obj(typ, hid))}}, nil
+			Units: []authz.Unit{authz.Pair(authz.Obj("role", r.ID), authz.Obj(typ, hid)), authz.Pair(authz.Obj(typ, hid), authz.Obj("role", r.ID))}}, nil
 	})
 	return AssignmentResult{Assignment: a, WriteResult: wr}, err
 }
@@ -441,6 +459,11 @@ func (s *Service) ListAssignments(ctx context.Context, p *Principal, meta Reques
 	}
 	r, err := s.visibleRole(ctx, s.Store.Pool, p, meta, roleID, false)
 	if err != nil {
+		return nil, err
+	}
+	// Who holds a role is for those who manage roles or users
+	// (role#view_assignments), not for every viewer of the role.
+	if err := s.require(ctx, p, r.TenantID, meta, authz.Obj("role", r.ID), "view_assignments"); err != nil {
 		return nil, err
 	}
 	as, err := store.ListAssignments(ctx, s.Store.Pool, r.ID)

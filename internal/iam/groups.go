@@ -23,9 +23,8 @@ type GroupView struct {
 	WriteResult
 }
 
-// visibleGroup loads a group of the caller's tenant (404 otherwise, unless
-// superadmin).
-func (s *Service) visibleGroup(ctx context.Context, q store.Q, p *Principal, meta RequestMeta, id string) (store.Group, error) {
+// loadGroup loads a group (404 when there is none).
+func loadGroup(ctx context.Context, q store.Q, id string) (store.Group, error) {
 	gid, err := uuid.Parse(id)
 	if err != nil || len(id) != 36 {
 		return store.Group{}, NotFound("group")
@@ -34,15 +33,22 @@ func (s *Service) visibleGroup(ctx context.Context, q store.Q, p *Principal, met
 	if errors.Is(err, store.ErrNotFound) {
 		return g, NotFound("group")
 	}
+	return g, err
+}
+
+// visibleGroup loads a group the caller may view (the schema's group#view:
+// holders of manage_users on its tenant and its own members); any other
+// group is 404, as if it did not exist.
+func (s *Service) visibleGroup(ctx context.Context, q store.Q, p *Principal, meta RequestMeta, id string) (store.Group, error) {
+	g, err := loadGroup(ctx, q, id)
 	if err != nil {
 		return g, err
 	}
-	if g.TenantID != p.TenantID {
-		if ok, err := s.isSuperAdmin(ctx, p, meta); err != nil || !ok {
-			return g, errors.Join(err, NotFound("group"))
-		}
+	ok, err := s.allowed(ctx, p, g.TenantID, meta, authz.Obj("group", g.ID), "view")
+	if err != nil || !ok {
+		return g, errors.Join(err, NotFound("group"))
 	}
-	return g, s.require(ctx, p, g.TenantID, meta, authz.Obj("tenant", g.TenantID), "view_tenant")
+	return g, nil
 }
 
 // CreateGroup creates an account group (manage_users).
@@ -67,7 +73,8 @@ func (s *Service) CreateGroup(ctx context.Context, p *Principal, meta RequestMet
 	return GroupView{Group: g, WriteResult: wr}, err
 }
 
-// ListGroups lists the tenant's groups (any user of the tenant).
+// ListGroups lists the tenant's groups the caller may view (group#view:
+// every group for holders of manage_users, one's own groups otherwise).
 func (s *Service) ListGroups(ctx context.Context, p *Principal, meta RequestMeta, page Page) (List[store.Group], error) {
 	if err := s.require(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), "view_tenant"); err != nil {
 		return List[store.Group]{}, err
@@ -76,8 +83,32 @@ func (s *Service) ListGroups(ctx context.Context, p *Principal, meta RequestMeta
 	if err != nil {
 		return List[store.Group]{}, err
 	}
-	gs, err := store.ListGroups(ctx, s.Store.Pool, p.TenantID, nil, after, page.limit()+1)
-	return pageOf(gs, page.limit(), func(g store.Group) string { return idCursor(g.ID) }), err
+	limit := page.limit()
+	var visible []store.Group
+	for len(visible) <= limit {
+		batch, err := store.ListGroups(ctx, s.Store.Pool, p.TenantID, nil, after, limit+1)
+		if err != nil || len(batch) == 0 {
+			return pageOf(visible, limit, func(g store.Group) string { return idCursor(g.ID) }), err
+		}
+		items := make([]authz.CheckItem, len(batch))
+		for i, g := range batch {
+			items[i] = check(p, authz.Obj("group", g.ID), "view")
+		}
+		ok, err := s.allowedAll(ctx, p, p.TenantID, meta, items)
+		if err != nil {
+			return List[store.Group]{}, err
+		}
+		for i, g := range batch {
+			if ok[i] {
+				visible = append(visible, g)
+			}
+		}
+		if len(batch) <= limit {
+			break
+		}
+		after = batch[len(batch)-1].ID
+	}
+	return pageOf(visible, limit, func(g store.Group) string { return idCursor(g.ID) }), nil
 }
 
 // UserGroups lists the groups of a visible user.
@@ -106,23 +137,32 @@ func (s *Service) GetGroup(ctx context.Context, p *Principal, meta RequestMeta, 
 	return GroupView{Group: g, Members: members}, err
 }
 
-// manageGroup loads a group for a change (manage_users on its tenant). A
-// group that holds custom roles is changed only by callers who hold every
-// global permission of those roles: joining it grants them, leaving or
-// deleting it takes them away, renaming it moves SSO users in.
-func (s *Service) manageGroup(ctx context.Context, tx pgx.Tx, p *Principal, meta RequestMeta, id string) (store.Group, error) {
-	g, err := s.visibleGroup(ctx, tx, p, meta, id)
+// manageGroup loads a group for a change: renaming it (SSO users join by
+// name), deleting it, or changing its members. SpiceDB decides in one call
+// (group#manage_membership): manage_users, every global permission of the
+// group's custom roles, and manage_members in every workspace where the
+// group holds a role (manage_owners where it holds owner), so that nobody
+// reaches a workspace or a role through a group. extra items are checked
+// in the same call; their answers come back in order.
+func (s *Service) manageGroup(ctx context.Context, q store.Q, p *Principal, meta RequestMeta, id string, extra ...authz.CheckItem) (store.Group, []bool, error) {
+	g, err := loadGroup(ctx, q, id)
 	if err != nil {
-		return g, err
+		return g, nil, err
 	}
-	if err := s.require(ctx, p, g.TenantID, meta, authz.Obj("group", g.ID), "manage"); err != nil {
-		return g, err
+	items := append([]authz.CheckItem{
+		check(p, authz.Obj("group", g.ID), "manage_membership"),
+		check(p, authz.Obj("group", g.ID), "view"),
+	}, extra...)
+	ok, err := s.allowedAll(ctx, p, g.TenantID, meta, items)
+	switch {
+	case err != nil:
+		return g, nil, err
+	case !ok[1]:
+		return g, nil, NotFound("group")
+	case !ok[0]:
+		return g, nil, Forbidden("changing this group needs manage_users, every global permission its roles carry, and manage_members (manage_owners) in every workspace where it holds a role")
 	}
-	roles, err := store.RolesAssignedTo(ctx, tx, nil, &g.ID)
-	if err != nil {
-		return g, err
-	}
-	return g, s.requireHeldRoles(ctx, tx, p, meta, g.TenantID, roles...)
+	return g, ok[2:], nil
 }
 
 // RenameGroup renames a group.
@@ -133,7 +173,7 @@ func (s *Service) RenameGroup(ctx context.Context, p *Principal, meta RequestMet
 	var g store.Group
 	wr, err := s.write(ctx, p, meta, "group.rename", func(tx pgx.Tx) (change, error) {
 		var err error
-		if g, err = s.manageGroup(ctx, tx, p, meta, id); err != nil {
+		if g, _, err = s.manageGroup(ctx, tx, p, meta, id); err != nil {
 			return change{}, err
 		}
 		if err := store.RenameGroup(ctx, tx, g.ID, in.Name); err != nil {
@@ -152,7 +192,7 @@ func (s *Service) RenameGroup(ctx context.Context, p *Principal, meta RequestMet
 // workspaces. Refused while the group is a workspace's only owner.
 func (s *Service) DeleteGroup(ctx context.Context, p *Principal, meta RequestMeta, id string) (WriteResult, error) {
 	return s.write(ctx, p, meta, "group.delete", func(tx pgx.Tx) (change, error) {
-		g, err := s.manageGroup(ctx, tx, p, meta, id)
+		g, _, err := s.manageGroup(ctx, tx, p, meta, id)
 		if err != nil {
 			return change{}, err
 		}
@@ -173,7 +213,8 @@ func (s *Service) DeleteGroup(ctx context.Context, p *Principal, meta RequestMet
 		}
 		units := []authz.Unit{authz.Whole(authz.Obj("group", g.ID))}
 		for _, u := range members {
-			units = append(units, authz.Pair(authz.Obj("group", g.ID), authz.Obj("user", u.ID)))
+			units = append(units, authz.Pair(authz.Obj("group", g.ID), authz.Obj("user", u.ID)),
+				authz.Pair(authz.Obj("user", u.ID), authz.Obj("group", g.ID)))
 		}
 		for _, w := range workspaces {
 			units = append(units, authz.Pair(authz.Obj("workspace", w), authz.Obj("group", g.ID)))
@@ -198,17 +239,25 @@ func (s *Service) RemoveGroupMember(ctx context.Context, p *Principal, meta Requ
 func (s *Service) groupMembership(ctx context.Context, p *Principal, meta RequestMeta, groupID, userID string, add bool) (WriteResult, error) {
 	action := map[bool]string{true: "group.member.add", false: "group.member.remove"}[add]
 	return s.write(ctx, p, meta, action, func(tx pgx.Tx) (change, error) {
-		g, err := s.manageGroup(ctx, tx, p, meta, groupID)
+		// Changing a user's groups is administering the user (SPEC §1.1):
+		// user#administer is asked in the same SpiceDB call as the group's
+		// own rule.
+		var u store.User
+		var extra []authz.CheckItem
+		if uid, err := uuid.Parse(userID); err == nil && len(userID) == 36 {
+			if u, err = store.GetUser(ctx, tx, uid); err == nil && u.Status != store.StatusDeleted {
+				extra = append(extra, check(p, authz.Obj("user", u.ID), "administer"))
+			}
+		}
+		g, ok, err := s.manageGroup(ctx, tx, p, meta, groupID, extra...)
 		if err != nil {
 			return change{}, err
 		}
-		uid, err := uuid.Parse(userID)
-		if err != nil || len(userID) != 36 {
+		if len(ok) == 0 || u.TenantID != g.TenantID {
 			return change{}, NotFound("user")
 		}
-		u, err := store.GetUser(ctx, tx, uid)
-		if err != nil || u.TenantID != g.TenantID || u.Status == store.StatusDeleted {
-			return change{}, NotFound("user")
+		if !ok[0] {
+			return change{}, errCannotAdminister
 		}
 		if add {
 			_, err = store.AddGroupMember(ctx, tx, g.TenantID, g.ID, u.ID)
@@ -228,7 +277,7 @@ func (s *Service) groupMembership(ctx context.Context, p *Principal, meta Reques
 		}
 		keys, err := workspaceKeyUnits(ctx, tx, workspaces...)
 		return change{TenantID: g.TenantID, Target: "group:" + g.ID.String(), Details: map[string]any{"user_id": u.ID},
-			Units: append(keys, authz.Pair(authz.Obj("group", g.ID), authz.Obj("user", u.ID)))}, err
+			Units: append(keys, authz.Pair(authz.Obj("group", g.ID), authz.Obj("user", u.ID)), authz.Pair(authz.Obj("user", u.ID), authz.Obj("group", g.ID)))}, err
 	})
 }
 

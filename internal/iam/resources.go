@@ -115,11 +115,6 @@ func (s *Service) DeleteModel(ctx context.Context, p *Principal, meta RequestMet
 	})
 }
 
-func (s *Service) superadmin(ctx context.Context, p *Principal, meta RequestMeta) bool {
-	ok, err := s.isSuperAdmin(ctx, p, meta)
-	return err == nil && ok
-}
-
 // WhitelistedModels lists the models a workspace enabled (its members).
 func (s *Service) WhitelistedModels(ctx context.Context, p *Principal, meta RequestMeta, workspaceID string) ([]store.Model, error) {
 	w, err := s.visibleWorkspace(ctx, p, meta, workspaceID)

@@ -239,7 +239,7 @@ func (s *Service) ssoSync(ctx context.Context, tx pgx.Tx, id auth.OIDCIdentity) 
 		return ch, u, err
 	}
 	own, err := userUnits(ctx, tx, u)
-	ch.Units = append(own, units...)
+	ch.Units = append(append(own, units...), standingUnits(u.ID)...)
 	return ch, u, err
 }
 
@@ -406,7 +406,7 @@ func membershipUnits(ctx context.Context, tx pgx.Tx, groupID uuid.UUID, member a
 		return nil, err
 	}
 	keys, err := workspaceKeyUnits(ctx, tx, workspaces...)
-	return append(keys, authz.Pair(authz.Obj("group", groupID), member)), err
+	return append(keys, authz.Pair(authz.Obj("group", groupID), member), authz.Pair(member, authz.Obj("group", groupID))), err
 }
 
 func intersects(have, allowed []string) bool {

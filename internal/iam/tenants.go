@@ -53,8 +53,10 @@ func (s *Service) CreateTenant(ctx context.Context, p *Principal, meta RequestMe
 		return out, err
 	}
 	token := auth.NewToken(auth.InvitationPrefix)
+	// Tenants are the platform's: a super_admin held through a custom role
+	// is its own tenant's only.
 	wr, err := s.authorizedWrite(ctx, p, meta, "tenant.create", func() error {
-		return s.require(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), perm.SuperAdmin)
+		return s.require(ctx, p, p.TenantID, meta, authz.PlatformObject, perm.SuperAdmin)
 	}, func(tx pgx.Tx) (change, error) {
 		t := store.Tenant{ID: uuid.Must(uuid.NewV7()), Name: in.Name, CreatedAt: s.now().UTC()}
 		// Tenant names are not unique (a rename must not tell a tenant
@@ -77,15 +79,16 @@ func (s *Service) CreateTenant(ctx context.Context, p *Principal, meta RequestMe
 		out.Tenant = t
 		out.Admin.ID, out.Admin.Email, out.Admin.InvitationToken = admin.ID, admin.Email, token
 		out.Admin.InvitationURL = s.invitationURL(token)
-		return change{TenantID: t.ID, Target: "tenant:" + t.ID.String(), Units: units}, nil
+		return change{TenantID: t.ID, Target: "tenant:" + t.ID.String(), Units: append(units, standingUnits(admin.ID)...)}, nil
 	})
 	out.WriteResult = wr
 	return out, err
 }
 
-// ListTenants lists every tenant to superadmins and one's own to others.
+// ListTenants lists every tenant to the platform's superadmins and one's
+// own to others (a custom-role super_admin included).
 func (s *Service) ListTenants(ctx context.Context, p *Principal, meta RequestMeta, page Page) (List[store.Tenant], error) {
-	super, err := s.isSuperAdmin(ctx, p, meta)
+	super, err := s.allowed(ctx, p, p.TenantID, meta, authz.PlatformObject, perm.SuperAdmin)
 	if err != nil {
 		return List[store.Tenant]{}, err
 	}

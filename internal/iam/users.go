@@ -82,7 +82,7 @@ func (s *Service) InviteUser(ctx context.Context, p *Principal, meta RequestMeta
 		}
 		u.CreatedAt, u.UpdatedAt = now, now
 		out.User, out.ExpiresAt = u, inv.ExpiresAt
-		return change{TenantID: tenantID, Target: "user:" + u.ID.String(), Details: map[string]any{"global_role": role}}, nil
+		return change{TenantID: tenantID, Target: "user:" + u.ID.String(), Units: standingUnits(u.ID), Details: map[string]any{"global_role": role}}, nil
 	})
 	if err != nil {
 		return Invited{}, err
@@ -93,10 +93,10 @@ func (s *Service) InviteUser(ctx context.Context, p *Principal, meta RequestMeta
 }
 
 // requireTenant checks a tenant permission; another tenant's objects are
-// not visible (404) to a caller without super_admin.
+// not visible (404) to a caller without super_admin there.
 func (s *Service) requireTenant(ctx context.Context, p *Principal, meta RequestMeta, tenantID uuid.UUID, permission string) error {
 	if tenantID != p.TenantID {
-		ok, err := s.allowed(ctx, p, tenantID, meta, authz.Obj("tenant", tenantID), perm.SuperAdmin)
+		ok, err := s.reaches(ctx, p, meta, tenantID)
 		if err != nil {
 			return err
 		}
@@ -110,20 +110,23 @@ func (s *Service) requireTenant(ctx context.Context, p *Principal, meta RequestM
 	return s.require(ctx, p, tenantID, meta, authz.Obj("tenant", tenantID), permission)
 }
 
-// requireGrantable: nobody grants a role above their own; only super_admin
-// grants superadmin.
+// requireGrantable: nobody grants a global permission they do not hold, so
+// nobody raises anyone above their own role; only a platform superadmin
+// grants superadmin (it spans tenants). One SpiceDB call.
 func (s *Service) requireGrantable(ctx context.Context, p *Principal, meta RequestMeta, tenantID uuid.UUID, role perm.Role) error {
-	if role == perm.RoleSuperadmin {
-		ok, err := s.allowed(ctx, p, tenantID, meta, authz.Obj("tenant", tenantID), perm.SuperAdmin)
-		if err != nil {
-			return err
+	items := grantItems(p, tenantID, role)
+	ok, err := s.allowedAll(ctx, p, tenantID, meta, items)
+	if err != nil {
+		return err
+	}
+	for i, allowed := range ok {
+		if allowed {
+			continue
 		}
-		if !ok {
+		if role == perm.RoleSuperadmin {
 			return Forbidden("only a superadmin grants superadmin")
 		}
-	}
-	if p.User != nil && role.Rank() > perm.Role(p.User.GlobalRole).Rank() {
-		return Forbidden("cannot grant a role above your own")
+		return Forbidden("cannot grant a role above your own: %s carries global:%s, which you do not hold", role, items[i].Permission)
 	}
 	return nil
 }

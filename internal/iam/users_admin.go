@@ -15,11 +15,6 @@ import (
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
-// isSuperAdmin asks SpiceDB whether p holds super_admin.
-func (s *Service) isSuperAdmin(ctx context.Context, p *Principal, meta RequestMeta) (bool, error) {
-	return s.allowed(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), perm.SuperAdmin)
-}
-
 // visibleUser loads a user the caller may see: themselves, or a user of a
 // tenant where they hold manage_users (another tenant's users are 404
 // unless the caller is a superadmin).
@@ -39,17 +34,17 @@ func (s *Service) visibleUser(ctx context.Context, q store.Q, p *Principal, meta
 	if err != nil {
 		return store.User{}, err
 	}
-	if u.TenantID != p.TenantID {
-		if ok, err := s.isSuperAdmin(ctx, p, meta); err != nil || !ok {
-			return store.User{}, errors.Join(err, NotFound("user"))
-		}
+	if ok, err := s.reaches(ctx, p, meta, u.TenantID); err != nil || !ok {
+		return store.User{}, errors.Join(err, NotFound("user"))
 	}
 	return u, nil
 }
 
-// adminUser loads a user for an administrative change: the caller needs
-// manage_users on the user's tenant, and only a superadmin touches a
-// superadmin. Deleted users are gone (404).
+// adminUser loads a user for an administrative change: the caller must
+// administer the user (SpiceDB's user#administer: manage_users on the
+// user's tenant and every global permission the user holds, whatever their
+// status and however held; a built-in superadmin only by a superadmin).
+// Deleted users are gone (404).
 func (s *Service) adminUser(ctx context.Context, tx pgx.Tx, p *Principal, meta RequestMeta, id string) (store.User, error) {
 	u, err := s.visibleUser(ctx, tx, p, meta, id, true)
 	if err != nil {
@@ -58,34 +53,7 @@ func (s *Service) adminUser(ctx context.Context, tx pgx.Tx, p *Principal, meta R
 	if u.Status == store.StatusDeleted {
 		return u, NotFound("user")
 	}
-	if err := s.require(ctx, p, u.TenantID, meta, authz.Obj("tenant", u.TenantID), "manage_users"); err != nil {
-		return u, err
-	}
-	// Nobody administers a user above their own role: a superadmin (by
-	// global role or by a custom role holding super_admin) only by a
-	// superadmin, an admin not by a member holding delegated manage_users.
-	above := p.User == nil || perm.Role(u.GlobalRole).Rank() > perm.Role(p.User.GlobalRole).Rank()
-	if !above && u.ID != p.ID && u.Status == store.StatusActive && p.User.GlobalRole != string(perm.RoleSuperadmin) {
-		cons, err := s.consistency(ctx, u.TenantID, meta)
-		if err != nil {
-			return u, err
-		}
-		res, _, err := s.Checker.Check(ctx, authz.CheckItem{Resource: authz.Obj("tenant", u.TenantID), Permission: perm.SuperAdmin, Subject: authz.Obj("user", u.ID)}, cons, false)
-		if err != nil {
-			return u, s.mapErr(err)
-		}
-		above = res.Allowed
-	}
-	if above {
-		ok, err := s.isSuperAdmin(ctx, p, meta)
-		if err != nil {
-			return u, err
-		}
-		if !ok {
-			return u, Forbidden("only a superadmin may change a superadmin or a user above your own role")
-		}
-	}
-	return u, nil
+	return u, s.requireAdminister(ctx, p, meta, u)
 }
 
 // keepLastSuperadmin refuses to take away the last active superadmin.
@@ -115,6 +83,7 @@ func (s *Service) userChange(ctx context.Context, tx pgx.Tx, id uuid.UUID, detai
 		return change{}, u, err
 	}
 	units, err := userUnits(ctx, tx, u)
+	units = append(units, standingUnits(u.ID)...)
 	return change{TenantID: u.TenantID, Target: "user:" + u.ID.String(), Units: units, Details: details}, u, err
 }
 

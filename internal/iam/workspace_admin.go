@@ -71,6 +71,13 @@ func (s *Service) DeleteWorkspace(ctx context.Context, p *Principal, meta Reques
 		if err != nil {
 			return change{}, err
 		}
+		groups, err := store.WorkspaceGroupIDs(ctx, tx, w.ID)
+		if err != nil {
+			return change{}, err
+		}
+		for _, g := range groups {
+			units = append(units, authz.Pair(authz.Obj("group", g), authz.Obj("workspace", w.ID)))
+		}
 		return change{TenantID: w.TenantID, WorkspaceID: &w.ID, Target: "workspace:" + w.ID.String(), Units: append(units, keys...)},
 			store.SoftDeleteWorkspace(ctx, tx, w.ID)
 	})
@@ -154,7 +161,7 @@ func (s *Service) changeMember(ctx context.Context, p *Principal, meta RequestMe
 		m.Role = newRole
 		keys, err := workspaceKeyUnits(ctx, tx, w.ID)
 		return change{TenantID: w.TenantID, WorkspaceID: &w.ID, Target: memberSubject(m).String(), Details: details,
-			Units: append(keys, authz.Pair(authz.Obj("workspace", w.ID), memberSubject(m)))}, err
+			Units: append(append(keys, authz.Pair(authz.Obj("workspace", w.ID), memberSubject(m))), groupWorkspaceUnits(w.ID, memberSubject(m))...)}, err
 	})
 	return MemberView{Member: m, WriteResult: wr}, err
 }

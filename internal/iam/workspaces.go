@@ -285,7 +285,7 @@ func (s *Service) AddMember(ctx context.Context, p *Principal, meta RequestMeta,
 			return change{}, err
 		}
 		keys, err := workspaceKeyUnits(ctx, tx, w.ID)
-		return change{TenantID: w.TenantID, WorkspaceID: &w.ID, Target: subject.String(), Units: append(keys, authz.Pair(authz.Obj("workspace", w.ID), subject)), Details: map[string]any{"role": in.Role}}, err
+		return change{TenantID: w.TenantID, WorkspaceID: &w.ID, Target: subject.String(), Units: append(append(keys, authz.Pair(authz.Obj("workspace", w.ID), subject)), groupWorkspaceUnits(w.ID, subject)...), Details: map[string]any{"role": in.Role}}, err
 	})
 	return MemberView{Member: m, WriteResult: wr}, err
 }
