@@ -3,6 +3,7 @@ package iam
 import (
 	"context"
 	"errors"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -145,13 +146,13 @@ func (s *Service) CreateRole(ctx context.Context, p *Principal, meta RequestMeta
 		return RoleResult{}, err
 	}
 	var r store.Role
-	wr, err := s.write(ctx, p, meta, "role.create", func(tx pgx.Tx) (change, error) {
+	authorize := func() error {
 		if err := s.require(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), "manage_permissions"); err != nil {
-			return change{}, err
+			return err
 		}
-		if err := s.requireHeldGlobals(ctx, p, meta, p.TenantID, ps); err != nil {
-			return change{}, err
-		}
+		return s.requireHeldGlobals(ctx, p, meta, p.TenantID, ps)
+	}
+	wr, err := s.authorizedWrite(ctx, p, meta, "role.create", authorize, func(tx pgx.Tx) (change, error) {
 		r = store.Role{ID: uuid.Must(uuid.NewV7()), TenantID: p.TenantID, Name: in.Name, Description: in.Description}
 		if err := store.InsertRole(ctx, tx, r); err != nil {
 			if errors.Is(err, store.ErrConflict) {
@@ -187,6 +188,36 @@ func (s *Service) visibleRole(ctx context.Context, q store.Q, p *Principal, meta
 	}
 	if ok, err := s.reaches(ctx, p, meta, r.TenantID); err != nil || !ok {
 		return r, errors.Join(err, NotFound("role"))
+	}
+	return r, nil
+}
+
+// manageRole decides, before BEGIN, whether p may change custom role id:
+// manage_permissions on its tenant and every global permission it carries.
+func (s *Service) manageRole(ctx context.Context, p *Principal, meta RequestMeta, id string) (store.Role, error) {
+	r, err := s.visibleRole(ctx, s.Store.Pool, p, meta, id, false)
+	if err != nil {
+		return r, err
+	}
+	if err := s.require(ctx, p, r.TenantID, meta, authz.Obj("tenant", r.TenantID), "manage_permissions"); err != nil {
+		return r, err
+	}
+	return r, s.requireHeldRoles(ctx, s.Store.Pool, p, meta, r.TenantID, r.ID)
+}
+
+// stillRole locks, inside a write's transaction, the role a decision was
+// taken about before BEGIN and re-validates what it rested on: the
+// permissions it carries.
+func stillRole(ctx context.Context, tx pgx.Tx, decided store.Role) (store.Role, error) {
+	r, err := store.GetRole(ctx, tx, decided.ID, true)
+	if errors.Is(err, store.ErrNotFound) {
+		return r, NotFound("role")
+	}
+	if err != nil {
+		return r, err
+	}
+	if !slices.Equal(r.Permissions, decided.Permissions) {
+		return r, Conflict("concurrent_change", "the role changed while this request was decided; try again")
 	}
 	return r, nil
 }
@@ -304,15 +335,13 @@ func (s *Service) editRolePermission(ctx context.Context, p *Principal, meta Req
 
 func (s *Service) changeRole(ctx context.Context, p *Principal, meta RequestMeta, id, action string, fn func(pgx.Tx, *store.Role) error) (RoleResult, error) {
 	var r store.Role
-	wr, err := s.write(ctx, p, meta, action, func(tx pgx.Tx) (change, error) {
+	authorize := func() (err error) {
+		r, err = s.manageRole(ctx, p, meta, id)
+		return err
+	}
+	wr, err := s.authorizedWrite(ctx, p, meta, action, authorize, func(tx pgx.Tx) (change, error) {
 		var err error
-		if r, err = s.visibleRole(ctx, tx, p, meta, id, true); err != nil {
-			return change{}, err
-		}
-		if err := s.require(ctx, p, r.TenantID, meta, authz.Obj("tenant", r.TenantID), "manage_permissions"); err != nil {
-			return change{}, err
-		}
-		if err := s.requireHeldRoles(ctx, tx, p, meta, r.TenantID, r.ID); err != nil {
+		if r, err = stillRole(ctx, tx, r); err != nil {
 			return change{}, err
 		}
 		if err := fn(tx, &r); err != nil {
@@ -332,15 +361,14 @@ func (s *Service) DeleteRole(ctx context.Context, p *Principal, meta RequestMeta
 	if isBuiltinRoleID(id) {
 		return WriteResult{}, errBuiltinRole
 	}
-	return s.write(ctx, p, meta, "role.delete", func(tx pgx.Tx) (change, error) {
-		r, err := s.visibleRole(ctx, tx, p, meta, id, true)
+	var decided store.Role
+	authorize := func() (err error) {
+		decided, err = s.manageRole(ctx, p, meta, id)
+		return err
+	}
+	return s.authorizedWrite(ctx, p, meta, "role.delete", authorize, func(tx pgx.Tx) (change, error) {
+		r, err := stillRole(ctx, tx, decided)
 		if err != nil {
-			return change{}, err
-		}
-		if err := s.require(ctx, p, r.TenantID, meta, authz.Obj("tenant", r.TenantID), "manage_permissions"); err != nil {
-			return change{}, err
-		}
-		if err := s.requireHeldRoles(ctx, tx, p, meta, r.TenantID, r.ID); err != nil {
 			return change{}, err
 		}
 		units, err := roleUnits(ctx, tx, r)
@@ -397,23 +425,46 @@ func (s *Service) assignment(ctx context.Context, p *Principal, meta RequestMeta
 	}
 	var a store.Assignment
 	action := map[bool]string{true: "role.assign", false: "role.unassign"}[assign]
-	wr, err := s.write(ctx, p, meta, action, func(tx pgx.Tx) (change, error) {
-		r, err := s.visibleRole(ctx, tx, p, meta, roleID, true)
+	var decided store.Role
+	var holderUser store.User
+	authorize := func() error {
+		r, err := s.visibleRole(ctx, s.Store.Pool, p, meta, roleID, false)
 		if err != nil {
-			return change{}, err
+			return err
 		}
+		decided = r
 		if err := s.require(ctx, p, r.TenantID, meta, authz.Obj("tenant", r.TenantID), "manage_permissions"); err != nil {
+			return err
+		}
+		switch typ {
+		case "user":
+			u, err := store.GetUser(ctx, s.Store.Pool, hid)
+			if err != nil || u.TenantID != r.TenantID || u.Status == store.StatusDeleted {
+				return NotFound("user")
+			}
+			// Changing a user's roles is administering the user (SPEC §1.1).
+			if err := s.requireAdminister(ctx, p, meta, u); err != nil {
+				return err
+			}
+			holderUser = u
+		case "group":
+			g, err := store.GetGroup(ctx, s.Store.Pool, hid)
+			if err != nil || g.TenantID != r.TenantID {
+				return NotFound("group")
+			}
+		}
+		return s.requireHeldRoles(ctx, s.Store.Pool, p, meta, r.TenantID, r.ID)
+	}
+	wr, err := s.authorizedWrite(ctx, p, meta, action, authorize, func(tx pgx.Tx) (change, error) {
+		r, err := stillRole(ctx, tx, decided)
+		if err != nil {
 			return change{}, err
 		}
 		a = store.Assignment{ID: uuid.Must(uuid.NewV7()), RoleID: r.ID, CreatedAt: s.now().UTC()}
 		switch typ {
 		case "user":
-			u, err := store.GetUser(ctx, tx, hid)
-			if err != nil || u.TenantID != r.TenantID || u.Status == store.StatusDeleted {
-				return change{}, NotFound("user")
-			}
-			// Changing a user's roles is administering the user (SPEC §1.1).
-			if err := s.requireAdminister(ctx, p, meta, u); err != nil {
+			u, err := relockUser(ctx, tx, holderUser)
+			if err != nil {
 				return change{}, err
 			}
 			a.UserID = &u.ID
@@ -423,9 +474,6 @@ func (s *Service) assignment(ctx context.Context, p *Principal, meta RequestMeta
 				return change{}, NotFound("group")
 			}
 			a.GroupID = &g.ID
-		}
-		if err := s.requireHeldRoles(ctx, tx, p, meta, r.TenantID, r.ID); err != nil {
-			return change{}, err
 		}
 		if assign {
 			if err := store.InsertAssignment(ctx, tx, r.TenantID, a); err != nil {

@@ -57,10 +57,10 @@ func (s *Service) CreateGroup(ctx context.Context, p *Principal, meta RequestMet
 		return GroupView{}, err
 	}
 	var g store.Group
-	wr, err := s.write(ctx, p, meta, "group.create", func(tx pgx.Tx) (change, error) {
-		if err := s.require(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), "manage_users"); err != nil {
-			return change{}, err
-		}
+	authorize := func() error {
+		return s.require(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), "manage_users")
+	}
+	wr, err := s.authorizedWrite(ctx, p, meta, "group.create", authorize, func(tx pgx.Tx) (change, error) {
 		g = store.Group{ID: uuid.Must(uuid.NewV7()), TenantID: p.TenantID, Name: in.Name, CreatedAt: s.now().UTC()}
 		if err := store.InsertGroup(ctx, tx, g); err != nil {
 			if errors.Is(err, store.ErrConflict) {
@@ -144,8 +144,11 @@ func (s *Service) GetGroup(ctx context.Context, p *Principal, meta RequestMeta, 
 // group holds a role (manage_owners where it holds owner), so that nobody
 // reaches a workspace or a role through a group. extra items are checked
 // in the same call; their answers come back in order.
-func (s *Service) manageGroup(ctx context.Context, q store.Q, p *Principal, meta RequestMeta, id string, extra ...authz.CheckItem) (store.Group, []bool, error) {
-	g, err := loadGroup(ctx, q, id)
+//
+// It runs before BEGIN; the transaction then re-loads the group
+// (stillGroup).
+func (s *Service) manageGroup(ctx context.Context, p *Principal, meta RequestMeta, id string, extra ...authz.CheckItem) (store.Group, []bool, error) {
+	g, err := loadGroup(ctx, s.Store.Pool, id)
 	if err != nil {
 		return g, nil, err
 	}
@@ -165,15 +168,25 @@ func (s *Service) manageGroup(ctx context.Context, q store.Q, p *Principal, meta
 	return g, ok[2:], nil
 }
 
+// stillGroup re-loads, inside a write's transaction, a group decided about
+// before BEGIN (it may have been deleted meanwhile).
+func stillGroup(ctx context.Context, tx pgx.Tx, decided store.Group) (store.Group, error) {
+	return loadGroup(ctx, tx, decided.ID.String())
+}
+
 // RenameGroup renames a group.
 func (s *Service) RenameGroup(ctx context.Context, p *Principal, meta RequestMeta, id string, in GroupInput) (GroupView, error) {
 	if err := validName("name", in.Name, 200); err != nil {
 		return GroupView{}, err
 	}
 	var g store.Group
-	wr, err := s.write(ctx, p, meta, "group.rename", func(tx pgx.Tx) (change, error) {
+	authorize := func() (err error) {
+		g, _, err = s.manageGroup(ctx, p, meta, id)
+		return err
+	}
+	wr, err := s.authorizedWrite(ctx, p, meta, "group.rename", authorize, func(tx pgx.Tx) (change, error) {
 		var err error
-		if g, _, err = s.manageGroup(ctx, tx, p, meta, id); err != nil {
+		if g, err = stillGroup(ctx, tx, g); err != nil {
 			return change{}, err
 		}
 		if err := store.RenameGroup(ctx, tx, g.ID, in.Name); err != nil {
@@ -191,8 +204,13 @@ func (s *Service) RenameGroup(ctx context.Context, p *Principal, meta RequestMet
 // DeleteGroup deletes a group with its memberships, in the tenant and in
 // workspaces. Refused while the group is a workspace's only owner.
 func (s *Service) DeleteGroup(ctx context.Context, p *Principal, meta RequestMeta, id string) (WriteResult, error) {
-	return s.write(ctx, p, meta, "group.delete", func(tx pgx.Tx) (change, error) {
-		g, _, err := s.manageGroup(ctx, tx, p, meta, id)
+	var decided store.Group
+	authorize := func() (err error) {
+		decided, _, err = s.manageGroup(ctx, p, meta, id)
+		return err
+	}
+	return s.authorizedWrite(ctx, p, meta, "group.delete", authorize, func(tx pgx.Tx) (change, error) {
+		g, err := stillGroup(ctx, tx, decided)
 		if err != nil {
 			return change{}, err
 		}
@@ -238,26 +256,38 @@ func (s *Service) RemoveGroupMember(ctx context.Context, p *Principal, meta Requ
 
 func (s *Service) groupMembership(ctx context.Context, p *Principal, meta RequestMeta, groupID, userID string, add bool) (WriteResult, error) {
 	action := map[bool]string{true: "group.member.add", false: "group.member.remove"}[add]
-	return s.write(ctx, p, meta, action, func(tx pgx.Tx) (change, error) {
+	var u store.User
+	var g store.Group
+	authorize := func() error {
 		// Changing a user's groups is administering the user (SPEC §1.1):
 		// user#administer is asked in the same SpiceDB call as the group's
 		// own rule.
-		var u store.User
 		var extra []authz.CheckItem
 		if uid, err := uuid.Parse(userID); err == nil && len(userID) == 36 {
-			if u, err = store.GetUser(ctx, tx, uid); err == nil && u.Status != store.StatusDeleted {
+			if u, err = store.GetUser(ctx, s.Store.Pool, uid); err == nil && u.Status != store.StatusDeleted {
 				extra = append(extra, check(p, authz.Obj("user", u.ID), "administer"))
 			}
 		}
-		g, ok, err := s.manageGroup(ctx, tx, p, meta, groupID, extra...)
-		if err != nil {
-			return change{}, err
+		var ok []bool
+		var err error
+		if g, ok, err = s.manageGroup(ctx, p, meta, groupID, extra...); err != nil {
+			return err
 		}
 		if len(ok) == 0 || u.TenantID != g.TenantID {
-			return change{}, NotFound("user")
+			return NotFound("user")
 		}
 		if !ok[0] {
-			return change{}, errCannotAdminister
+			return errCannotAdminister
+		}
+		return nil
+	}
+	return s.authorizedWrite(ctx, p, meta, action, authorize, func(tx pgx.Tx) (change, error) {
+		var err error
+		if g, err = stillGroup(ctx, tx, g); err != nil {
+			return change{}, err
+		}
+		if u, err = relockUser(ctx, tx, u); err != nil {
+			return change{}, err
 		}
 		if add {
 			_, err = store.AddGroupMember(ctx, tx, g.TenantID, g.ID, u.ID)

@@ -61,13 +61,13 @@ func (s *Service) InviteUser(ctx context.Context, p *Principal, meta RequestMeta
 	}
 	token := auth.NewToken(auth.InvitationPrefix)
 	out := Invited{InvitationToken: token}
-	wr, err := s.write(ctx, p, meta, "user.invite", func(tx pgx.Tx) (change, error) {
+	authorize := func() error {
 		if err := s.requireTenant(ctx, p, meta, tenantID, "manage_users"); err != nil {
-			return change{}, err
+			return err
 		}
-		if err := s.requireGrantable(ctx, p, meta, tenantID, role); err != nil {
-			return change{}, err
-		}
+		return s.requireGrantable(ctx, p, meta, tenantID, role)
+	}
+	wr, err := s.authorizedWrite(ctx, p, meta, "user.invite", authorize, func(tx pgx.Tx) (change, error) {
 		u := store.User{ID: uuid.Must(uuid.NewV7()), TenantID: tenantID, Email: in.Email, Name: in.Name, GlobalRole: string(role), Status: store.StatusInvited}
 		if err := store.InsertUser(ctx, tx, u); err != nil {
 			if errors.Is(err, store.ErrConflict) {

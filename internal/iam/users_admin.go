@@ -45,8 +45,11 @@ func (s *Service) visibleUser(ctx context.Context, q store.Q, p *Principal, meta
 // user's tenant and every global permission the user holds, whatever their
 // status and however held; a built-in superadmin only by a superadmin).
 // Deleted users are gone (404).
-func (s *Service) adminUser(ctx context.Context, tx pgx.Tx, p *Principal, meta RequestMeta, id string) (store.User, error) {
-	u, err := s.visibleUser(ctx, tx, p, meta, id, true)
+//
+// It runs before BEGIN (authorizedWrite's authorize step); the
+// transaction then locks the user with relockUser.
+func (s *Service) adminUser(ctx context.Context, p *Principal, meta RequestMeta, id string) (store.User, error) {
+	u, err := s.visibleUser(ctx, s.Store.Pool, p, meta, id, false)
 	if err != nil {
 		return u, err
 	}
@@ -54,6 +57,24 @@ func (s *Service) adminUser(ctx context.Context, tx pgx.Tx, p *Principal, meta R
 		return u, NotFound("user")
 	}
 	return u, s.requireAdminister(ctx, p, meta, u)
+}
+
+// relockUser locks, inside a write's transaction, the user a decision was
+// taken about before BEGIN, and re-validates what the decision rested on:
+// a user whose status or global role changed meanwhile is a conflict to
+// retry, never a change made on a stale decision.
+func relockUser(ctx context.Context, tx pgx.Tx, decided store.User) (store.User, error) {
+	u, err := store.GetUserForUpdate(ctx, tx, decided.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return u, NotFound("user")
+	}
+	if err != nil {
+		return u, err
+	}
+	if u.Status != decided.Status || u.GlobalRole != decided.GlobalRole || u.TenantID != decided.TenantID {
+		return u, Conflict("concurrent_change", "the user changed while this request was decided; try again")
+	}
+	return u, nil
 }
 
 // keepLastSuperadmin refuses to take away the last active superadmin.
@@ -165,15 +186,17 @@ func (s *Service) UpdateUser(ctx context.Context, p *Principal, meta RequestMeta
 			return UserResult{}, Invalid("email", "%v", err)
 		}
 	}
-	var out store.User
-	wr, err := s.write(ctx, p, meta, "user.update", func(tx pgx.Tx) (change, error) {
-		var u store.User
-		var err error
+	var out, target store.User
+	authorize := func() (err error) {
 		if id == p.ID.String() && in.Email == nil {
-			u, err = store.GetUserForUpdate(ctx, tx, p.ID)
-		} else {
-			u, err = s.adminUser(ctx, tx, p, meta, id)
+			target, err = store.GetUser(ctx, s.Store.Pool, p.ID)
+			return err
 		}
+		target, err = s.adminUser(ctx, p, meta, id)
+		return err
+	}
+	wr, err := s.authorizedWrite(ctx, p, meta, "user.update", authorize, func(tx pgx.Tx) (change, error) {
+		u, err := relockUser(ctx, tx, target)
 		if err != nil {
 			return change{}, err
 		}
@@ -204,13 +227,16 @@ func (s *Service) SetGlobalRole(ctx context.Context, p *Principal, meta RequestM
 	if !r.Valid() {
 		return UserResult{}, Invalid("role", "unknown role %q (want superadmin, admin or member)", truncate(role))
 	}
-	var out store.User
-	wr, err := s.write(ctx, p, meta, "user.set_global_role", func(tx pgx.Tx) (change, error) {
-		u, err := s.adminUser(ctx, tx, p, meta, id)
-		if err != nil {
-			return change{}, err
+	var out, target store.User
+	authorize := func() (err error) {
+		if target, err = s.adminUser(ctx, p, meta, id); err != nil {
+			return err
 		}
-		if err := s.requireGrantable(ctx, p, meta, u.TenantID, r); err != nil {
+		return s.requireGrantable(ctx, p, meta, target.TenantID, r)
+	}
+	wr, err := s.authorizedWrite(ctx, p, meta, "user.set_global_role", authorize, func(tx pgx.Tx) (change, error) {
+		u, err := relockUser(ctx, tx, target)
+		if err != nil {
 			return change{}, err
 		}
 		if r != perm.RoleSuperadmin {
@@ -284,9 +310,9 @@ func (s *Service) DeleteUser(ctx context.Context, p *Principal, meta RequestMeta
 }
 
 func (s *Service) setStatus(ctx context.Context, p *Principal, meta RequestMeta, id, action string, next func(pgx.Tx, store.User) (string, error)) (UserResult, error) {
-	var out store.User
-	wr, err := s.write(ctx, p, meta, action, func(tx pgx.Tx) (change, error) {
-		u, err := s.adminUser(ctx, tx, p, meta, id)
+	var out, target store.User
+	wr, err := s.authorizedUserWrite(ctx, p, meta, id, &target, action, func(tx pgx.Tx) (change, error) {
+		u, err := relockUser(ctx, tx, target)
 		if err != nil {
 			return change{}, err
 		}
@@ -308,8 +334,9 @@ func (s *Service) setStatus(ctx context.Context, p *Principal, meta RequestMeta,
 func (s *Service) ResendInvitation(ctx context.Context, p *Principal, meta RequestMeta, id string) (Invited, error) {
 	token := auth.NewToken(auth.InvitationPrefix)
 	var out Invited
-	wr, err := s.write(ctx, p, meta, "user.invitation.resend", func(tx pgx.Tx) (change, error) {
-		u, err := s.adminUser(ctx, tx, p, meta, id)
+	var target store.User
+	wr, err := s.authorizedUserWrite(ctx, p, meta, id, &target, "user.invitation.resend", func(tx pgx.Tx) (change, error) {
+		u, err := relockUser(ctx, tx, target)
 		if err != nil {
 			return change{}, err
 		}
@@ -333,8 +360,9 @@ func (s *Service) ResendInvitation(ctx context.Context, p *Principal, meta Reque
 
 // RevokeInvitation revokes a user's open invitations.
 func (s *Service) RevokeInvitation(ctx context.Context, p *Principal, meta RequestMeta, id string) (WriteResult, error) {
-	return s.write(ctx, p, meta, "user.invitation.revoke", func(tx pgx.Tx) (change, error) {
-		u, err := s.adminUser(ctx, tx, p, meta, id)
+	var target store.User
+	return s.authorizedUserWrite(ctx, p, meta, id, &target, "user.invitation.revoke", func(tx pgx.Tx) (change, error) {
+		u, err := relockUser(ctx, tx, target)
 		if err != nil {
 			return change{}, err
 		}
@@ -347,4 +375,15 @@ func (s *Service) RevokeInvitation(ctx context.Context, p *Principal, meta Reque
 		}
 		return change{TenantID: u.TenantID, Target: "user:" + u.ID.String()}, nil
 	})
+}
+
+// authorizedUserWrite is authorizedWrite for an administrative change of
+// user id: the caller must administer the user (decided before BEGIN, the
+// user left in *target for fn to relock).
+func (s *Service) authorizedUserWrite(ctx context.Context, p *Principal, meta RequestMeta, id string, target *store.User, action string, fn func(tx pgx.Tx) (change, error)) (WriteResult, error) {
+	authorize := func() (err error) {
+		*target, err = s.adminUser(ctx, p, meta, id)
+		return err
+	}
+	return s.authorizedWrite(ctx, p, meta, action, authorize, fn)
 }
