@@ -256,5 +256,14 @@ func (g *globals) call(cmd *cobra.Command, method, path string, body any) (json.
 	}
 	var out json.RawMessage
 	err = s.Do(cmd.Context(), method, path, body, &out)
-	return out, err
+	return out, s.hint(err)
+}
+
+// hint adds what to do to a refused credential.
+func (s *session) hint(err error) error {
+	var ae *client.Error
+	if errors.As(err, &ae) && ae.Status == http.StatusUnauthorized {
+		return fmt.Errorf("%s; log in again: gatehouse login --url %s --profile %s", message(err), s.profile.URL, s.name)
+	}
+	return err
 }

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/gatehouse/gatehouse/internal/app"
 	"github.com/gatehouse/gatehouse/internal/cli"
 	"github.com/gatehouse/gatehouse/internal/testenv"
@@ -506,5 +508,36 @@ func TestAuditFollow(t *testing.T) {
 		}
 		seen[key] = true
 		lastID = id
+	}
+}
+
+// Login prompts for what its flags lack (read from stdin when it is not a
+// terminal), and --password-stdin reads the password alone.
+func TestLoginFromStdin(t *testing.T) {
+	t.Parallel()
+	g := newGH(t)
+	login := func(stdin string, args ...string) (string, string, error) {
+		root := &cobra.Command{Use: "gatehouse", SilenceUsage: true, SilenceErrors: true}
+		var out, errOut bytes.Buffer
+		root.AddCommand(cli.CommandsWithInput(g.getenv, strings.NewReader(stdin), &out, &errOut)...)
+		root.SetArgs(args)
+		err := root.Execute()
+		return out.String(), errOut.String(), err
+	}
+	_, prompts, err := login(g.env.Config.BootstrapEmail+"\n"+g.env.Config.BootstrapPassword+"\n", "login", "--url", g.env.Server.URL, "--profile", "prompted")
+	if err != nil || !strings.Contains(prompts, "Email: ") || !strings.Contains(prompts, "Password: ") {
+		t.Fatalf("prompted login: %v %q", err, prompts)
+	}
+	if _, _, err := login(g.env.Config.BootstrapPassword+"\n", "login", "--url", g.env.Server.URL, "--email", g.env.Config.BootstrapEmail, "--password-stdin", "--profile", "piped"); err != nil {
+		t.Fatalf("--password-stdin: %v", err)
+	}
+	g.ok("users", "list", "--profile", "prompted")
+	g.ok("users", "list", "--profile", "piped")
+
+	// A session ended elsewhere is refused with a hint to log in again.
+	tok := readProfiles(t, filepath.Join(g.vars["XDG_CONFIG_HOME"], "gatehouse", "profiles.json"))["piped"]["token"].(string)
+	g.env.Must(t, 204, "POST", "/v1/auth/logout", tok, nil)
+	if msg := g.fails(1, "users", "list", "--profile", "piped"); !strings.Contains(msg, "log in again") {
+		t.Fatalf("expired session: %s", msg)
 	}
 }

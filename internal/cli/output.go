@@ -200,7 +200,7 @@ func (g *globals) fetchList(cmd *cobra.Command, path string, q url.Values, p pag
 		}
 		var page pageAnswer
 		if err := s.Do(cmd.Context(), "GET", u, nil, &page); err != nil {
-			return out, err
+			return out, s.hint(err)
 		}
 		out.Items = append(out.Items, page.Items...)
 		next = page.NextCursor
