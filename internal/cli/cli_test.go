@@ -355,6 +355,14 @@ func TestAdminSession(t *testing.T) {
 		t.Fatalf("members set-role: %v", r)
 	}
 	g.ok("members", "remove", "-w", ws, memberID)
+	g.ok("members", "add", "-w", ws, "--user", alice)
+	if r := g.json("members", "set-role", "-w", ws, "--user", alice, "admin"); r["role"] != "admin" || r["user_id"] != alice {
+		t.Fatalf("members set-role --user: %v", r)
+	}
+	g.ok("members", "remove", "-w", ws, "--user", alice)
+	if list := items(t, g.json("members", "list", "-w", ws)); anyItem(list, "user_id", alice) {
+		t.Fatalf("members remove --user left %v", list)
+	}
 	g.ok("roles", "unassign", roleID, "user:"+alice)
 	if u := g.json("users", "disable", alice); u["status"] != "disabled" {
 		t.Fatalf("users disable: %v", u)
@@ -412,6 +420,8 @@ func TestExitCodes(t *testing.T) {
 		{"check", "--resource", "workspace", "--permission", "view"},
 		{"members", "list"},
 		{"members", "add", "-w", ws, "--role", "member"},
+		{"members", "remove", "-w", ws},
+		{"members", "set-role", "-w", ws, "--user", "u", "m", "admin"},
 		{"roles", "assign", "r", "alice"},
 		{"roles", "edit", "r"},
 		{"login"},

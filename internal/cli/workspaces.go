@@ -111,31 +111,73 @@ func (g *globals) membersCmd() *cobra.Command {
 	add.Flags().StringVar(&groupID, "group", "", "the group's id")
 	add.Flags().StringVar(&role, "role", "member", "workspace role: owner, admin or member")
 
-	setRole := g.leaf("set-role MEMBER_ID ROLE", "Change a membership's role (owner, admin or member)", cobra.ExactArgs(2),
+	// membership finds the membership id: the argument, or the direct
+	// membership of --user / --group.
+	var byUser, byGroup string
+	membership := func(cmd *cobra.Command, path string, args []string, want int) (string, []string, error) {
+		if byUser == "" && byGroup == "" {
+			if len(args) != want+1 {
+				return "", nil, usagef("give MEMBER_ID (from members list), or --user or --group")
+			}
+			return args[0], args[1:], nil
+		}
+		if (byUser != "") == (byGroup != "") || len(args) != want {
+			return "", nil, usagef("give MEMBER_ID, or exactly one of --user or --group instead of it")
+		}
+		page, err := g.fetchList(cmd, path, url.Values{}, paging{all: true})
+		if err != nil {
+			return "", nil, err
+		}
+		for _, raw := range page.Items {
+			o, err := decodeObject(raw)
+			if err != nil {
+				return "", nil, err
+			}
+			if (byUser != "" && o.str("user_id") == byUser) || (byGroup != "" && o.str("group_id") == byGroup) {
+				return o.str("id"), args, nil
+			}
+		}
+		return "", nil, fmt.Errorf("no direct membership of %s in workspace %s", byUser+byGroup, workspace)
+	}
+	memberFlags := func(c *cobra.Command) *cobra.Command {
+		c.Flags().StringVar(&byUser, "user", "", "the member user's id (instead of MEMBER_ID)")
+		c.Flags().StringVar(&byGroup, "group", "", "the member group's id (instead of MEMBER_ID)")
+		return c
+	}
+
+	setRole := memberFlags(g.leaf("set-role (MEMBER_ID | --user ID | --group ID) ROLE", "Change a membership's role (owner, admin or member)", cobra.RangeArgs(1, 2),
 		func(cmd *cobra.Command, args []string) error {
 			path, err := base()
 			if err != nil {
 				return err
 			}
-			raw, err := g.call(cmd, http.MethodPatch, path+"/"+pathID(args[0]), map[string]string{"role": args[1]})
+			id, rest, err := membership(cmd, path, args, 1)
+			if err != nil {
+				return err
+			}
+			raw, err := g.call(cmd, http.MethodPatch, path+"/"+pathID(id), map[string]string{"role": rest[0]})
 			if err != nil {
 				return err
 			}
 			return g.emitObject(raw, memberFields...)
-		})
+		}))
 
-	remove := g.leaf("remove MEMBER_ID", "Remove a membership (its id, from members list)", cobra.ExactArgs(1),
+	remove := memberFlags(g.leaf("remove (MEMBER_ID | --user ID | --group ID)", "Remove a membership", cobra.RangeArgs(0, 1),
 		func(cmd *cobra.Command, args []string) error {
 			path, err := base()
 			if err != nil {
 				return err
 			}
-			raw, err := g.call(cmd, http.MethodDelete, path+"/"+pathID(args[0]), nil)
+			id, _, err := membership(cmd, path, args, 0)
 			if err != nil {
 				return err
 			}
-			return g.emitDone(raw, fmt.Sprintf("removed membership %s from workspace %s", args[0], workspace))
-		})
+			raw, err := g.call(cmd, http.MethodDelete, path+"/"+pathID(id), nil)
+			if err != nil {
+				return err
+			}
+			return g.emitDone(raw, fmt.Sprintf("removed membership %s from workspace %s", id, workspace))
+		}))
 
 	c := g.family("members", "Workspace members (--workspace ID): list, add, set-role, remove", []string{"member"}, list, add, setRole, remove)
 	c.PersistentFlags().StringVarP(&workspace, "workspace", "w", "", "the workspace's id")
