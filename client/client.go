@@ -92,6 +92,7 @@ type CheckResult struct {
 // Error is a problem+json answer.
 type Error struct {
 	Status int    `json:"status"`
+	Title  string `json:"title"`
 	Code   string `json:"code"`
 	Detail string `json:"detail"`
 	Field  string `json:"field"`
@@ -131,6 +132,13 @@ func (c *Client) LookupResources(ctx context.Context, subject *Ref, resourceType
 	return out.Items, err
 }
 
+// Do calls any route of the API: body (nil for none) is sent as JSON and a
+// 2xx answer is decoded into out (nil to discard it; a *json.RawMessage
+// keeps it as is). Any other status is returned as an *Error.
+func (c *Client) Do(ctx context.Context, method, path string, body, out any) error {
+	return c.do(ctx, method, path, body, out)
+}
+
 func (c *Client) do(ctx context.Context, method, path string, body, out any) error {
 	var rd io.Reader
 	if body != nil {
@@ -144,8 +152,12 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	req.Header.Set("Content-Type", "application/json")
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return fmt.Errorf("gatehouse: %w", err)
@@ -159,6 +171,9 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 		e := &Error{Status: resp.StatusCode}
 		_ = json.Unmarshal(raw, e)
 		return e
+	}
+	if out == nil || len(bytes.TrimSpace(raw)) == 0 {
+		return nil
 	}
 	return json.Unmarshal(raw, out)
 }

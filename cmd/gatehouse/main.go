@@ -9,6 +9,7 @@ import (
 	"syscall"
 
 	"github.com/gatehouse/gatehouse/internal/app"
+	"github.com/gatehouse/gatehouse/internal/cli"
 )
 
 func main() {
@@ -16,7 +17,9 @@ func main() {
 	err := app.Run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "gatehouse:", err)
-		os.Exit(1)
+		if !cli.Reported(err) { // the admin CLI prints its own one-line errors
+			fmt.Fprintln(os.Stderr, "gatehouse:", err)
+		}
+		os.Exit(cli.ExitCode(err))
 	}
 }

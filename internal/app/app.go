@@ -23,6 +23,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/auth"
 	"github.com/gatehouse/gatehouse/internal/authz"
+	"github.com/gatehouse/gatehouse/internal/cli"
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/httpapi"
 	"github.com/gatehouse/gatehouse/internal/iam"
@@ -118,6 +119,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			Run:   func(cmd *cobra.Command, _ []string) { fmt.Fprintln(stdout, "gatehouse", Version) },
 		},
 	)
+	root.AddCommand(cli.Commands(getenv, stdout, stderr)...) // the admin CLI over the HTTP API
 	return root.ExecuteContext(ctx)
 }
 
