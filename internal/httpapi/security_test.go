@@ -43,7 +43,10 @@ func TestForgedConsistencyTokenIsRefusedAndSpiceDBKeepsServing(t *testing.T) {
 	for _, bad := range []string{forgedZedToken, foreign, altered, good[:len(good)-2], "gh1..", strings.Repeat("A", 5000)} {
 		refused := func(what string, r testenv.Response) {
 			t.Helper()
-			if r.Status != 400 || r.Str("code") != "invalid_consistency_token" {
+			// An oversized value in a URL is refused before it is read
+			// as a token (invalid_query); every other form is a token
+			// Gatehouse did not mint.
+			if r.Status != 400 || (r.Str("code") != "invalid_consistency_token" && !(len(bad) > 2048 && r.Str("code") == "invalid_query")) {
 				t.Fatalf("%s with %.40q: %d %s", what, bad, r.Status, r.Raw)
 			}
 		}
