@@ -236,6 +236,11 @@ func (s *Stack) migrate(ctx context.Context) error {
 	if _, err := authz.WriteSchema(ctx, s.SpiceDB, schema.Text); err != nil {
 		return err
 	}
+	// A schema write may change answers: running replicas stop replaying
+	// cached ones.
+	if err := store.BumpProjectionEpoch(ctx, s.Store.Pool); err != nil {
+		return err
+	}
 	return s.Projector.Analyze(ctx)
 }
 

@@ -101,14 +101,96 @@ func (s *Service) Check(ctx context.Context, p *Principal, meta RequestMeta, in 
 			return CheckOutput{}, NotFound(in.Resource.Type)
 		}
 	}
+	if s.cacheable(rc, in) {
+		return s.checkThroughCache(ctx, rc, meta, in.Consistency)
+	}
 	cons, err := s.checkConsistency(ctx, rc.tenantID, meta, in.Consistency)
 	if err != nil {
 		return CheckOutput{}, err
 	}
-	if !rc.kind {
-		res, token, err := s.Checker.Check(ctx, rc.items[0], cons, in.Explain)
+	out, _, err := s.answer(ctx, rc, cons, in.Explain)
+	return out, err
+}
+
+// cacheable tells whether a check may be answered from (and fill) the
+// decision cache: never an explained check, never one asked
+// fully_consistent, never one whose subject is an API key (its
+// relationships expire: SpiceDB ends them on time, not through the outbox,
+// so no epoch would move).
+func (s *Service) cacheable(rc resolvedCheck, in CheckInput) bool {
+	return s.Decisions != nil && !in.Explain && rc.subject.Type != "apikey" &&
+		(in.Consistency == nil || !in.Consistency.FullyConsistent)
+}
+
+// checkThroughCache answers a cacheable check.
+//
+// Freshness by default: the tenant's newest token T and the projection
+// epoch E are read in one statement, before anything else. An entry stored
+// at exactly (T, E) is replayed. Otherwise SpiceDB is asked
+// fully_consistent and its answer stored at (T, E). Why no replay can be
+// stale: every change of what SpiceDB holds moves E after its SpiceDB write
+// and before it is reported applied (store.MarkOutboxApplied, and
+// MarkOutboxFailed, SetTenantToken, schema writes). An answer stored at E
+// was computed at SpiceDB's head after E was read, so it includes every
+// change that had moved the epoch up to E, of any tenant (platform-wide
+// ones too); a change applied since has moved E, and the entry is no
+// longer looked at. (Asking at_least_as_fresh T would not do: T covers only
+// the tenant's own writes, and SpiceDB may answer at an older revision than
+// another tenant's newest change, which E counts.)
+//
+// minimize_latency and at_least_as_fresh: an entry is replayed when (T, E)
+// is still current (the same one statement, read only when an entry might
+// serve) and, for at_least_as_fresh, the client's token is T or the
+// entry's own checked_at, which the entry is at least as fresh as.
+// Otherwise SpiceDB is asked as the client asked, and nothing is stored.
+func (s *Service) checkThroughCache(ctx context.Context, rc resolvedCheck, meta RequestMeta, in *ConsistencyInput) (CheckOutput, error) {
+	c, key := s.Decisions, decisionKey(rc)
+	if in == nil {
+		fresh, err := store.TenantFreshness(ctx, s.Store.Pool, rc.tenantID)
 		if err != nil {
-			return CheckOutput{}, s.mapErr(err)
+			return CheckOutput{}, err
+		}
+		// The header's token, when given, is satisfied by the same rule as
+		// at_least_as_fresh; a miss reads at head, fresher than any.
+		if e, ok := c.get(key); ok && e.fresh == fresh &&
+			(meta.ConsistencyToken == "" || meta.ConsistencyToken == fresh.Token || meta.ConsistencyToken == e.checkedAt) {
+			c.Hits.Add(1)
+			return e.output(), nil
+		}
+		c.Misses.Add(1)
+		out, token, err := s.answer(ctx, rc, authz.Consistency{FullyConsistent: true}, false)
+		if err != nil || token == "" {
+			return out, err
+		}
+		c.put(key, decisionEntry{fresh: fresh, checkedAt: token, sealed: out.CheckedAt, allowed: out.Allowed, decision: out.Decision})
+		return out, nil
+	}
+	cons, err := s.checkConsistency(ctx, rc.tenantID, meta, in)
+	if err != nil {
+		return CheckOutput{}, err
+	}
+	if e, ok := c.get(key); ok && (cons.MinimizeLatency || cons.AtLeastAsFresh == e.fresh.Token || cons.AtLeastAsFresh == e.checkedAt) {
+		fresh, err := store.TenantFreshness(ctx, s.Store.Pool, rc.tenantID)
+		if err != nil {
+			return CheckOutput{}, err
+		}
+		if e.fresh == fresh {
+			c.Hits.Add(1)
+			return e.output(), nil
+		}
+	}
+	c.Misses.Add(1)
+	out, _, err := s.answer(ctx, rc, cons, false)
+	return out, err
+}
+
+// answer asks SpiceDB a resolved check at cons; it returns the raw token it
+// was checked at besides the answer (which holds it sealed).
+func (s *Service) answer(ctx context.Context, rc resolvedCheck, cons authz.Consistency, explain bool) (CheckOutput, string, error) {
+	if !rc.kind {
+		res, token, err := s.Checker.Check(ctx, rc.items[0], cons, explain)
+		if err != nil {
+			return CheckOutput{}, "", s.mapErr(err)
 		}
 		out := CheckOutput{Allowed: res.Allowed, Decision: "deny", CheckedAt: s.Tokens.Seal(token)}
 		if res.Allowed {
@@ -117,26 +199,31 @@ func (s *Service) Check(ctx context.Context, p *Principal, meta RequestMeta, in 
 		if res.Explanation != "" {
 			out.Explanation = json.RawMessage(res.Explanation)
 		}
-		return out, nil
+		return out, token, nil
 	}
 	res, token, err := s.Checker.CheckBulk(ctx, rc.items, cons)
 	if err != nil {
-		return CheckOutput{}, s.mapErr(err)
+		return CheckOutput{}, "", s.mapErr(err)
 	}
 	out := kindDecision(res, rc.branch)
 	out.CheckedAt = s.Tokens.Seal(token)
-	if in.Explain {
+	for _, r := range res {
+		if r.Err != nil {
+			token = "" // not an answer to keep
+		}
+	}
+	if explain {
 		idx := 0
 		if rc.branch {
 			idx = 1
 		}
 		ex, _, err := s.Checker.Check(ctx, rc.items[idx], cons, true)
 		if err != nil {
-			return CheckOutput{}, s.mapErr(err)
+			return CheckOutput{}, "", s.mapErr(err)
 		}
 		out.Explanation = json.RawMessage(ex.Explanation)
 	}
-	return out, nil
+	return out, token, nil
 }
 
 // kindDecision reports the branch-relative outcome (Infrahub's

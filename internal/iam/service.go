@@ -30,6 +30,10 @@ type Config struct {
 	DefaultBranch string
 	// TokenKey seals consistency tokens (shared by every replica).
 	TokenKey string
+	// DecisionCacheSize bounds the decision cache of POST /v1/check
+	// (decision_cache.go): 0 means DefaultDecisionCacheSize, a negative
+	// size turns the cache off.
+	DecisionCacheSize int
 }
 
 // Service is the use-case layer.
@@ -47,7 +51,10 @@ type Service struct {
 	// Tokens seals the consistency tokens the API hands out and opens the
 	// ones clients send back.
 	Tokens authz.Tokens
-	now    func() time.Time
+	// Decisions replays check answers while they are current
+	// (decision_cache.go); nil when turned off.
+	Decisions *DecisionCache
+	now       func() time.Time
 }
 
 // New builds the service.
@@ -64,10 +71,14 @@ func New(st *store.Store, pr *authz.Projector, cfg Config, log *slog.Logger) *Se
 	if cfg.DefaultBranch == "" {
 		cfg.DefaultBranch = "main"
 	}
+	if cfg.DecisionCacheSize == 0 {
+		cfg.DecisionCacheSize = DefaultDecisionCacheSize
+	}
 	return &Service{
 		Store: st, Projector: pr, Checker: authz.Checker{SpiceDB: pr.SpiceDB},
 		Config: cfg, Log: log, Limiter: NewLoginLimiter(),
 		Wake: make(chan struct{}, 1), Tokens: authz.NewTokens(cfg.TokenKey), now: time.Now,
+		Decisions: NewDecisionCache(cfg.DecisionCacheSize),
 	}
 }
 

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/google/uuid"
@@ -44,8 +45,15 @@ func LockTenantProjection(ctx context.Context, q Q, tenantID uuid.UUID) error {
 	return err
 }
 
-// MarkOutboxApplied records success and the tenant's newest token.
+// MarkOutboxApplied records success and the tenant's newest token. It is
+// called right after the entry's SpiceDB write; it first moves the
+// projection epoch (at once, whatever becomes of the transaction: nextval
+// is not rolled back), so every cached check answer computed before the
+// write stops being replayed before the write is reported applied.
 func MarkOutboxApplied(ctx context.Context, q Q, id int64, tenantID uuid.UUID, token string) error {
+	if err := BumpProjectionEpoch(ctx, q); err != nil {
+		return err
+	}
 	if _, err := q.Exec(ctx, `UPDATE outbox SET applied_at = now(), zed_token = $2, last_error = NULL WHERE id = $1`, id, token); err != nil {
 		return err
 	}
@@ -54,11 +62,14 @@ func MarkOutboxApplied(ctx context.Context, q Q, id int64, tenantID uuid.UUID, t
 	return err
 }
 
-// MarkOutboxFailed records a failed attempt and when to retry.
+// MarkOutboxFailed records a failed attempt and when to retry. A failed
+// apply may have written to SpiceDB before it failed, so the projection
+// epoch moves too.
 func MarkOutboxFailed(ctx context.Context, q Q, id int64, cause string, retryIn time.Duration) error {
+	bump := BumpProjectionEpoch(ctx, q)
 	_, err := q.Exec(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = $2,
 		next_attempt_at = now() + $3 * interval '1 millisecond' WHERE id = $1 AND applied_at IS NULL`, id, cause, retryIn.Milliseconds())
-	return err
+	return errors.Join(bump, err)
 }
 
 // DueEntry names a pending outbox entry.
@@ -103,6 +114,34 @@ func TenantToken(ctx context.Context, q Q, tenantID uuid.UUID) (string, error) {
 	return t, err
 }
 
+// Freshness is what a cached check answer is valid at: the tenant's newest
+// token and the projection epoch, read together.
+type Freshness struct {
+	Token string // the tenant's newest token ("" when none)
+	Epoch int64  // the projection epoch (migration 00008)
+}
+
+// TenantFreshness reads a tenant's newest token and the projection epoch in
+// one statement.
+func TenantFreshness(ctx context.Context, q Q, tenantID uuid.UUID) (Freshness, error) {
+	var f Freshness
+	var token *string
+	err := q.QueryRow(ctx, `SELECT (SELECT zed_token FROM projection_tokens WHERE tenant_id = $1),
+		(SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM projection_epoch)`, tenantID).Scan(&token, &f.Epoch)
+	if token != nil {
+		f.Token = *token
+	}
+	return f, err
+}
+
+// BumpProjectionEpoch moves the projection epoch: call it after anything
+// that may have changed what SpiceDB answers. It takes effect at once for
+// every reader, even inside a transaction that later rolls back.
+func BumpProjectionEpoch(ctx context.Context, q Q) error {
+	_, err := q.Exec(ctx, `SELECT nextval('projection_epoch')`)
+	return err
+}
+
 // AuditEntry is one row of the append-only audit log.
 type AuditEntry struct {
 	ID          int64          `json:"id"`
@@ -130,8 +169,12 @@ func InsertAudit(ctx context.Context, q Q, e AuditEntry) error {
 	return err
 }
 
-// SetTenantToken records a token as the tenant's newest (after a bulk load).
+// SetTenantToken records a token as the tenant's newest (after a bulk load)
+// and moves the projection epoch.
 func SetTenantToken(ctx context.Context, q Q, tenantID uuid.UUID, token string) error {
+	if err := BumpProjectionEpoch(ctx, q); err != nil {
+		return err
+	}
 	_, err := q.Exec(ctx, `INSERT INTO projection_tokens (tenant_id, zed_token) VALUES ($1, $2)
 		ON CONFLICT (tenant_id) DO UPDATE SET zed_token = excluded.zed_token, updated_at = now()`, tenantID, token)
 	return err

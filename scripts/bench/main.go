@@ -4,8 +4,9 @@
 // `POST /v1/check` against a direct authzed-go CheckPermission on the same
 // SpiceDB (p50/p95 latency and throughput at concurrency 1 and 16, and their
 // ratios), one bulk check of 1,000 items against 1,000 single checks, and
-// read-your-writes over write-then-check pairs. It asserts nothing: it prints
-// figures.
+// read-your-writes over write-then-check pairs, and hot repeated checks
+// (the decision cache) with stale answers after a revocation. It asserts
+// nothing: it prints figures.
 package main
 
 import (
@@ -274,7 +275,10 @@ func run(ctx context.Context) error {
 	if err := lookupScenario(ctx, st, ds, client, base); err != nil {
 		return err
 	}
-	return writeScenario(ctx, st, ds, base)
+	if err := writeScenario(ctx, st, ds, base); err != nil {
+		return err
+	}
+	return hotScenario(ctx, st, ds, client, base, token)
 }
 
 // kindScenario: custom roles with object permissions over many kinds;

@@ -1,0 +1,263 @@
+package httpapi_test
+
+import (
+	"testing"
+
+	"github.com/gatehouse/gatehouse/internal/testenv"
+)
+
+// cacheWorld is two replicas (two stacks, each with its own decision
+// cache) on one PostgreSQL database and one SpiceDB datastore.
+type cacheWorld struct {
+	reps [2]*testenv.Env
+	root string
+}
+
+func newCacheWorld(t *testing.T) *cacheWorld {
+	t.Helper()
+	cfg := testenv.Config(t)
+	w := &cacheWorld{}
+	w.reps[0] = testenv.Start(t, cfg)
+	w.reps[1] = testenv.Start(t, cfg)
+	w.root = w.reps[0].RootToken(t)
+	for _, r := range w.reps {
+		if r.IAM.Decisions == nil {
+			t.Fatal("the decision cache is off by default")
+		}
+	}
+	return w
+}
+
+type cacheQ struct {
+	token   string
+	subject map[string]string // nil: the caller
+	typ, id string
+	perm    string
+	branch  string
+}
+
+func (q cacheQ) body() map[string]any {
+	b := map[string]any{"resource": map[string]string{"type": q.typ, "id": q.id}, "permission": q.perm}
+	if q.subject != nil {
+		b["subject"] = q.subject
+	}
+	if q.branch != "" {
+		b["branch"] = q.branch
+	}
+	return b
+}
+
+func (w *cacheWorld) allowed(t *testing.T, rep int, q cacheQ) bool {
+	t.Helper()
+	r := w.reps[rep].Must(t, 200, "POST", "/v1/check", q.token, q.body())
+	return r.Body["allowed"] == true
+}
+
+// warm asks q on both replicas until each answers it from its cache (a hit
+// counted), checking that the answer is allowed every time.
+func (w *cacheWorld) warm(t *testing.T, q cacheQ) {
+	t.Helper()
+	for i, r := range w.reps {
+		before := r.IAM.Decisions.Hits.Load()
+		for n := 0; r.IAM.Decisions.Hits.Load() == before; n++ {
+			if n == 50 {
+				t.Fatalf("replica %d: no cache hit after %d identical checks", i, n)
+			}
+			if !w.allowed(t, i, q) {
+				t.Fatalf("replica %d: %+v denied before the revocation", i, q)
+			}
+		}
+	}
+}
+
+// revokeThenCheck warms q on both replicas, runs revoke through replica
+// `via`, then asks q once through the other replica and once through the
+// same one: both must answer denied.
+func (w *cacheWorld) revokeThenCheck(t *testing.T, via int, q cacheQ, revoke func(env *testenv.Env)) {
+	t.Helper()
+	w.warm(t, q)
+	revoke(w.reps[via])
+	for _, rep := range []int{1 - via, via} {
+		if w.allowed(t, rep, q) {
+			t.Errorf("replica %d answered allowed after the revocation through replica %d", rep, via)
+		}
+	}
+}
+
+// After a revocation through either replica, the very next check through
+// either replica is denied, although both had the allowed answer cached.
+func TestDecisionCacheRevocationAcrossReplicas(t *testing.T) {
+	t.Parallel()
+	w := newCacheWorld(t)
+	env := w.reps[0]
+	root := w.root
+
+	t.Run("membership removal", func(t *testing.T) {
+		uid, u := env.User(t, root, uniq("m")+"@example.com", "member")
+		ws := env.Must(t, 201, "POST", "/v1/workspaces", root, map[string]string{"name": uniq("ws")}).Str("id")
+		mid := env.Must(t, 201, "POST", "/v1/workspaces/"+ws+"/members", root, map[string]string{"user_id": uid, "role": "member"}).Str("id")
+		w.revokeThenCheck(t, 0, cacheQ{token: u, typ: "workspace", id: ws, perm: "view_resources"}, func(e *testenv.Env) {
+			e.Must(t, 200, "DELETE", "/v1/workspaces/"+ws+"/members/"+mid, root, nil)
+		})
+	})
+
+	t.Run("group removal", func(t *testing.T) {
+		uid, u := env.User(t, root, uniq("g")+"@example.com", "member")
+		ws := env.Must(t, 201, "POST", "/v1/workspaces", root, map[string]string{"name": uniq("ws")}).Str("id")
+		g := env.Must(t, 201, "POST", "/v1/groups", root, map[string]string{"name": uniq("grp")}).Str("id")
+		env.Must(t, 200, "PUT", "/v1/groups/"+g+"/members/"+uid, root, nil)
+		env.Must(t, 201, "POST", "/v1/workspaces/"+ws+"/members", root, map[string]string{"group_id": g, "role": "admin"})
+		w.revokeThenCheck(t, 1, cacheQ{token: u, typ: "workspace", id: ws, perm: "update"}, func(e *testenv.Env) {
+			e.Must(t, 200, "DELETE", "/v1/groups/"+g+"/members/"+uid, root, nil)
+		})
+	})
+
+	t.Run("custom role change", func(t *testing.T) {
+		env.Must(t, 201, "POST", "/v1/kinds", root, map[string]string{"namespace": "Infra", "name": "Device"})
+		uid, u := env.User(t, root, uniq("r")+"@example.com", "member")
+		role := env.Must(t, 201, "POST", "/v1/roles", root, map[string]any{"name": uniq("role"), "permissions": []string{"object:Infra:Device:view:allow_all"}}).Str("id")
+		env.Must(t, 200, "PUT", "/v1/roles/"+role+"/assignments/user:"+uid, root, nil)
+		for i, branch := range []string{"", "feat"} {
+			w.revokeThenCheck(t, i, cacheQ{token: u, typ: "kind", id: "Infra:Device", perm: "view", branch: branch}, func(e *testenv.Env) {
+				perms := []string{"object:Infra:Device:update:allow_all"}
+				if i == 1 {
+					perms = []string{"object:Infra:Device:create:allow_all"}
+				}
+				e.Must(t, 200, "PATCH", "/v1/roles/"+role, root, map[string]any{"permissions": perms})
+			})
+			if i == 0 {
+				e := w.reps[1]
+				e.Must(t, 200, "PATCH", "/v1/roles/"+role, root, map[string]any{"permissions": []string{"object:Infra:Device:view:allow_all"}})
+			}
+		}
+	})
+
+	t.Run("user disable", func(t *testing.T) {
+		uid, _ := env.User(t, root, uniq("d")+"@example.com", "member")
+		ws := env.Must(t, 201, "POST", "/v1/workspaces", root, map[string]string{"name": uniq("ws")}).Str("id")
+		env.Must(t, 201, "POST", "/v1/workspaces/"+ws+"/members", root, map[string]string{"user_id": uid, "role": "member"})
+		w.revokeThenCheck(t, 0, cacheQ{token: root, subject: map[string]string{"type": "user", "id": uid}, typ: "workspace", id: ws, perm: "view_resources"}, func(e *testenv.Env) {
+			e.Must(t, 200, "POST", "/v1/users/"+uid+"/disable", root, nil)
+		})
+	})
+
+	t.Run("key revocation", func(t *testing.T) {
+		uid, u := env.User(t, root, uniq("k")+"@example.com", "member")
+		ws := env.Must(t, 201, "POST", "/v1/workspaces", root, map[string]string{"name": uniq("ws")}).Str("id")
+		env.Must(t, 201, "POST", "/v1/workspaces/"+ws+"/members", root, map[string]string{"user_id": uid, "role": "member"})
+		k := env.Must(t, 201, "POST", "/v1/workspaces/"+ws+"/api-keys", u, map[string]string{"name": "k", "role": "member"})
+		keyID, secret := k.Str("id"), k.Str("key")
+		asKey := cacheQ{token: root, subject: map[string]string{"type": "apikey", "id": keyID}, typ: "workspace", id: ws, perm: "view_resources"}
+		// Checks of an API key subject are never cached (its relationships
+		// expire): asked twice, no hit.
+		for i, r := range w.reps {
+			before := r.IAM.Decisions.Hits.Load()
+			for range 2 {
+				if !w.allowed(t, i, asKey) {
+					t.Fatalf("replica %d: the live key is denied", i)
+				}
+			}
+			if r.IAM.Decisions.Hits.Load() != before {
+				t.Errorf("replica %d answered an apikey subject from the cache", i)
+			}
+		}
+		// The creator's standing on the key is cached like any other.
+		w.revokeThenCheck(t, 1, cacheQ{token: u, typ: "apikey", id: keyID, perm: "view"}, func(e *testenv.Env) {
+			e.Must(t, 200, "DELETE", "/v1/workspaces/"+ws+"/api-keys/"+keyID, root, nil)
+		})
+		for i := range w.reps {
+			if w.allowed(t, i, asKey) {
+				t.Errorf("replica %d: the revoked key is allowed", i)
+			}
+			w.reps[i].Must(t, 401, "GET", "/v1/me", secret, nil)
+		}
+	})
+
+	// A superadmin of tenant 1 checks tenant 2's objects: their standing
+	// lives in tenant 1 (platform#superadmin), the objects in tenant 2.
+	t.Run("platform superadmin", func(t *testing.T) {
+		sid, s := env.User(t, root, uniq("s")+"@example.com", "superadmin")
+		email := uniq("b-admin") + "@b.example.com"
+		r := env.Must(t, 201, "POST", "/v1/tenants", root, map[string]any{"name": uniq("Tenant B"), "admin": map[string]string{"email": email}})
+		a := r.Body["admin"].(map[string]any)
+		env.Must(t, 200, "POST", "/v1/invitations/accept", "", map[string]string{"token": a["invitation_token"].(string), "password": "password-" + email})
+		b := env.Login(t, email, "password-"+email)
+
+		// Tenant 2 deletes a workspace: only tenant 2's token moves, yet the
+		// superadmin's cached answer (keyed under tenant 1) must not stay.
+		gone := env.Must(t, 201, "POST", "/v1/workspaces", b, map[string]string{"name": uniq("ws2")}).Str("id")
+		w.revokeThenCheck(t, 0, cacheQ{token: s, typ: "workspace", id: gone, perm: "update"}, func(e *testenv.Env) {
+			e.Must(t, 200, "DELETE", "/v1/workspaces/"+gone, b, nil)
+		})
+
+		// Demoted in tenant 1: their cross-tenant check in tenant 2 is denied.
+		ws2 := env.Must(t, 201, "POST", "/v1/workspaces", b, map[string]string{"name": uniq("ws2")}).Str("id")
+		w.revokeThenCheck(t, 1, cacheQ{token: s, typ: "workspace", id: ws2, perm: "update"}, func(e *testenv.Env) {
+			e.Must(t, 200, "PUT", "/v1/users/"+sid+"/global-role", root, map[string]string{"role": "member"})
+		})
+	})
+}
+
+// What is never served from the cache: explained and fully consistent
+// checks; at_least_as_fresh is served only for the token the answer was
+// cached at.
+func TestDecisionCacheModes(t *testing.T) {
+	t.Parallel()
+	w := newCacheWorld(t)
+	env, root := w.reps[0], w.root
+	uid, u := env.User(t, root, uniq("m")+"@example.com", "member")
+	ws := env.Must(t, 201, "POST", "/v1/workspaces", root, map[string]string{"name": uniq("ws")}).Str("id")
+	added := env.Must(t, 201, "POST", "/v1/workspaces/"+ws+"/members", root, map[string]string{"user_id": uid, "role": "member"})
+	q := cacheQ{token: u, typ: "workspace", id: ws, perm: "view_resources"}
+	w.warm(t, q)
+	c := env.IAM.Decisions
+
+	ask := func(extra map[string]any) bool {
+		t.Helper()
+		body := q.body()
+		for k, v := range extra {
+			body[k] = v
+		}
+		return env.Must(t, 200, "POST", "/v1/check", u, body).Body["allowed"] == true
+	}
+	noHit := func(name string, extra map[string]any) {
+		t.Helper()
+		before := c.Hits.Load()
+		if !ask(extra) {
+			t.Errorf("%s: denied", name)
+		}
+		if c.Hits.Load() != before {
+			t.Errorf("%s was answered from the cache", name)
+		}
+	}
+	hit := func(name string, extra map[string]any) {
+		t.Helper()
+		before := c.Hits.Load()
+		if !ask(extra) {
+			t.Errorf("%s: denied", name)
+		}
+		if c.Hits.Load() != before+1 {
+			t.Errorf("%s was not answered from the cache", name)
+		}
+	}
+	noHit("fully_consistent", map[string]any{"consistency": map[string]bool{"fully_consistent": true}})
+	noHit("explain", map[string]any{"explain": true})
+	hit("minimize_latency", map[string]any{"consistency": map[string]bool{"minimize_latency": true}})
+	// The membership's own token is the tenant's newest: the entry (cached
+	// at it) serves it; the answer's checked_at does too.
+	hit("at_least_as_fresh (the tenant's token)", map[string]any{"consistency": map[string]string{"at_least_as_fresh": added.Str("consistency_token")}})
+	checkedAt := env.Must(t, 200, "POST", "/v1/check", u, q.body()).Str("checked_at")
+	hit("at_least_as_fresh (checked_at)", map[string]any{"consistency": map[string]string{"at_least_as_fresh": checkedAt}})
+
+	// Another write (any tenant's) moves the epoch: the older token is no
+	// longer served from the cache, and neither is the default.
+	env.Must(t, 201, "POST", "/v1/groups", root, map[string]string{"name": uniq("grp")})
+	noHit("at_least_as_fresh after another write", map[string]any{"consistency": map[string]string{"at_least_as_fresh": checkedAt}})
+	before := c.Misses.Load()
+	if !ask(nil) {
+		t.Error("default: denied")
+	}
+	if c.Misses.Load() != before+1 {
+		t.Error("the default check after another write was not a miss")
+	}
+}

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+
+	v1 "github.com/authzed/authzed-go/proto/authzed/api/v1"
+	"github.com/google/uuid"
+
+	"github.com/gatehouse/gatehouse/internal/app"
+)
+
+// hotScenario: the same 100 checks over and over, through Gatehouse
+// POST /v1/check (default consistency, answered from the decision cache
+// while nothing changed) against direct CheckPermission (at_least_as_fresh
+// token), then a short revoke-then-check loop counting stale answers.
+func hotScenario(ctx context.Context, st *app.Stack, ds *dataset, client *http.Client, base, token string) error {
+	type q struct{ user, deployment uuid.UUID }
+	r := rand.New(rand.NewPCG(11, 11))
+	hot := make([]q, 100)
+	for i := range hot {
+		u := ds.sampled[r.IntN(len(ds.sampled))]
+		ws := r.IntN(len(ds.workspaces))
+		if mine := ds.members[u]; len(mine) > 0 && i%2 == 0 {
+			ws = mine[r.IntN(len(mine))] // about half allowed
+		}
+		d := ds.deployments[ws]
+		hot[i] = q{u, d[r.IntN(len(d))]}
+	}
+	bodies := make([]string, len(hot))
+	for i, x := range hot {
+		bodies[i] = fmt.Sprintf(`{"resource":{"type":"deployment","id":%q},"permission":"invoke"}`, x.deployment)
+	}
+	next := func(r *rand.Rand) int { return r.IntN(len(hot)) }
+	direct := func(r *rand.Rand) error {
+		x := hot[next(r)]
+		_, err := st.SpiceDB.CheckPermission(ctx, &v1.CheckPermissionRequest{
+			Consistency: &v1.Consistency{Requirement: &v1.Consistency_AtLeastAsFresh{AtLeastAsFresh: &v1.ZedToken{Token: token}}},
+			Resource:    &v1.ObjectReference{ObjectType: "deployment", ObjectId: x.deployment.String()},
+			Permission:  "invoke",
+			Subject:     &v1.SubjectReference{Object: &v1.ObjectReference{ObjectType: "user", ObjectId: x.user.String()}},
+		})
+		return err
+	}
+	viaAPI := func(r *rand.Rand) error {
+		i := next(r)
+		return post(ctx, client, base+"/v1/check", ds.sessions[hot[i].user], bodies[i], nil)
+	}
+	cache := st.IAM.Decisions
+	fmt.Println("\nHot repeated checks: the same 100 deployment#invoke checks over and over (Gatehouse default consistency, decision cache) vs direct CheckPermission")
+	fmt.Printf("%-34s %5s %9s %9s %9s %12s\n", "scenario", "conc", "requests", "p50", "p95", "checks/s")
+	for _, conc := range []int{1, 16} {
+		d := measure(ctx, conc, *duration, direct)
+		var h0, m0 uint64
+		if cache != nil {
+			h0, m0 = cache.Hits.Load(), cache.Misses.Load()
+		}
+		g := measure(ctx, conc, *duration, viaAPI)
+		d.print("direct CheckPermission (hot)", conc)
+		g.print("gatehouse POST /v1/check (hot)", conc)
+		fmt.Printf("%-34s %5d %9s %9s %9s %12s\n", "ratio gatehouse/direct (hot)", conc, "",
+			fmt.Sprintf("x%.2f", g.p50.Seconds()/d.p50.Seconds()), fmt.Sprintf("x%.2f", g.p95.Seconds()/d.p95.Seconds()),
+			fmt.Sprintf("x%.2f", g.rate/d.rate))
+		if cache != nil {
+			fmt.Printf("  decision cache: %d hits, %d misses (warm-up included)\n", cache.Hits.Load()-h0, cache.Misses.Load()-m0)
+		}
+		if d.errors+g.errors > 0 {
+			fmt.Printf("  errors: direct %d, gatehouse %d\n", d.errors, g.errors)
+		}
+	}
+
+	// Revoke, then check at once: add a member, check twice (the second
+	// from the cache), remove the member, check with default consistency.
+	ws := len(ds.workspaces) - 1
+	ownerTok, err := session(ctx, st.Store, ds.tenant, ds.owners[ws])
+	if err != nil {
+		return err
+	}
+	isMember := map[uuid.UUID]bool{ds.owners[ws]: true}
+	for u, wss := range ds.members {
+		for _, w := range wss {
+			if w == ws {
+				isMember[u] = true
+			}
+		}
+	}
+	wsPath := base + "/v1/workspaces/" + ds.workspaces[ws].String()
+	checkBody := fmt.Sprintf(`{"resource":{"type":"workspace","id":%q},"permission":"view_resources"}`, ds.workspaces[ws])
+	stale, rounds, warmed := 0, 0, 0
+	for _, u := range ds.users {
+		if rounds >= 50 {
+			break
+		}
+		if isMember[u] {
+			continue
+		}
+		tok, err := session(ctx, st.Store, ds.tenant, u)
+		if err != nil {
+			return err
+		}
+		// Users allowed without the membership (the kind scenario gave
+		// the sampled users custom roles, some with workspace view grants)
+		// prove nothing here.
+		var before struct {
+			Allowed bool `json:"allowed"`
+		}
+		if err := post(ctx, client, base+"/v1/check", tok, checkBody, &before); err != nil {
+			return err
+		}
+		if before.Allowed {
+			continue
+		}
+		var added struct {
+			ID string `json:"id"`
+		}
+		if err := post(ctx, client, wsPath+"/members", ownerTok, fmt.Sprintf(`{"user_id":%q,"role":"member"}`, u), &added); err != nil {
+			if strings.Contains(err.Error(), ": 409 ") {
+				continue // the write scenario added them
+			}
+			return err
+		}
+		var h0 uint64
+		if cache != nil {
+			h0 = cache.Hits.Load()
+		}
+		for range 2 {
+			var res struct {
+				Allowed bool `json:"allowed"`
+			}
+			if err := post(ctx, client, base+"/v1/check", tok, checkBody, &res); err != nil {
+				return err
+			}
+		}
+		if cache != nil && cache.Hits.Load() > h0 {
+			warmed++
+		}
+		req, _ := http.NewRequestWithContext(ctx, http.MethodDelete, wsPath+"/members/"+added.ID, nil)
+		req.Header.Set("Authorization", "Bearer "+ownerTok)
+		resp, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		removed, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode >= 300 {
+			return fmt.Errorf("remove member: %d %s", resp.StatusCode, removed)
+		}
+		var res struct {
+			Allowed bool `json:"allowed"`
+		}
+		if err := post(ctx, client, base+"/v1/check", tok, checkBody, &res); err != nil {
+			return err
+		}
+		if res.Allowed {
+			stale++
+		}
+		rounds++
+	}
+	fmt.Printf("Hot checks, revoke-then-check: %d rounds (%d with the allowed answer cached before the removal), stale answers after revocation: %d\n", rounds, warmed, stale)
+	return nil
+}
