@@ -173,9 +173,18 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*Stack, err
 		SessionTTL: cfg.SessionTTL, InvitationTTL: cfg.InvitationTTL,
 		PasswordPolicy: auth.PasswordPolicy{MinLength: cfg.PasswordMinLength},
 		PublicURL:      cfg.PublicURL, DefaultBranch: cfg.DefaultBranch,
-		TokenKey: tokenKey(cfg),
+		TokenKey: tokenKey(cfg), DecisionCacheSize: decisionCacheSize(cfg.DecisionCacheSize),
 	}, log)
 	return &Stack{Log: log, Store: st, SpiceDB: spice, Projector: pr, IAM: svc, Registry: reg, TrustedProxies: cfg.TrustedProxies}, nil
+}
+
+// decisionCacheSize maps GATEHOUSE_DECISION_CACHE_SIZE (0: off) onto
+// iam's setting (negative: off).
+func decisionCacheSize(n int) int {
+	if n <= 0 {
+		return -1
+	}
+	return n
 }
 
 // tokenKey is the secret consistency tokens are sealed with:

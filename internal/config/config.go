@@ -52,6 +52,10 @@ type Config struct {
 	// and bulk imports ANALYZE its tables.
 	SpiceDBDatastoreURL string
 
+	// DecisionCacheSize bounds the decision cache of POST /v1/check
+	// (GATEHOUSE_DECISION_CACHE_SIZE; default 0: off).
+	DecisionCacheSize int
+
 	// Deadlines.
 	SpiceDBTimeout   time.Duration // GATEHOUSE_SPICEDB_TIMEOUT: each SpiceDB call
 	DatabaseTimeout  time.Duration // GATEHOUSE_DATABASE_TIMEOUT: each PostgreSQL statement and connection attempt
@@ -94,6 +98,7 @@ var Vars = [][2]string{
 	{"GATEHOUSE_TOKEN_KEY", "secret (32+ characters) that seals consistency tokens; the same on every replica (default: derived from SPICEDB_KEY; dev: generated)"},
 	{"GATEHOUSE_TRUSTED_PROXIES", "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For is believed (default none: the TCP peer is the client)"},
 	{"GATEHOUSE_SPICEDB_DATASTORE_URL", "PostgreSQL URL of SpiceDB's datastore, when it is PostgreSQL: migrate and bulk imports ANALYZE its tables (default unset; dev: its own)"},
+	{"GATEHOUSE_DECISION_CACHE_SIZE", "entries of the decision cache of POST /v1/check: answers replayed while no relationship changed anywhere (default 0: off)"},
 	{"GATEHOUSE_SPICEDB_TIMEOUT", "deadline of each SpiceDB call (default 5s); a hung SpiceDB answers 503 within it"},
 	{"GATEHOUSE_DATABASE_TIMEOUT", "deadline of each PostgreSQL statement and connection attempt (default 5s)"},
 	{"GATEHOUSE_HTTP_READ_TIMEOUT", "HTTP server: time to read a whole request (default 30s)"},
@@ -168,6 +173,14 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		OIDCTenant:        get("GATEHOUSE_OIDC_TENANT", ""),
 	}
 	c.PublicURL = get("GATEHOUSE_PUBLIC_URL", "http://"+c.HTTPAddr)
+	if raw := get("GATEHOUSE_DECISION_CACHE_SIZE", ""); raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 0 || n > 10_000_000 {
+			errs = append(errs, fmt.Errorf("GATEHOUSE_DECISION_CACHE_SIZE=%q must be an integer from 0 (off) to 10000000", raw))
+		} else {
+			c.DecisionCacheSize = n
+		}
+	}
 	if raw := get("GATEHOUSE_PASSWORD_MIN_LENGTH", ""); raw != "" {
 		n, err := strconv.Atoi(raw)
 		if err != nil || n < 8 || n > 128 {

@@ -16,6 +16,7 @@ type cacheWorld struct {
 func newCacheWorld(t *testing.T) *cacheWorld {
 	t.Helper()
 	cfg := testenv.Config(t)
+	cfg.DecisionCacheSize = 10000
 	w := &cacheWorld{}
 	w.reps[0] = testenv.Start(t, cfg)
 	w.reps[1] = testenv.Start(t, cfg)
