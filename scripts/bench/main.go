@@ -103,7 +103,7 @@ func run(ctx context.Context) error {
 	cfg.DatabaseURL, cfg.SpiceDBEndpoint, cfg.SpiceDBKey, cfg.SpiceDBInsecure = pg.URL("gatehouse"), spice.Addr, key, true
 	cfg.TokenKey = "bench-token-key-0123456789abcdef0123456789"
 	cfg.SpiceDBDatastoreURL = pg.URL("spicedb") // imports leave its tables analyzed
-	cfg.DecisionCacheSize = 100000 // the hot-check scenario measures it
+	cfg.DecisionCacheSize = 100000              // the hot-check scenario measures it
 	st, err := app.Open(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		return err
