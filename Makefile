@@ -8,7 +8,7 @@
 # exit status is the recipe's.
 dev: ## run Gatehouse with a throwaway PostgreSQL and the pinned SpiceDB
 	@./scripts/ensure-deps.sh
-	@go build -o bin/gatehouse ./cmd/gatehouse
+	@go build -buildvcs=auto -o bin/gatehouse ./cmd/gatehouse
 	exec ./bin/gatehouse dev
 
 test: ## gofmt, go vet and every test (with -race) against real PostgreSQL and SpiceDB
@@ -26,7 +26,7 @@ bench-large: ## the benchmark over 100,000 users and about a million relationshi
 	GATEHOUSE_SPICEDB_BIN="$$(go tool -n spicedb)" go run ./scripts/bench -users 100000 -workspaces 10000 -members 50 -deployments 200000 -lookup-workspaces 20000 $(BENCH_ARGS)
 
 build:
-	go build -o bin/gatehouse ./cmd/gatehouse
+	go build -buildvcs=auto -o bin/gatehouse ./cmd/gatehouse
 
 schema: ## regenerate schema/schema.zed from schema/generate.go
 	go run ./scripts/genschema

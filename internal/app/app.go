@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -56,7 +57,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if err != nil {
 			return cfg, nil, err
 		}
-		return cfg, newLogger(stderr, cfg.LogLevel), nil
+		return cfg, newLogger(stderr, cfg.LogLevel, cfg.LogFormat), nil
 	}
 	// withStack runs fn with a validated configuration and an open stack.
 	withStack := func(fn func(config.Config, *Stack) error) error {
@@ -116,17 +117,55 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		&cobra.Command{
 			Use:   "version",
 			Short: "Print the version",
-			Run:   func(cmd *cobra.Command, _ []string) { fmt.Fprintln(stdout, "gatehouse", Version) },
+			Run:   func(cmd *cobra.Command, _ []string) { fmt.Fprintln(stdout, versionLine()) },
 		},
 	)
 	root.AddCommand(cli.Commands(getenv, stdout, stderr)...) // the admin CLI over the HTTP API
 	return root.ExecuteContext(ctx)
 }
 
-func newLogger(w io.Writer, level string) *slog.Logger {
+func newLogger(w io.Writer, level, format string) *slog.Logger {
 	var l slog.Level
 	_ = l.UnmarshalText([]byte(level))
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+	opts := &slog.HandlerOptions{Level: l}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// versionLine is what `gatehouse version` prints: the version set at build
+// time, else the module's, and the VCS commit the binary was built from.
+func versionLine() string {
+	v, commit, when, dirty := Version, "", "", false
+	if info, ok := debug.ReadBuildInfo(); ok {
+		if v == "dev" && info.Main.Version != "" && info.Main.Version != "(devel)" {
+			v = info.Main.Version
+		}
+		for _, s := range info.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				commit = s.Value
+			case "vcs.time":
+				when = s.Value
+			case "vcs.modified":
+				dirty = s.Value == "true"
+			}
+		}
+	}
+	line := "gatehouse " + v
+	if commit != "" {
+		line += " commit " + commit
+		if dirty {
+			line += " (modified)"
+		}
+		if when != "" {
+			line += " built from a tree of " + when
+		}
+	} else {
+		line += " (no VCS information: built outside a git checkout)"
+	}
+	return line
 }
 
 // Stack is every dependency of a running Gatehouse.
@@ -309,9 +348,21 @@ func (s *Stack) serve(ctx context.Context, cfg config.Config, stdout io.Writer, 
 		return fmt.Errorf("tracing (OTEL_EXPORTER_OTLP_*): %w", err)
 	}
 	defer shutdownTracing(context.WithoutCancel(ctx))
+	s.Log.Info("configuration", cfg.Effective()...)
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on GATEHOUSE_HTTP_ADDR=%s: %w", cfg.HTTPAddr, err)
+	}
+	if cfg.ManagementAddr != "" {
+		mln, err := net.Listen("tcp", cfg.ManagementAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("listen on GATEHOUSE_MANAGEMENT_ADDR=%s: %w", cfg.ManagementAddr, err)
+		}
+		msrv := &http.Server{Handler: httpapi.ManagementHandler(s.Registry), ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = msrv.Serve(mln) }()
+		defer msrv.Close()
+		s.Log.Info("management server (metrics, pprof)", "addr", mln.Addr().String())
 	}
 	srv := &http.Server{
 		Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second,

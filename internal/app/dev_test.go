@@ -525,3 +525,21 @@ func TestDevRestartsAKilledSpiceDB(t *testing.T) {
 	}
 	assertGone(t, []proc{restarted}, env["GATEHOUSE_HTTP_ADDR"], addr)
 }
+
+// `gatehouse version` names the commit the binary was built from (build
+// info), not "dev".
+func TestVersionPrintsTheCommit(t *testing.T) {
+	t.Parallel()
+	bin := gatehouseBinary(t)
+	out, err := exec.Command(bin, "version").CombinedOutput()
+	if err != nil {
+		t.Fatalf("version: %v: %s", err, out)
+	}
+	head, gitErr := exec.Command("git", "rev-parse", "HEAD").Output()
+	if gitErr != nil {
+		t.Skipf("not in a git checkout (%v): no commit to expect", gitErr)
+	}
+	if !strings.Contains(string(out), "commit "+strings.TrimSpace(string(head))) {
+		t.Fatalf("version printed %q, want the commit %s", out, head)
+	}
+}

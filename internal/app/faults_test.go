@@ -83,7 +83,9 @@ func gatehouseBinary(t *testing.T) string {
 			return
 		}
 		path := filepath.Join(dir, "gatehouse")
-		cmd := exec.Command("go", "build", "-o", path, "./cmd/gatehouse")
+		// -buildvcs=auto: `version` names the commit (some machines set
+		// GOFLAGS=-buildvcs=false).
+		cmd := exec.Command("go", "build", "-buildvcs=auto", "-o", path, "./cmd/gatehouse")
 		cmd.Dir = filepath.Dir(gomod)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			gatehouseBin.err = fmt.Errorf("go build ./cmd/gatehouse: %v: %s", err, out)

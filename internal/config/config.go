@@ -20,6 +20,10 @@ type Config struct {
 	HTTPAddr  string // GATEHOUSE_HTTP_ADDR
 	PublicURL string // GATEHOUSE_PUBLIC_URL (invitation links)
 	LogLevel  string // GATEHOUSE_LOG_LEVEL: debug, info, warn, error
+	LogFormat string // GATEHOUSE_LOG_FORMAT: text or json
+	// ManagementAddr serves /metrics and /debug/pprof
+	// (GATEHOUSE_MANAGEMENT_ADDR; "" = not served).
+	ManagementAddr string
 
 	DatabaseURL     string // DATABASE_URL
 	SpiceDBEndpoint string // SPICEDB_ENDPOINT (host:port)
@@ -81,6 +85,8 @@ var Vars = [][2]string{
 	{"GATEHOUSE_HTTP_ADDR", "HTTP listen address (default 127.0.0.1:8080)"},
 	{"GATEHOUSE_PUBLIC_URL", "base URL users reach Gatehouse at, for invitation links (default http://<GATEHOUSE_HTTP_ADDR>)"},
 	{"GATEHOUSE_LOG_LEVEL", "debug, info, warn or error (default info)"},
+	{"GATEHOUSE_LOG_FORMAT", "text or json (default text): one line per request at info"},
+	{"GATEHOUSE_MANAGEMENT_ADDR", "host:port of the management server: /metrics and /debug/pprof, never on the public port (default unset: not served)"},
 	{"DATABASE_URL", "PostgreSQL URL; dev starts a throwaway cluster when unset"},
 	{"SPICEDB_ENDPOINT", "SpiceDB gRPC host:port; dev starts SpiceDB when unset"},
 	{"SPICEDB_KEY", "SpiceDB preshared key (also GATEHOUSE_SPICEDB_KEY)"},
@@ -140,6 +146,8 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	c := Config{
 		HTTPAddr:            get("GATEHOUSE_HTTP_ADDR", "127.0.0.1:8080"),
 		LogLevel:            get("GATEHOUSE_LOG_LEVEL", "info"),
+		LogFormat:           get("GATEHOUSE_LOG_FORMAT", "text"),
+		ManagementAddr:      get("GATEHOUSE_MANAGEMENT_ADDR", ""),
 		DatabaseURL:         get("DATABASE_URL", ""),
 		SpiceDBEndpoint:     get("SPICEDB_ENDPOINT", ""),
 		SpiceDBKey:          get("SPICEDB_KEY", get("GATEHOUSE_SPICEDB_KEY", "")),
@@ -224,6 +232,19 @@ func (c Config) ValidateServe() error {
 	default:
 		errs = append(errs, fmt.Errorf("GATEHOUSE_LOG_LEVEL=%q must be debug, info, warn or error", c.LogLevel))
 	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		errs = append(errs, fmt.Errorf("GATEHOUSE_LOG_FORMAT=%q must be text or json", c.LogFormat))
+	}
+	if c.ManagementAddr != "" {
+		if _, _, err := net.SplitHostPort(c.ManagementAddr); err != nil {
+			errs = append(errs, fmt.Errorf("GATEHOUSE_MANAGEMENT_ADDR=%q is not host:port (e.g. 127.0.0.1:9464)", c.ManagementAddr))
+		} else if c.ManagementAddr == c.HTTPAddr {
+			errs = append(errs, errors.New("GATEHOUSE_MANAGEMENT_ADDR must differ from GATEHOUSE_HTTP_ADDR: metrics and pprof are not served on the public port"))
+		}
+	}
+	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("GATEHOUSE_PUBLIC_URL=%q is not an absolute http(s) URL (e.g. https://gatehouse.example.com)", c.PublicURL))
+	}
 	if err := c.ValidateOIDC(); err != nil {
 		errs = append(errs, err)
 	}
@@ -236,6 +257,37 @@ func (c Config) ValidateServe() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// Effective lists the configuration as it will be used, for the start-up
+// log: secrets are hidden, URLs lose their passwords.
+func (c Config) Effective() []any {
+	hidden := func(s string) string {
+		if s == "" {
+			return ""
+		}
+		return "(set, hidden)"
+	}
+	dbURL := c.DatabaseURL
+	if u, err := url.Parse(dbURL); err == nil && u.User != nil {
+		if _, has := u.User.Password(); has {
+			u.User = url.UserPassword(u.User.Username(), "hidden")
+			dbURL = u.String()
+		}
+	}
+	return []any{
+		"http_addr", c.HTTPAddr, "public_url", c.PublicURL, "management_addr", c.ManagementAddr,
+		"log_level", c.LogLevel, "log_format", c.LogFormat,
+		"database_url", dbURL, "spicedb_endpoint", c.SpiceDBEndpoint, "spicedb_key", hidden(c.SpiceDBKey),
+		"spicedb_insecure", c.SpiceDBInsecure, "token_key", hidden(c.TokenKey),
+		"trusted_proxies", c.TrustedProxies, "spicedb_timeout", c.SpiceDBTimeout, "database_timeout", c.DatabaseTimeout,
+		"http_read_timeout", c.HTTPReadTimeout, "http_write_timeout", c.HTTPWriteTimeout, "http_idle_timeout", c.HTTPIdleTimeout,
+		"session_ttl", c.SessionTTL, "invitation_ttl", c.InvitationTTL, "password_min_length", c.PasswordMinLength,
+		"default_branch", c.DefaultBranch, "relay_interval", c.RelayInterval, "decision_cache_size", c.DecisionCacheSize,
+		"bootstrap_email", c.BootstrapEmail, "bootstrap_password", hidden(c.BootstrapPassword),
+		"oidc_issuer", c.OIDCIssuer, "oidc_client_id", c.OIDCClientID, "oidc_client_secret", hidden(c.OIDCClientSecret),
+		"oidc_redirect_url", c.OIDCRedirectURL,
+	}
 }
 
 // OIDCEnabled reports whether SSO is configured (issuer, client id, client

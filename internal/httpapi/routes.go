@@ -2,14 +2,15 @@ package httpapi
 
 import (
 	"github.com/gin-gonic/gin"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
+
+// Metrics and pprof are not here: they are served on the management
+// address (management.go), not on the public port.
 
 // routes lists every route of the API: the whole surface in one screen.
 func (s *server) routes(r *gin.Engine) {
 	r.GET("/healthz", s.healthz)
 	r.GET("/readyz", s.readyz)
-	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{})))
 	r.GET("/openapi.json", s.openapi)
 
 	v1 := r.Group("/v1")

@@ -108,8 +108,16 @@ func (s *server) requestContext(c *gin.Context) {
 		route = "unmatched"
 	}
 	s.metrics.observeRequest(c.Request.Method, route, c.Writer.Status(), time.Since(start))
-	if route != "/healthz" && route != "/readyz" && route != "/metrics" {
-		s.Log.Debug("request", "method", c.Request.Method, "route", route, "status", c.Writer.Status(), "duration", time.Since(start), "request_id", id)
+	if route != "/healthz" && route != "/readyz" {
+		// One line per request; the principal by id, never a token.
+		principal := ""
+		if p, ok := c.Get(ctxPrincipal); ok {
+			if pr, ok := p.(*iam.Principal); ok && pr != nil {
+				principal = pr.Actor()
+			}
+		}
+		s.Log.Info("request", "method", c.Request.Method, "route", route, "status", c.Writer.Status(),
+			"duration", time.Since(start), "request_id", id, "principal", principal)
 	}
 }
 

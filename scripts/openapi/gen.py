@@ -55,7 +55,6 @@ schemas = {
 ROUTES = [
     ("GET", "/healthz", "Liveness", None, 200, True),
     ("GET", "/readyz", "Readiness: PostgreSQL and SpiceDB answer", None, 200, True),
-    ("GET", "/metrics", "Prometheus metrics", None, 200, True),
     ("GET", "/openapi.json", "This document", None, 200, True),
     ("POST", "/v1/auth/login", "Log in with email, password and optional tenant (429 with Retry-After when throttled)", "Login", 200, True),
     ("GET", "/v1/auth/oidc/login", "Start SSO (redirects to the OpenID provider)", None, 302, True),
