@@ -158,9 +158,15 @@ func TestOutboxAppliesIdempotentlyAcrossReplicas(t *testing.T) {
 	if err := env.Store.Pool.QueryRow(ctx, `SELECT tenant_id FROM workspaces WHERE id = $1`, wsID).Scan(&tenant); err != nil {
 		t.Fatal(err)
 	}
+	// The users first: any write of the tenant now also applies the
+	// tenant's pending entries (group commit), which would end the crash
+	// this test stages.
+	var users []uuid.UUID
 	for i := range 8 {
 		uid, _ := env.User(t, root, fmt.Sprintf("c%d@example.com", i), "member")
-		u := uuid.MustParse(uid)
+		users = append(users, uuid.MustParse(uid))
+	}
+	for _, u := range users {
 		if err := store.InsertMember(ctx, env.Store.Pool, tenant, store.Member{ID: uuid.New(), WorkspaceID: wsID, UserID: &u, Role: "admin"}); err != nil {
 			t.Fatal(err)
 		}
@@ -303,3 +309,65 @@ func TestPostgresRestartGatehouseRecovers(t *testing.T) {
 }
 
 func uniqName(i int) string { return "after-" + string(rune('a'+i)) }
+
+// Group commit: one apply takes the tenant's other pending entries along
+// in the same SpiceDB write, so writers queued behind it find theirs
+// applied; the result is the projection, as if each had been applied.
+func TestOneApplyTakesTheTenantsPendingEntriesAlong(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	env := testenv.New(t)
+	root := env.RootToken(t)
+	_, owner := env.User(t, root, "owner@example.com", "member")
+	ws := env.Must(t, 201, "POST", "/v1/workspaces", owner, map[string]string{"name": "group"}).Str("id")
+	wsID := uuid.MustParse(ws)
+	var tenant uuid.UUID
+	if err := env.Store.Pool.QueryRow(ctx, `SELECT tenant_id FROM workspaces WHERE id = $1`, wsID).Scan(&tenant); err != nil {
+		t.Fatal(err)
+	}
+	var users []uuid.UUID
+	for i := range 6 {
+		uid, _ := env.User(t, root, fmt.Sprintf("g%d@example.com", i), "member")
+		users = append(users, uuid.MustParse(uid))
+	}
+	var ids []int64
+	for _, u := range users {
+		if err := store.InsertMember(ctx, env.Store.Pool, tenant, store.Member{ID: uuid.New(), WorkspaceID: wsID, UserID: &u, Role: "member"}); err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := authz.EncodeUnits([]authz.Unit{authz.Pair(authz.Obj("workspace", wsID), authz.Obj("user", u))})
+		id, err := store.InsertOutbox(ctx, env.Store.Pool, tenant, raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	token, err := env.Projector.Apply(ctx, ids[len(ids)-1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var applied int
+	var tokens []string
+	rows, err := env.Store.Pool.Query(ctx, `SELECT zed_token FROM outbox WHERE id = ANY($1) AND applied_at IS NOT NULL`, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var tok string
+		if err := rows.Scan(&tok); err != nil {
+			t.Fatal(err)
+		}
+		applied++
+		tokens = append(tokens, tok)
+	}
+	rows.Close()
+	if applied != len(ids) {
+		t.Fatalf("one apply applied %d of %d pending entries", applied, len(ids))
+	}
+	for _, tok := range tokens {
+		if tok != token {
+			t.Fatalf("entries applied by one write carry different tokens: %v vs %s", tokens, token)
+		}
+	}
+	noDrift(t, env)
+}

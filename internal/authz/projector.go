@@ -121,6 +121,23 @@ func (p *Projector) apply(ctx context.Context, outboxID int64) (string, error) {
 		if err != nil {
 			return fmt.Errorf("outbox %d: units: %w", outboxID, err)
 		}
+		// Group commit: the tenant's other pending entries (committed
+		// writes queued behind this one) go in the same diff and the same
+		// SpiceDB write. The projection is recomputed from the current
+		// facts, so applying an entry early is applying it.
+		others, err := store.LockPendingOutbox(ctx, tx, entry.TenantID, outboxID, groupCommit)
+		if err != nil {
+			return err
+		}
+		var along []int64
+		for _, o := range others {
+			us, err := DecodeUnits(o.Units)
+			if err != nil {
+				continue // left for its own apply, which reports it
+			}
+			units = append(units, us...)
+			along = append(along, o.ID)
+		}
 		updates, err := p.diff(ctx, tx, units)
 		if err != nil {
 			return err
@@ -133,25 +150,38 @@ func (p *Projector) apply(ctx context.Context, outboxID int64) (string, error) {
 		if err != nil {
 			return err
 		}
-		return store.MarkOutboxApplied(ctx, tx, outboxID, entry.TenantID, token)
+		if err := store.MarkOutboxApplied(ctx, tx, outboxID, entry.TenantID, token); err != nil {
+			return err
+		}
+		return store.MarkOutboxAlsoApplied(ctx, tx, along, token)
 	})
 	return token, err
 }
 
+// groupCommit bounds how many other pending entries one apply takes along.
+const groupCommit = 200
+
 // diff computes the updates that make SpiceDB hold exactly the units'
 // projection.
 func (p *Projector) diff(ctx context.Context, q store.Q, units []Unit) ([]*v1.RelationshipUpdate, error) {
+	units = uniqueUnits(units)
+	// What SpiceDB holds, read for all units at once (a few at a time).
+	haves := make([][]Rel, len(units))
+	if err := parallel(ctx, len(units), 8, func(ctx context.Context, i int) error {
+		var err error
+		haves[i], err = readRels(ctx, p.SpiceDB, unitFilter(units[i]))
+		return err
+	}); err != nil {
+		return nil, err
+	}
 	var updates []*v1.RelationshipUpdate
 	seen := map[string]bool{}
-	for _, u := range units {
+	for i, u := range units {
 		want, err := Desired(ctx, q, u)
 		if err != nil {
 			return nil, err
 		}
-		have, err := readRels(ctx, p.SpiceDB, unitFilter(u))
-		if err != nil {
-			return nil, err
-		}
+		have := haves[i]
 		for _, up := range diffRels(want, have) {
 			key := up.Operation.String() + relFromProto(up.Relationship).Key()
 			if !seen[key] {
@@ -161,6 +191,48 @@ func (p *Projector) diff(ctx context.Context, q store.Q, units []Unit) ([]*v1.Re
 		}
 	}
 	return updates, nil
+}
+
+// uniqueUnits drops repeated units, keeping the first of each.
+func uniqueUnits(units []Unit) []Unit {
+	seen := make(map[string]bool, len(units))
+	out := units[:0:0]
+	for _, u := range units {
+		k := u.Resource.String()
+		if u.Subject != nil {
+			k += "@" + u.Subject.String()
+		}
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// parallel runs fn(i) for i in [0, n) with at most width at once and
+// returns the first error (the others are cancelled).
+func parallel(ctx context.Context, n, width int, fn func(context.Context, int) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sem := make(chan struct{}, width)
+	errc := make(chan error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			if err := fn(ctx, i); err != nil {
+				errc <- err
+				cancel()
+			}
+		}()
+	}
+	wg.Wait()
+	close(errc)
+	return <-errc
 }
 
 func diffRels(want, have []Rel) []*v1.RelationshipUpdate {

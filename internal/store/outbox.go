@@ -38,6 +38,37 @@ func LockOutbox(ctx context.Context, q Q, id int64) (OutboxEntry, error) {
 	return e, classify(err)
 }
 
+// LockPendingOutbox row-locks up to limit other pending entries of a
+// tenant, oldest first, skipping those another applier holds: the
+// entries one apply takes along (group commit).
+func LockPendingOutbox(ctx context.Context, q Q, tenantID uuid.UUID, except int64, limit int) ([]OutboxEntry, error) {
+	rows, err := q.Query(ctx, `SELECT id, tenant_id, units, attempts FROM outbox
+		WHERE tenant_id = $1 AND applied_at IS NULL AND id <> $2 ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED`, tenantID, except, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []OutboxEntry
+	for rows.Next() {
+		var e OutboxEntry
+		if err := rows.Scan(&e.ID, &e.TenantID, &e.Units, &e.Attempts); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// MarkOutboxAlsoApplied records entries applied by the same SpiceDB write
+// as one MarkOutboxApplied recorded (group commit).
+func MarkOutboxAlsoApplied(ctx context.Context, q Q, ids []int64, token string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := q.Exec(ctx, `UPDATE outbox SET applied_at = now(), zed_token = $2, last_error = NULL WHERE id = ANY($1)`, ids, token)
+	return err
+}
+
 // LockTenantProjection serialises projection work of one tenant until the
 // transaction ends, so the newest write always reads the newest facts.
 func LockTenantProjection(ctx context.Context, q Q, tenantID uuid.UUID) error {
