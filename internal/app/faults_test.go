@@ -286,7 +286,7 @@ func newFaultEnv(t *testing.T, opts faultOptions) *faultEnv {
 		"SPICEDB_ENDPOINT=" + e.spice.Addr, "SPICEDB_KEY=" + key, "SPICEDB_INSECURE=true",
 		"GATEHOUSE_TOKEN_KEY=faults-token-key-" + randomHex(16),
 		"GATEHOUSE_BOOTSTRAP_EMAIL=" + faultRootEmail, "GATEHOUSE_BOOTSTRAP_PASSWORD=" + faultRootPassword,
-		"GATEHOUSE_SPICEDB_TIMEOUT=2s", "GATEHOUSE_DATABASE_TIMEOUT=2s",
+		"GATEHOUSE_SPICEDB_TIMEOUT=5s", "GATEHOUSE_DATABASE_TIMEOUT=5s",
 		"GATEHOUSE_RELAY_INTERVAL=200ms", "GATEHOUSE_LOG_LEVEL=warn",
 	}
 	if out, err := e.cli(ctx, "migrate"); err != nil {
@@ -578,8 +578,8 @@ func (e *faultEnv) waitOutboxDrained() {
 func (e *faultEnv) projected(r *replica, users []string) map[string]bool {
 	e.t.Helper()
 	out := map[string]bool{}
-	for start := 0; start < len(users); start += 1000 {
-		batch := users[start:min(start+1000, len(users))]
+	for start := 0; start < len(users); start += 50 {
+		batch := users[start:min(start+50, len(users))]
 		items := make([]map[string]any, len(batch))
 		for i, u := range batch {
 			items[i] = map[string]any{

@@ -17,6 +17,8 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
+
+	"github.com/gatehouse/gatehouse/internal/store"
 )
 
 // ClientConfig says how to reach SpiceDB.
@@ -85,9 +87,11 @@ func deadlines(d time.Duration) []grpc.DialOption {
 type longCall struct{}
 
 // LongCall marks ctx as a bulk operation (reconcile, import, schema write)
-// whose SpiceDB calls are bounded by ctx alone, not by the per-call
-// deadline of requests.
-func LongCall(ctx context.Context) context.Context { return context.WithValue(ctx, longCall{}, true) }
+// whose SpiceDB calls and PostgreSQL statements are bounded by ctx alone,
+// not by the per-call deadlines of requests.
+func LongCall(ctx context.Context) context.Context {
+	return context.WithValue(store.WithoutDeadline(ctx), longCall{}, true)
+}
 
 // boundStream releases its deadline when the stream ends.
 type boundStream struct {

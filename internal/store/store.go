@@ -53,8 +53,17 @@ type Pool struct {
 	Timeout time.Duration
 }
 
+type noDeadline struct{}
+
+// WithoutDeadline marks ctx as a bulk operation (reconcile, import) whose
+// statements and transactions are bounded by ctx alone, not by the pool's
+// per-statement deadline meant for requests.
+func WithoutDeadline(ctx context.Context) context.Context {
+	return context.WithValue(ctx, noDeadline{}, true)
+}
+
 func (p *Pool) bound(ctx context.Context) (context.Context, context.CancelFunc) {
-	if p.Timeout <= 0 {
+	if p.Timeout <= 0 || ctx.Value(noDeadline{}) != nil {
 		return ctx, func() {}
 	}
 	if dl, ok := ctx.Deadline(); ok && time.Until(dl) <= p.Timeout {
