@@ -43,7 +43,7 @@ import (
 
 const (
 	// clientTimeout bounds every request the tests send. It is far above
-	// the configured deadlines (2s): a request without an answer within it
+	// the configured deadlines (5s): a request without an answer within it
 	// hung.
 	clientTimeout = 30 * time.Second
 	// settle bounds how long the tests wait for a condition (readiness,
