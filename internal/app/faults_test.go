@@ -880,6 +880,7 @@ func TestSpiceDBStoppedMidStreamNothingLost(t *testing.T) {
 	if err := e.spice.Restart(ctx); err != nil {
 		t.Fatal(err)
 	}
+	back := time.Now() // a measurement for the log, asserted nowhere
 	for i, r := range e.replicas {
 		e.eventually(r.name+" answers checks again after SpiceDB returned", func() (bool, string) {
 			rep := e.checkMember(r, probes[i])
@@ -889,6 +890,9 @@ func TestSpiceDBStoppedMidStreamNothingLost(t *testing.T) {
 			return rep.status == 200, rep.String()
 		})
 	}
+	t.Logf("recovery: checks answered 200 on every replica %s after SpiceDB was back", time.Since(back).Round(time.Millisecond))
+	e.waitOutboxDrained()
+	t.Logf("recovery: the writes stored while SpiceDB was down were applied %s after it was back", time.Since(back).Round(time.Millisecond))
 	w3 := e.addMembers(users[2*third:], 8, nil)
 	requireAnswered(t, "after SpiceDB returned", w3, 201, 202)
 	t.Logf("before: %s\nduring: %s\nafter: %s", summary(w1), summary(w2), summary(w3))
@@ -949,10 +953,12 @@ func TestSpiceDBFrozenAnswers503WithinDeadline(t *testing.T) {
 	if err := syscall.Kill(pid, syscall.SIGCONT); err != nil {
 		t.Fatal(err)
 	}
+	thawed := time.Now() // a measurement for the log, asserted nowhere
 	e.eventually("checks answer 200 after SIGCONT", func() (bool, string) {
 		rep := e.checkMember(r, users[1])
 		return rep.status == 200, rep.String()
 	})
+	t.Logf("recovery: checks answered 200 %s after SIGCONT", time.Since(thawed).Round(time.Millisecond))
 	e.verifyNothingLost([]memberWrite{warm, {user: users[2], replica: r.name, reply: write}})
 }
 
