@@ -1089,6 +1089,9 @@ func TestPostgresRestartNo500(t *testing.T) {
 		t.Fatal(err)
 	}
 	phase.Store(after)
+	back := time.Now() // a measurement for the log, asserted nowhere
+	e.eventually("every worker has a first answer after the restart", progress(after, 1))
+	t.Logf("recovery: every writer and the checker answered %s after PostgreSQL was back", time.Since(back).Round(time.Millisecond))
 	// Recovery: every writer gets 3 more writes answered (not 503) and the
 	// checker 3 checks answered 200, with no restart of Gatehouse.
 	e.eventually("every worker has answers after the restart", progress(after, 3))
