@@ -50,10 +50,21 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	for _, v := range config.Vars {
 		fmt.Fprintf(&envHelp, "  %-30s %s\n", v[0], v[1])
 	}
-	root.Long = "Gatehouse: multi-tenant IAM on PostgreSQL and SpiceDB.\n\nEnvironment:\n" + envHelp.String()
+	root.Long = "Gatehouse: multi-tenant IAM on PostgreSQL and SpiceDB.\n\nEnvironment (each also a flag of serve, migrate, dev and reconcile: GATEHOUSE_HTTP_ADDR is --http-addr; a flag wins over the environment; prefer the environment for secrets):\n" + envHelp.String()
 
+	// The command running: its flags override the environment.
+	var active *cobra.Command
+	root.PersistentPreRun = func(cmd *cobra.Command, _ []string) { active = cmd }
+	setting := func(key string) string {
+		if active != nil {
+			if f := active.Flags().Lookup(flagName(key)); f != nil && f.Changed {
+				return f.Value.String()
+			}
+		}
+		return getenv(key)
+	}
 	load := func() (config.Config, *slog.Logger, error) {
-		cfg, err := config.FromEnv(getenv)
+		cfg, err := config.FromEnv(setting)
 		if err != nil {
 			return cfg, nil, err
 		}
@@ -121,7 +132,23 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		},
 	)
 	root.AddCommand(cli.Commands(getenv, stdout, stderr)...) // the admin CLI over the HTTP API
+	for _, c := range root.Commands() {
+		switch c.Name() {
+		case "serve", "migrate", "dev", "reconcile":
+			for _, v := range config.Vars {
+				if c.Flags().Lookup(flagName(v[0])) == nil { // SPICEDB_KEY and GATEHOUSE_SPICEDB_KEY share one
+					c.Flags().String(flagName(v[0]), "", v[1]+" (env "+v[0]+")")
+				}
+			}
+		}
+	}
 	return root.ExecuteContext(ctx)
+}
+
+// flagName is the flag of a setting: GATEHOUSE_HTTP_ADDR is --http-addr,
+// DATABASE_URL --database-url.
+func flagName(env string) string {
+	return strings.ReplaceAll(strings.ToLower(strings.TrimPrefix(env, "GATEHOUSE_")), "_", "-")
 }
 
 func newLogger(w io.Writer, level, format string) *slog.Logger {

@@ -37,3 +37,31 @@ func TestCLIMigrateAndReconcile(t *testing.T) {
 		t.Fatalf("version: %v %s", err, out)
 	}
 }
+
+// Every setting is also a flag, which wins over the environment, and every
+// invalid setting is listed at once, one line each.
+func TestSettingsAsFlagsAllProblemsAtOnce(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"GATEHOUSE_LOG_LEVEL": "info", "GATEHOUSE_HTTP_ADDR": "127.0.0.1:8080"}
+	var out, errOut bytes.Buffer
+	err := app.Run(context.Background(), []string{"serve", "--log-level=bogus", "--http-addr=nope", "--public-url=ftp://x"},
+		func(k string) string { return env[k] }, &out, &errOut)
+	if err == nil {
+		t.Fatal("serve started with invalid settings")
+	}
+	msg := err.Error()
+	for _, want := range []string{`GATEHOUSE_LOG_LEVEL="bogus"`, `GATEHOUSE_HTTP_ADDR="nope"`, `GATEHOUSE_PUBLIC_URL="ftp://x"`, "DATABASE_URL is not set", "SPICEDB_ENDPOINT is not set"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("the error does not name %s:\n%s", want, msg)
+		}
+	}
+	var help bytes.Buffer
+	if err := app.Run(context.Background(), []string{"serve", "--help"}, func(string) string { return "" }, &help, &help); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"--http-addr", "--database-url", "--spicedb-timeout", "--management-addr", "GATEHOUSE_TOKEN_KEY"} {
+		if !strings.Contains(help.String(), want) {
+			t.Errorf("serve --help does not document %s", want)
+		}
+	}
+}
