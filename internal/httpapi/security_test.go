@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -90,6 +91,9 @@ func TestHostileQueryStringsNeverAnswer5xx(t *testing.T) {
 	values := []string{"\x00", "a\x00b", "\xff\xfe\xfd", "\xc3", "line\nbreak", strings.Repeat("x", 10000), "ü🙂", "'; DROP TABLE users; --",
 		"%", "user:x#y@z", "../../etc/passwd", "-1", "99999999999999999999", "2026-13-45T99:99:99Z"}
 	for _, rt := range documentedRoutes(t) {
+		if rt.path == "/v1/auth/logout" {
+			continue // would end the callers' sessions; it takes no query
+		}
 		path := pathParam.ReplaceAllStringFunc(rt.path, func(p string) string {
 			if p == "{workspace_id}" {
 				return ws
@@ -99,8 +103,12 @@ func TestHostileQueryStringsNeverAnswer5xx(t *testing.T) {
 			}
 			return "01a20c55-0000-7000-8000-000000000001"
 		})
-		var queries []string
-		for _, v := range values {
+		var queries, alone []string
+		vs := values
+		if rt.method != "GET" {
+			vs = values[:6] // the refusals at the edge; writes read no query
+		}
+		for _, v := range vs {
 			q := url.Values{}
 			for _, n := range names {
 				q.Set(n, v)
@@ -111,11 +119,15 @@ func TestHostileQueryStringsNeverAnswer5xx(t *testing.T) {
 			// Each parameter alone too, so one refused early does not hide
 			// another (the values that pass the URL checks reach handlers).
 			for i, n := range names {
-				queries = append(queries, n+"="+url.QueryEscape(values[6+i%(len(values)-6)]))
+				alone = append(alone, n+"="+url.QueryEscape(values[6+i%(len(values)-6)]))
 			}
 		}
-		for _, raw := range queries {
-			for _, who := range []string{root, member} {
+		for _, raw := range append(queries, alone...) {
+			callers := []string{root, member}
+			if slices.Contains(alone, raw) {
+				callers = callers[:1] // the superadmin reaches the deepest code
+			}
+			for _, who := range callers {
 				r := env.Do(t, rt.method, path+"?"+raw, who, nil)
 				if r.Status >= 500 {
 					t.Fatalf("%s %s?%.80s: %d %s", rt.method, rt.path, raw, r.Status, r.Raw)

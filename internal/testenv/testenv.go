@@ -166,6 +166,10 @@ func Config(t testing.TB) config.Config {
 	cfg.SpiceDBKey = "test-" + random()
 	cfg.SpiceDBInsecure = true
 	cfg.TokenKey = "test-token-key-" + random() + random()
+	// Deadlines are the fault tests' subject (they set their own); here a
+	// loaded machine running two suites at once must not turn a slow
+	// SpiceDB call into a 503.
+	cfg.SpiceDBTimeout, cfg.DatabaseTimeout = time.Minute, time.Minute
 	cfg.BootstrapEmail = "root@example.com"
 	cfg.BootstrapPassword = "root-password-123"
 	return cfg
