@@ -197,10 +197,19 @@ func (s *server) consistencyHeader(c *gin.Context) {
 	c.Next()
 }
 
-// authenticate requires a bearer token.
+// authenticate requires a bearer token, or, when there is no Authorization
+// header at all, the admin console's session cookie with its CSRF header on
+// state-changing requests (cookieSession, console_session.go).
 func (s *server) authenticate(c *gin.Context) {
 	h := c.GetHeader("Authorization")
 	token, ok := strings.CutPrefix(h, "Bearer ")
+	if h == "" {
+		var err error
+		if token, ok, err = s.cookieSession(c); err != nil {
+			fail(c, s.Log, err)
+			return
+		}
+	}
 	if !ok {
 		fail(c, s.Log, iam.Unauthenticated("missing bearer token (Authorization: Bearer <token>)"))
 		return
