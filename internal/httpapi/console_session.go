@@ -175,11 +175,21 @@ func (s *server) invitationPage(api gin.HandlerFunc) gin.HandlerFunc {
 	}
 }
 
-// consoleRoutes serves the console's files.
-func (s *server) consoleRoutes(r *gin.Engine) {
-	h := gin.WrapH(console.Handler(func() bool { return s.IAM.SSO != nil }))
-	r.GET(console.Prefix, h)
-	r.HEAD(console.Prefix, h)
-	r.GET(console.Prefix+"/*path", h)
-	r.HEAD(console.Prefix+"/*path", h)
+// consoleFiles serves the console's files at /console. They are not API
+// routes (and not in openapi.json): the router's NoRoute hands them over.
+type consoleFiles struct{ h http.Handler }
+
+func (s *server) consoleHandler() consoleFiles {
+	return consoleFiles{console.Handler(func() bool { return s.IAM.SSO != nil })}
+}
+
+// serves answers a request for the console, or reports that it is not one.
+func (f consoleFiles) serves(c *gin.Context) bool {
+	p := c.Request.URL.Path
+	if p != console.Prefix && !strings.HasPrefix(p, console.Prefix+"/") {
+		return false
+	}
+	f.h.ServeHTTP(c.Writer, c.Request)
+	c.Abort()
+	return true
 }

@@ -12,8 +12,6 @@ func (s *server) routes(r *gin.Engine) {
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{})))
 	r.GET("/openapi.json", s.openapi)
 
-	s.consoleRoutes(r) // the admin web console at /console
-
 	v1 := r.Group("/v1")
 	v1.POST("/auth/login", s.loginMaybeCookie()) // ?cookie=1: the console (console_session.go)
 	v1.GET("/auth/oidc/login", s.oidcLoginMaybeConsole)

@@ -59,7 +59,11 @@ func NewServer(d Deps) http.Handler {
 		_ = r.SetTrustedProxies(nil)
 	}
 	r.Use(s.recover, otelgin.Middleware("gatehouse"), s.requestContext, s.cleanInput, s.consistencyHeader)
+	console := s.consoleHandler() // the admin web console at /console (console_session.go), not an API route
 	r.NoRoute(func(c *gin.Context) {
+		if console.serves(c) {
+			return
+		}
 		fail(c, s.Log, &iam.Error{Kind: iam.KindNotFound, Code: "no_route", Message: "no such endpoint"})
 	})
 	r.NoMethod(func(c *gin.Context) {
