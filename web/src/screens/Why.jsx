@@ -44,6 +44,21 @@ function TraceNode({ t }) {
   );
 }
 
+const ref = (t) => { const r = t.resource || {}; return `${r.objectType || r.object_type}:${r.objectId || r.object_id}#${t.permission}`; };
+const has = (t) => t.result === 'PERMISSIONSHIP_HAS_PERMISSION';
+const subsOf = (t) => (t.subProblems && t.subProblems.traces) || [];
+
+// inWords summarises a trace: the path that granted, or what was tried.
+function inWords(t) {
+  if (has(t)) {
+    const path = [];
+    for (let n = t; n; n = subsOf(n).find(has)) path.push(ref(n));
+    return `Allowed through ${path.join(' ← ')}.`;
+  }
+  const tried = subsOf(t).map(ref);
+  return `Denied: no path grants ${ref(t)}${tried.length ? `; it was tried through ${tried.join(', ')}, and none holds` : ''}.`;
+}
+
 export function Explanation({ ex }) {
   if (!ex) return <p>No explanation was given.</p>;
   const text = typeof ex === 'string' ? ex : ex.text || ex.words || ex.summary;
@@ -51,6 +66,7 @@ export function Explanation({ ex }) {
   return (
     <>
       {text ? (Array.isArray(text) ? <ul data-testid="explanation-text">{text.map((l) => <li>{l}</li>)}</ul> : <p data-testid="explanation-text">{text}</p>) : null}
+      {trace && !text ? <p data-testid="explanation-words">{inWords(trace)}</p> : null}
       {trace ? (
         <details open={!text}>
           <summary>How SpiceDB decided (trace)</summary>
