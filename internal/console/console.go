@@ -71,12 +71,11 @@ func Handler(ssoEnabled func() bool) http.Handler {
 				return
 			}
 		}
-		page := index
+		sso := []byte(`content="sso-disabled"`)
 		if ssoEnabled != nil && ssoEnabled() {
-			page = bytes.Replace(index, ssoMarker, []byte(`content="sso-enabled"`), 1)
-		} else {
-			page = bytes.Replace(index, ssoMarker, []byte(`content="sso-disabled"`), 1)
+			sso = []byte(`content="sso-enabled"`)
 		}
+		page := bytes.Replace(index, ssoMarker, sso, 1)
 		h.Set("Content-Type", "text/html; charset=utf-8")
 		h.Set("Cache-Control", "no-store")
 		w.WriteHeader(http.StatusOK)
