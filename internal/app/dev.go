@@ -164,6 +164,7 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.
 	return st.serve(ctx, cfg, stdout, func(boot iam.BootstrapResult) {
 		fmt.Fprintf(stdout, "\nGatehouse is up (in %s).\n", time.Since(start).Round(100*time.Millisecond))
 		fmt.Fprintf(stdout, "  API:            http://%s   (GET /readyz, /openapi.json)\n", cfg.HTTPAddr)
+		fmt.Fprintf(stdout, "  Console:        http://%s/console   (sign in with the superadmin below)\n", cfg.HTTPAddr)
 		fmt.Fprintf(stdout, "  SpiceDB gRPC:   %s   key: %s   (plaintext)\n", cfg.SpiceDBEndpoint, cfg.SpiceDBKey)
 		fmt.Fprintf(stdout, "  zed:            zed context set gatehouse %s %s --insecure && zed schema read\n", cfg.SpiceDBEndpoint, cfg.SpiceDBKey)
 		fmt.Fprintf(stdout, "  PostgreSQL:     %s\n", cfg.DatabaseURL)

@@ -49,5 +49,5 @@ func (s *server) oidcCallback(c *gin.Context) {
 		fail(c, s.Log, err)
 		return
 	}
-	c.JSON(http.StatusOK, res)
+	s.ssoAnswer(c, res) // JSON, or the console's cookie (console_session.go)
 }

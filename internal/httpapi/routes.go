@@ -14,14 +14,14 @@ func (s *server) routes(r *gin.Engine) {
 	r.GET("/openapi.json", s.openapi)
 
 	v1 := r.Group("/v1")
-	v1.POST("/auth/login", s.login())
-	v1.GET("/auth/oidc/login", s.oidcLogin)
+	v1.POST("/auth/login", s.loginMaybeCookie()) // ?cookie=1: the console (console_session.go)
+	v1.GET("/auth/oidc/login", s.oidcLoginMaybeConsole)
 	v1.GET("/auth/oidc/callback", s.oidcCallback)
-	v1.GET("/invitations/accept", s.inspectInvitation())
+	v1.GET("/invitations/accept", s.invitationPage(s.inspectInvitation()))
 	v1.POST("/invitations/accept", s.acceptInvitation())
 
 	authed := v1.Group("", s.authenticate)
-	authed.POST("/auth/logout", s.logout())
+	authed.POST("/auth/logout", s.clearSessionCookies, s.logout())
 	authed.GET("/me", s.me())
 
 	authed.GET("/tenants", s.listTenants)

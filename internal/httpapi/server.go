@@ -59,7 +59,11 @@ func NewServer(d Deps) http.Handler {
 		_ = r.SetTrustedProxies(nil)
 	}
 	r.Use(s.recover, otelgin.Middleware("gatehouse"), s.requestContext, s.cleanInput, s.consistencyHeader)
+	console := s.consoleHandler() // the admin web console at /console (console_session.go), not an API route
 	r.NoRoute(func(c *gin.Context) {
+		if console.serves(c) {
+			return
+		}
 		fail(c, s.Log, &iam.Error{Kind: iam.KindNotFound, Code: "no_route", Message: "no such endpoint"})
 	})
 	r.NoMethod(func(c *gin.Context) {
@@ -205,10 +209,19 @@ func (s *server) consistencyHeader(c *gin.Context) {
 	c.Next()
 }
 
-// authenticate requires a bearer token.
+// authenticate requires a bearer token, or, when there is no Authorization
+// header at all, the admin console's session cookie with its CSRF header on
+// state-changing requests (cookieSession, console_session.go).
 func (s *server) authenticate(c *gin.Context) {
 	h := c.GetHeader("Authorization")
 	token, ok := strings.CutPrefix(h, "Bearer ")
+	if h == "" {
+		var err error
+		if token, ok, err = s.cookieSession(c); err != nil {
+			fail(c, s.Log, err)
+			return
+		}
+	}
 	if !ok {
 		fail(c, s.Log, iam.Unauthenticated("missing bearer token (Authorization: Bearer <token>)"))
 		return

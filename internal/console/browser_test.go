@@ -1,0 +1,453 @@
+package console_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"github.com/gatehouse/gatehouse/internal/testenv"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// chromium finds Debian's chromium, installing it with apt-get when it is
+// missing and we may (root); "" when there is none to be had.
+func chromium(t *testing.T) string {
+	find := func() string {
+		for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+			if p, err := exec.LookPath(name); err == nil {
+				return p
+			}
+		}
+		return ""
+	}
+	if p := find(); p != "" {
+		return p
+	}
+	if os.Geteuid() == 0 {
+		if _, err := exec.LookPath("apt-get"); err == nil {
+			t.Log("chromium is missing: installing it with apt-get")
+			for _, args := range [][]string{{"update", "-qq"}, {"install", "-y", "-qq", "--no-install-recommends", "chromium"}} {
+				cmd := exec.Command("apt-get", args...)
+				cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
+				if out, err := cmd.CombinedOutput(); err != nil {
+					t.Logf("apt-get %v: %v\n%s", args, err, out)
+					break
+				}
+			}
+		}
+	}
+	return find()
+}
+
+// step is an action that answers nothing (chromedp's Action[Void]).
+type step = chromedp.Action[chromedp.Void]
+
+// browser is one headless chromium tab that records console errors.
+type browser struct {
+	t    *testing.T
+	ctx  context.Context
+	base string
+
+	mu     sync.Mutex
+	errors []string
+}
+
+func newBrowser(t *testing.T, base string) *browser {
+	exe := chromium(t)
+	if exe == "" {
+		t.Skip("console browser test skipped: chromium is not installed and could not be installed (apt-get install -y chromium)")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe),
+		chromedp.NoSandbox, // root in CI containers
+		chromedp.DisableGPU,
+		chromedp.WindowSize(1280, 900),
+	)
+	// Generous: a loaded 2-core machine runs chromium, PostgreSQL, SpiceDB
+	// and the race detector at once. Every step waits for a condition.
+	root, cancelTimeout := context.WithTimeout(context.Background(), 8*time.Minute)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(root, opts...)
+	ctx, cancelCtx := chromedp.NewContext(alloc)
+	t.Cleanup(func() { cancelCtx(); cancelAlloc(); cancelTimeout() })
+	b := &browser{t: t, ctx: ctx, base: base}
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	err := chromedp.Listen(ctx, func(ev any) {
+		var msg string
+		switch e := ev.(type) {
+		case *runtime.EventConsoleAPICalled:
+			if e.Type == runtime.ConsoleAPICalledTypeError || e.Type == runtime.ConsoleAPICalledTypeAssert {
+				var parts []string
+				for _, a := range e.Args {
+					parts = append(parts, string(a.Value)+a.Description)
+				}
+				msg = "console." + string(e.Type) + ": " + strings.Join(parts, " ")
+			}
+		case *runtime.EventExceptionThrown:
+			msg = "exception: " + e.ExceptionDetails.Text
+			if e.ExceptionDetails.Exception != nil {
+				msg += " " + e.ExceptionDetails.Exception.Description
+			}
+		case *log.EventEntryAdded:
+			if e.Entry.Level == log.EntryLevelError {
+				msg = "log: " + e.Entry.Text + " " + e.Entry.URL
+			}
+		}
+		if msg != "" {
+			b.mu.Lock()
+			b.errors = append(b.errors, msg)
+			b.mu.Unlock()
+		}
+	})
+	if err != nil {
+		t.Fatalf("listen to chromium: %v", err)
+	}
+	return b
+}
+
+func (b *browser) run(what string, steps ...step) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, steps...); err != nil {
+		html, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string](`(document.querySelector('body') || {}).innerText || ''`))
+		b.t.Fatalf("%s: %v\npage text: %.3000s", what, err, html)
+	}
+}
+
+func (b *browser) consoleErrors() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]string(nil), b.errors...)
+}
+
+func (b *browser) open(path string) step { return chromedp.Navigate(b.base + path) }
+
+// into runs an action that answers a value and stores it in dst.
+func into[T any](dst *T, a chromedp.Action[T]) step {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		v, err := a(ctx, t)
+		if err == nil {
+			*dst = v
+		}
+		return chromedp.Void{}, err
+	}
+}
+
+// visible waits for an XPath to match a visible element; click clicks it.
+func visible(xpath string) step { return chromedp.WaitVisible(xpath) }
+func shown(css string) step     { return chromedp.WaitVisible(chromedp.CSS(css)) }
+func click(xpath string) step   { return chromedp.Click(xpath) }
+func button(text string) string { return fmt.Sprintf(`//button[normalize-space()=%q]`, text) }
+
+// typeInto replaces an input's text, keystroke by keystroke.
+func typeInto(css, text string) step {
+	return chromedp.Steps(shown(css), chromedp.Clear(chromedp.CSS(css)), chromedp.SendKeys(chromedp.CSS(css), text))
+}
+
+// choose picks the option of a <select> whose text contains label, as a
+// person would (firing change).
+func choose(css, label string) step {
+	js := fmt.Sprintf(`(() => {
+		const s = document.querySelector(%q);
+		if (!s) return 'no select';
+		const o = [...s.options].find((o) => o.textContent.includes(%q));
+		if (!o) return 'no option: ' + [...s.options].map((o) => o.textContent).join(' | ');
+		s.value = o.value;
+		s.dispatchEvent(new Event('change', { bubbles: true }));
+		return '';
+	})()`, css, label)
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		if _, err := shown(css)(ctx, t); err != nil {
+			return err
+		}
+		res, err := chromedp.Evaluate[string](js)(ctx, t)
+		if err != nil {
+			return err
+		}
+		if res != "" {
+			return fmt.Errorf("choose %q in %s: %s", label, css, res)
+		}
+		return nil
+	})
+}
+
+// count stores the number of elements matching a CSS selector.
+func count(css string, n *int) step {
+	return into(n, chromedp.Evaluate[int](fmt.Sprintf(`document.querySelectorAll(%q).length`, css)))
+}
+
+func (b *browser) screenshot(name string) step {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		png, err := chromedp.FullScreenshot(100)(ctx, t)
+		if err != nil {
+			return err
+		}
+		// The README's screenshots are refreshed on request only, so that a
+		// test run leaves the tree clean:
+		// GATEHOUSE_SCREENSHOTS=1 go test ./internal/console
+		dir := b.t.TempDir()
+		if os.Getenv("GATEHOUSE_SCREENSHOTS") != "" {
+			dir = filepath.Join("..", "..", "docs")
+		}
+		return os.WriteFile(filepath.Join(dir, name), png, 0o644)
+	})
+}
+
+func (b *browser) signIn(email, password string) {
+	b.t.Helper()
+	b.run("sign in as "+email,
+		b.open("/console/"),
+		typeInto(`form[aria-label="Sign in"] input[name=email]`, email),
+		typeInto(`form[aria-label="Sign in"] input[name=password]`, password),
+		click(button("Sign in")),
+		shown(`[data-testid=whoami]`),
+	)
+}
+
+// The console end to end, in a real headless chromium: the superadmin
+// signs in, invites Bob (who accepts on the invitation page), creates a
+// workspace, adds Bob, creates a custom role and assigns it, reads the
+// audit log and asks "Why?" (allowed and denied); Bob then sees no admin
+// actions, and a revoked session sends him back to sign in.
+func TestConsoleInBrowser(t *testing.T) {
+	env := testenv.New(t)
+	b := newBrowser(t, env.Server.URL)
+	rootEmail, rootPassword := env.Config.BootstrapEmail, env.Config.BootstrapPassword
+
+	// Sign in.
+	b.run("sign-in page", b.open("/console/"), shown(`form[aria-label="Sign in"]`), b.screenshot("console-sign-in.png"))
+	b.signIn(rootEmail, rootPassword)
+	var csrfStored string
+	b.run("no token in storage", into(&csrfStored, chromedp.Evaluate[string](`JSON.stringify(localStorage) + JSON.stringify(sessionStorage)`)))
+	if csrfStored != "{}{}" {
+		t.Fatalf("the console stored something in web storage: %s", csrfStored)
+	}
+	var cookieText string
+	b.run("session cookie unreadable", into(&cookieText, chromedp.Evaluate[string](`document.cookie`)))
+	if strings.Contains(cookieText, "gatehouse_session") || !strings.Contains(cookieText, "gatehouse_csrf") {
+		t.Fatalf("document.cookie = %q: the session cookie must be HttpOnly", cookieText)
+	}
+
+	// Invite Bob: the one-time link is shown.
+	var link string
+	b.run("invite bob",
+		b.open("/console/users"),
+		visible(`//table[@data-testid="users"]//td[normalize-space()=`+fmt.Sprintf("%q", rootEmail)+`]`),
+		click(button("Invite a user")),
+		typeInto(`#invite input[name=email]`, "bob@example.com"),
+		typeInto(`#invite input[name=name]`, "Bob Member"),
+		click(`//dialog[@id="invite"]`+button("Invite")),
+		shown(`[data-testid=invitation-url]`),
+		into(&link, chromedp.Value(chromedp.CSS(`[data-testid=invitation-url]`))),
+		b.screenshot("console-invite.png"),
+	)
+	u, err := url.Parse(link)
+	if err != nil || !strings.Contains(u.RawQuery, "token=") {
+		t.Fatalf("invitation link %q: %v", link, err)
+	}
+	// Bob opens the link (the server's public URL is not the test server's).
+	b.run("accept the invitation",
+		b.open(u.RequestURI()),
+		shown(`form[aria-label="Accept the invitation"]`),
+		visible(`//strong[normalize-space()="bob@example.com"]`),
+		typeInto(`input[name=password]`, "bob-password-123"),
+		typeInto(`input[name=password2]`, "bob-password-123"),
+		b.screenshot("console-invitation.png"),
+		click(button("Set password and activate")),
+		shown(`[data-testid=invitation-accepted]`),
+	)
+	var path string
+	b.run("invitation page URL", into(&path, chromedp.Evaluate[string](`location.pathname`)))
+	if path != "/console/invitation" {
+		t.Fatalf("the invitation_url led to %s, not the console's invitation page", path)
+	}
+
+	// A workspace with Bob as a member.
+	b.run("create a workspace",
+		b.open("/console/workspaces"),
+		click(button("Create a workspace")),
+		typeInto(`#create-workspace input[name=name]`, "Research"),
+		typeInto(`#create-workspace input[name=description]`, "Models under study"),
+		click(`//dialog[@id="create-workspace"]`+button("Create")),
+		visible(`//h1[@data-testid="workspace-name"][normalize-space()="Research"]`),
+	)
+	var wsPath string
+	b.run("workspace URL", into(&wsPath, chromedp.Evaluate[string](`location.pathname`)))
+	b.run("add bob as a member",
+		choose(`form[aria-label="Add a member"] select[name=member]`, "bob@example.com"),
+		choose(`form[aria-label="Add a member"] select[name=role]`, "member"),
+		click(button("Add member")),
+		visible(`//table[@data-testid="members"]//td[contains(., "bob@example.com")]`),
+		b.screenshot("console-workspace-members.png"),
+	)
+
+	// A custom role built from the menus, then assigned to Bob.
+	b.run("create a custom role",
+		b.open("/console/roles"),
+		click(button("Create a custom role")),
+		typeInto(`#role-editor input[name=name]`, "Auditor"),
+		choose(`#role-editor select[name=object-namespace]`, "*"),
+		choose(`#role-editor select[name=object-action]`, "view"),
+		choose(`#role-editor select[name=object-decision]`, "allow_all"),
+		click(button("Add object")),
+		choose(`#role-editor select[name=global-action]`, "view_telemetry"),
+		click(button("Add global")),
+		visible(`//ul[@data-testid="role-permissions"]//code[.="object:*:*:view:allow_all"]`),
+		visible(`//ul[@data-testid="role-permissions"]//code[.="global:view_telemetry:allow_all"]`),
+		click(`//dialog[@id="role-editor"]//summary`),
+		b.screenshot("console-role-editor.png"),
+		click(button("Save role")),
+		visible(`//tr[@data-role="Auditor"]//code[.="object:*:*:view:allow_all"]`),
+	)
+	b.run("assign the role",
+		click(`//tr[@data-role="Auditor"]`+button("Assignments")),
+		choose(`#assignments select[name=holder]`, "bob@example.com"),
+		click(`//dialog[@id="assignments"]`+button("Assign")),
+		visible(`//ul[@data-testid="assignments"]/li[contains(., "bob@example.com")]`),
+		click(`//dialog[@id="assignments"]//button[@aria-label="Close"]`),
+	)
+
+	// The audit log shows what was done; one entry's details.
+	b.run("audit log",
+		b.open("/console/audit"),
+		visible(`//table[@data-testid="audit"]//tr[@data-action="user.invite"]`),
+		visible(`//table[@data-testid="audit"]//tr[@data-action="workspace.create"]`),
+		visible(`//table[@data-testid="audit"]//tr[@data-action="workspace.member.add"]`),
+		visible(`//table[@data-testid="audit"]//tr[@data-action="role.create"]`),
+		b.screenshot("console-audit.png"),
+		typeInto(`input[name=action]`, "workspace.create"),
+		click(button("Filter")),
+		chromedp.WaitNotPresent(chromedp.CSS(`tr[data-action="user.invite"]`)),
+		click(`//tr[@data-action="workspace.create"]`+button("Details")),
+		visible(`//dialog[@id="audit-entry"]//code[.="workspace.create"]`),
+		click(`//dialog[@id="audit-entry"]//button[@aria-label="Close"]`),
+	)
+
+	// Why? for Bob on the workspace: allowed, then denied, with explanations.
+	b.run("why allowed",
+		b.open("/console/why"),
+		choose(`select[name=subject-type]`, "user"),
+		choose(`select[name=subject]`, "bob@example.com"),
+		choose(`select[name=resource-type]`, "workspace"),
+		choose(`select[name=resource]`, "Research"),
+		choose(`select[name=permission]`, "view_resources"),
+		click(button("Ask")),
+		visible(`//h2[@data-testid="why-decision"][starts-with(normalize-space(), "Allowed")]`),
+		visible(`//article[@data-testid="why-answer"]//*[@data-testid="trace" or @data-testid="explanation-text"]`),
+		b.screenshot("console-why.png"),
+	)
+	b.run("why denied",
+		choose(`select[name=permission]`, "manage_members"),
+		click(button("Ask")),
+		visible(`//h2[@data-testid="why-decision"][starts-with(normalize-space(), "Denied")]`),
+	)
+
+	// Sign out; Bob signs in and sees no admin actions.
+	b.run("sign out", click(button("Sign out")), shown(`form[aria-label="Sign in"]`))
+	b.signIn("bob@example.com", "bob-password-123")
+	var users, audit, addMember, removeButtons, roleSelects, subjectPicker int
+	b.run("bob's navigation",
+		visible(`//nav//a[normalize-space()="Workspaces"]`),
+		count(`nav a[href="/console/users"]`, &users),
+		count(`nav a[href="/console/audit"]`, &audit),
+	)
+	b.run("bob's workspace",
+		b.open(wsPath),
+		visible(`//table[@data-testid="members"]//td[contains(., "Bob Member") or contains(., "user ")]`),
+		count(`form[aria-label="Add a member"]`, &addMember),
+		count(`table[data-testid=members] button`, &removeButtons),
+		count(`table[data-testid=members] select`, &roleSelects),
+		b.screenshot("console-member-view.png"),
+	)
+	b.run("bob's roles",
+		b.open("/console/roles"),
+		visible(`//table[@data-testid="roles"]//tr[@data-role="Auditor"]`),
+	)
+	b.run("bob's why",
+		b.open("/console/why"),
+		shown(`form[aria-label="Ask why"]`),
+		count(`select[name=subject-type]`, &subjectPicker),
+		choose(`select[name=resource]`, "Research"),
+		choose(`select[name=permission]`, "view_resources"),
+		click(button("Ask")),
+		visible(`//h2[@data-testid="why-decision"][starts-with(normalize-space(), "Allowed")]`),
+	)
+	if users+audit+addMember+removeButtons+roleSelects+subjectPicker != 0 {
+		t.Fatalf("a member was offered admin actions: users link %d, audit link %d, add member %d, member buttons %d, role selects %d, subject picker %d",
+			users, audit, addMember, removeButtons, roleSelects, subjectPicker)
+	}
+	var hasCreate bool
+	b.run("no create role", into(&hasCreate, chromedp.Evaluate[bool](`[...document.querySelectorAll('button')].some((x) => x.textContent.trim() === 'Create a custom role')`)))
+	if hasCreate {
+		t.Fatal("a member was offered to create a custom role")
+	}
+
+	// Session expiry: the session ends server-side (as at expiry or when
+	// an administrator disables the user); the next call returns Bob to
+	// the sign-in screen with a notice.
+	var token string
+	b.run("read the session cookie", chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		res, err := cdp.Call(ctx, t, network.GetCookies, network.GetCookiesParams{URLs: []string{env.Server.URL}})
+		if err != nil {
+			return err
+		}
+		for _, c := range res.Cookies {
+			if c.Name == "gatehouse_session" {
+				token = c.Value
+				if !c.HTTPOnly || c.SameSite != network.CookieSameSiteStrict {
+					return fmt.Errorf("session cookie: HttpOnly %v SameSite %q", c.HTTPOnly, c.SameSite)
+				}
+			}
+		}
+		return nil
+	}))
+	req, _ := http.NewRequest("POST", env.Server.URL+"/v1/auth/logout", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil || res.StatusCode != 204 {
+		t.Fatalf("revoke bob's session: %v %v", err, res)
+	}
+	res.Body.Close()
+	b.run("expired session",
+		click(`//nav//a[normalize-space()="Workspaces"]`),
+		visible(`//p[@role="status"][contains(., "session has ended or expired")]`),
+		shown(`form[aria-label="Sign in"]`),
+	)
+
+	// Phone width: the sign-in and the workspaces screens still work.
+	b.signIn(rootEmail, rootPassword)
+	b.run("phone width",
+		chromedp.EmulateViewport(390, 844),
+		b.open("/console/workspaces"),
+		visible(`//table[@data-testid="workspaces"]//a[normalize-space()="Research"]`),
+		b.screenshot("console-phone.png"),
+	)
+
+	// The one refusal above (Bob's revoked session) is expected: it is a
+	// 401 the console handled. Anything else is a console error.
+	var unexpected []string
+	for _, e := range b.consoleErrors() {
+		if strings.Contains(e, "401") && strings.Contains(e, "Failed to load resource") {
+			continue
+		}
+		unexpected = append(unexpected, e)
+	}
+	if len(unexpected) > 0 {
+		t.Fatalf("console errors:\n%s", strings.Join(unexpected, "\n"))
+	}
+}
