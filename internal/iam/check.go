@@ -65,6 +65,9 @@ var checkable = func() map[string]map[string]bool {
 	for _, a := range perm.GlobalActions {
 		m["tenant"][a.Name] = true
 	}
+	for alias := range perm.Aliases {
+		m["tenant"][alias] = true
+	}
 	return m
 }()
 
@@ -401,6 +404,9 @@ func (s *Service) resolveCheckWith(ctx context.Context, p *Principal, meta Reque
 		rc.tenantID = tenant
 	}
 	item := authz.CheckItem{Permission: in.Permission, Subject: rc.subject}
+	if in.Resource.Type == "tenant" {
+		item.Permission = perm.CanonicalGlobalAction(in.Permission)
+	}
 	switch in.Resource.Type {
 	case "kind":
 		k, err := perm.ParseKind(in.Resource.ID)

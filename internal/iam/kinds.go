@@ -25,6 +25,9 @@ type CatalogAction struct {
 	Name        string   `json:"name"`
 	Description string   `json:"description"`
 	Builtin     []string `json:"builtin_roles"`
+	// Aliases are other identifiers of the same permission (Infrahub's
+	// manage_accounts is manage_users).
+	Aliases []string `json:"aliases,omitempty"`
 }
 
 // CatalogDecision is a decision and its bit value.
@@ -46,6 +49,11 @@ func PermissionCatalog() Catalog {
 		ca := CatalogAction{Name: a.Name, Description: a.Description, Builtin: []string{string(perm.RoleSuperadmin)}}
 		for _, r := range a.Builtin {
 			ca.Builtin = append(ca.Builtin, string(r))
+		}
+		for alias, canonical := range perm.Aliases {
+			if canonical == a.Name {
+				ca.Aliases = append(ca.Aliases, alias)
+			}
 		}
 		c.GlobalActions = append(c.GlobalActions, ca)
 	}
