@@ -37,11 +37,11 @@ type CheckInput struct {
 
 // CheckOutput is the answer of a check.
 type CheckOutput struct {
-	Allowed     bool            `json:"allowed"`
-	Decision    string          `json:"decision"`
-	CheckedAt   string          `json:"checked_at,omitempty"`
+	Allowed     bool         `json:"allowed"`
+	Decision    string       `json:"decision"`
+	CheckedAt   string       `json:"checked_at,omitempty"`
 	Explanation *Explanation `json:"explanation,omitempty"`
-	Error       *ItemError      `json:"error,omitempty"`
+	Error       *ItemError   `json:"error,omitempty"`
 }
 
 // ItemError is a per-item error of a bulk check.
