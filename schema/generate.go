@@ -90,6 +90,7 @@ func Generate() string {
 	w("\tpermission platform_super_admin = platform->super_admin")
 	w("\tpermission govern_workspaces = super_admin + admin")
 	w("\tpermission check_subjects = super_admin + service")
+	w("\tpermission manage_branches = manage_permissions + merge_branch")
 	w("")
 	w("\t// Kind-level object permissions of the built-in kinds, for the objects of §2.4.")
 	for _, k := range perm.BuiltinKinds {
@@ -110,9 +111,19 @@ func Generate() string {
 	w(" * allows of the most specific level held:")
 	w(" *   grant_<bit> = union over s of (<bit>_l<s> - held above s)")
 	w(" * and cap is a resolved deny: something matching is held and no allow wins.")
+	w(" *")
+	w(" * A kind guarded by a global action (guard_<action>, or inherited from the")
+	w(" * generic kinds it inherits from) is decided for create, update and delete")
+	w(" * by that global permission alone: guard_allows. The projection does not")
+	w(" * materialise object permissions other than view on a guarded kind, so")
+	w(" * the grants below are empty there and only the guard can allow.")
 	w(" */")
 	w("definition kind {")
 	w("\trelation tenant: tenant")
+	w("\trelation inherits: kind")
+	for _, a := range perm.GlobalActions {
+		w("\trelation guard_%s: tenant", a.Name)
+	}
 	for _, a := range perm.ObjectActions {
 		w("")
 		for s := 0; s <= 3; s++ {
@@ -123,6 +134,13 @@ func Generate() string {
 			w("\trelation %s_deny_l%d: role#holder", a, s)
 		}
 	}
+	guards := []string{}
+	for _, a := range perm.GlobalActions {
+		guards = append(guards, fmt.Sprintf("guard_%s->%s", a.Name, a.Name))
+	}
+	w("")
+	w("\t// The guard: its global permission, or the guard of a generic inherited from.")
+	w("\tpermission guard_allows = %s + inherits->guard_allows", strings.Join(guards, " + "))
 	for _, a := range perm.ObjectActions {
 		w("")
 		w("\t// %s", a)
@@ -140,9 +158,31 @@ func Generate() string {
 			w("\tpermission %s_%s = %s", a, name, strings.Join(terms, " + "))
 		}
 		w("\tpermission %s_cap = %s_held - (%s_grant_default + %s_grant_other)", a, a, a, a)
-		w("\tpermission %s = tenant->super_admin + %s_grant_default", a, a)
-		w("\tpermission %s_on_branch = tenant->super_admin + %s_grant_other", a, a)
+		guard := ""
+		if a != perm.ActionView {
+			guard = " + guard_allows"
+		}
+		w("\tpermission %s = tenant->super_admin%s + %s_grant_default", a, guard, a)
+		w("\tpermission %s_on_branch = tenant->super_admin%s + %s_grant_other", a, guard, a)
 	}
+	w("}")
+	w("")
+
+	// ---- branch
+	w("/**")
+	w(" * branch is a registered branch of a tenant (id <tenant>/<name>, '.' written")
+	w(" * as '=2E'). On a merged or need_rebase branch every kind action but view is")
+	w(" * denied, super_admin included: a kind check on another branch asks")
+	w(" * kind#<action>_on_branch and branch#frozen (subject: the tenant) in one")
+	w(" * bulk call. Unregistered names hold nothing, so they are open.")
+	w(" */")
+	w("definition branch {")
+	w("\trelation tenant: tenant")
+	w("\trelation merged: tenant")
+	w("\trelation need_rebase: tenant")
+	w("")
+	w("\tpermission frozen = merged + need_rebase")
+	w("\tpermission set_status = tenant->manage_branches")
 	w("}")
 	w("")
 

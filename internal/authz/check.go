@@ -39,9 +39,44 @@ type CheckItem struct {
 // CheckResult is SpiceDB's answer.
 type CheckResult struct {
 	Allowed     bool
-	Explanation string // JSON debug trace, when asked
-	Err         error  // per-item error in bulk checks
+	Explanation string     // SpiceDB's debug trace as JSON, when asked
+	Trace       *TraceNode // the same trace, to walk
+	Err         error      // per-item error in bulk checks
 }
+
+// TraceNode is one step of SpiceDB's debug trace: a relation or permission
+// of a resource, asked for the subject, and SpiceDB's answer.
+type TraceNode struct {
+	Resource   Object
+	Permission string
+	IsRelation bool
+	Subject    Object
+	Has        bool // HAS_PERMISSION (a conditional answer counts as not)
+	Cached     bool // answered from SpiceDB's cache: no sub-steps recorded
+	Children   []*TraceNode
+}
+
+func traceNode(t *v1.CheckDebugTrace) *TraceNode {
+	if t == nil {
+		return nil
+	}
+	n := &TraceNode{
+		Resource:   Object{Type: t.Resource.GetObjectType(), ID: t.Resource.GetObjectId()},
+		Permission: t.Permission,
+		IsRelation: t.PermissionType == v1.CheckDebugTrace_PERMISSION_TYPE_RELATION,
+		Subject:    Object{Type: t.Subject.GetObject().GetObjectType(), ID: t.Subject.GetObject().GetObjectId(), Relation: t.Subject.GetOptionalRelation()},
+		Has:        t.Result == v1.CheckDebugTrace_PERMISSIONSHIP_HAS_PERMISSION,
+		Cached:     t.GetWasCachedResult(),
+	}
+	for _, c := range t.GetSubProblems().GetTraces() {
+		n.Children = append(n.Children, traceNode(c))
+	}
+	return n
+}
+
+// CheckBulkMax is the most items one CheckBulkPermissions request carries;
+// CheckBulk splits longer lists.
+const CheckBulkMax = 10000
 
 // Checker asks SpiceDB.
 type Checker struct{ SpiceDB *authzed.Client }
@@ -63,15 +98,40 @@ func (c Checker) Check(ctx context.Context, item CheckItem, cons Consistency, ex
 		return CheckResult{}, "", wrap("check", err)
 	}
 	res := CheckResult{Allowed: resp.Permissionship == v1.CheckPermissionResponse_PERMISSIONSHIP_HAS_PERMISSION}
-	if explain && resp.DebugTrace != nil {
-		b, _ := protojson.Marshal(resp.DebugTrace)
+	if explain && resp.DebugTrace.GetCheck() != nil {
+		// The trace only: DebugInformation also carries the whole schema.
+		b, _ := protojson.Marshal(resp.DebugTrace.GetCheck())
 		res.Explanation = string(b)
+		res.Trace = traceNode(resp.DebugTrace.GetCheck())
 	}
 	return res, resp.CheckedAt.GetToken(), nil
 }
 
-// CheckBulk answers many questions in one call, in order.
+// CheckBulk answers many questions in one call, in order (one call per
+// CheckBulkMax items; the later calls are at least as fresh as the first).
 func (c Checker) CheckBulk(ctx context.Context, items []CheckItem, cons Consistency) ([]CheckResult, string, error) {
+	if len(items) <= CheckBulkMax {
+		return c.checkBulk(ctx, items, cons)
+	}
+	var out []CheckResult
+	first := ""
+	for start := 0; start < len(items); start += CheckBulkMax {
+		res, token, err := c.checkBulk(ctx, items[start:min(start+CheckBulkMax, len(items))], cons)
+		if err != nil {
+			return nil, "", err
+		}
+		if first == "" {
+			first = token
+			if !cons.FullyConsistent {
+				cons = Consistency{AtLeastAsFresh: token}
+			}
+		}
+		out = append(out, res...)
+	}
+	return out, first, nil
+}
+
+func (c Checker) checkBulk(ctx context.Context, items []CheckItem, cons Consistency) ([]CheckResult, string, error) {
 	if len(items) == 0 {
 		return nil, "", nil
 	}

@@ -20,7 +20,7 @@ type projectFn func(ctx context.Context, q store.Q, id *uuid.UUID, rawID string,
 
 // ProjectedTypes lists the resource types the projection owns, in the
 // order reconcile walks them.
-var ProjectedTypes = []string{"platform", "tenant", "kind", "user", "group", "role", "workspace", "model", "deployment", "apikey"}
+var ProjectedTypes = []string{"platform", "tenant", "kind", "branch", "user", "group", "role", "workspace", "model", "deployment", "apikey"}
 
 func projector(resourceType string) projectFn {
 	switch resourceType {
@@ -30,6 +30,8 @@ func projector(resourceType string) projectFn {
 		return projectTenant
 	case "kind":
 		return projectKind
+	case "branch":
+		return projectBranch
 	case "user":
 		return projectUser
 	case "group":
@@ -201,7 +203,11 @@ func projectTenant(ctx context.Context, q store.Q, id *uuid.UUID, rawID string, 
 	return rels, nil
 }
 
-// kind: its tenant.
+// kind: its tenant, the generics it inherits from, its guard, and the
+// object permissions of roles that match it. A guarded kind (its own guard
+// or one inherited from its generics) is decided for every action but view
+// by the guard alone: only the view relations of object permissions are
+// materialised on it.
 func projectKind(ctx context.Context, q store.Q, _ *uuid.UUID, rawID string, subject *Object) ([]Rel, error) {
 	var tenantID *uuid.UUID
 	var ns, name string
@@ -217,9 +223,25 @@ func projectKind(ctx context.Context, q store.Q, _ *uuid.UUID, rawID string, sub
 	if err != nil {
 		return nil, err
 	}
+	all := kinds
+	if rawID != "" && len(kinds) > 0 && len(kinds[0].InheritsFrom) > 0 {
+		if all, err = store.Kinds(ctx, q, tenantID, "", ""); err != nil {
+			return nil, err
+		}
+	}
+	guarded := guardedKinds(all)
 	var rels []Rel
 	for _, k := range kinds {
-		rels = append(rels, Rel{KindObject(k.TenantID, k.Namespace, k.Name), "tenant", tenantObj(k.TenantID), nil})
+		obj := KindObject(k.TenantID, k.Namespace, k.Name)
+		rels = append(rels, Rel{obj, "tenant", tenantObj(k.TenantID), nil})
+		for _, parent := range k.InheritsFrom {
+			if pns, pname, ok := strings.Cut(parent, ":"); ok {
+				rels = append(rels, Rel{obj, "inherits", KindObject(k.TenantID, pns, pname), nil})
+			}
+		}
+		if k.GuardedBy != "" {
+			rels = append(rels, Rel{obj, "guard_" + k.GuardedBy, tenantObj(k.TenantID), nil})
+		}
 	}
 	// Object permissions of roles, materialised on every kind they match.
 	roleID, other := subjectUUID(subject, "role")
@@ -236,14 +258,78 @@ func projectKind(ctx context.Context, q store.Q, _ *uuid.UUID, rawID string, sub
 	}
 	for _, k := range kinds {
 		obj := KindObject(k.TenantID, k.Namespace, k.Name)
+		isGuarded := guarded[kindKey(k.TenantID, k.Namespace+":"+k.Name)]
 		for _, f := range byTenant[k.TenantID] {
 			p, err := perm.Parse(f.Identifier)
 			if err != nil {
 				continue
 			}
 			for _, rel := range p.KindRelations(perm.Kind{Namespace: k.Namespace, Name: k.Name}) {
+				if isGuarded && !strings.HasPrefix(rel, perm.ActionView+"_") {
+					continue
+				}
 				rels = append(rels, Rel{obj, rel, roleHolder(f.RoleID), nil})
 			}
+		}
+	}
+	return rels, nil
+}
+
+func kindKey(tenantID uuid.UUID, id string) string { return tenantID.String() + "/" + id }
+
+// guardedKinds marks the kinds that are guarded, by their own guard or
+// one of an ancestor generic (the kinds given must include the ancestors).
+func guardedKinds(kinds []store.KindFact) map[string]bool {
+	byKey := make(map[string]store.KindFact, len(kinds))
+	for _, k := range kinds {
+		byKey[kindKey(k.TenantID, k.Namespace+":"+k.Name)] = k
+	}
+	memo := map[string]bool{}
+	var visit func(key string, depth int) bool
+	visit = func(key string, depth int) bool {
+		if g, ok := memo[key]; ok {
+			return g
+		}
+		k, ok := byKey[key]
+		if !ok || depth > 64 {
+			return false
+		}
+		g := k.GuardedBy != ""
+		for _, parent := range k.InheritsFrom {
+			g = visit(kindKey(k.TenantID, parent), depth+1) || g
+		}
+		memo[key] = g
+		return g
+	}
+	out := map[string]bool{}
+	for key := range byKey {
+		out[key] = visit(key, 0)
+	}
+	return out
+}
+
+// branch: its tenant, and its status when it is not open.
+func projectBranch(ctx context.Context, q store.Q, _ *uuid.UUID, rawID string, _ *Object) ([]Rel, error) {
+	var tenantID *uuid.UUID
+	var name string
+	if rawID != "" {
+		t, n, ok := splitBranchID(rawID)
+		parsed, err := uuid.Parse(t)
+		if !ok || err != nil {
+			return nil, nil
+		}
+		tenantID, name = &parsed, n
+	}
+	branches, err := store.Branches(ctx, q, tenantID, name, "", 0)
+	if err != nil {
+		return nil, err
+	}
+	var rels []Rel
+	for _, b := range branches {
+		obj := BranchObject(b.TenantID, b.Name)
+		rels = append(rels, Rel{obj, "tenant", tenantObj(b.TenantID), nil})
+		if b.Status == "merged" || b.Status == "need_rebase" {
+			rels = append(rels, Rel{obj, b.Status, tenantObj(b.TenantID), nil})
 		}
 	}
 	return rels, nil

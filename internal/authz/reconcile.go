@@ -72,6 +72,10 @@ func (p *Projector) Reconcile(ctx context.Context, repair bool) (Drift, error) {
 			if t, _, _, ok := splitKindID(r.Resource.ID); ok {
 				tenant, _ = uuid.Parse(t)
 			}
+		case "branch":
+			if t, _, ok := splitBranchID(r.Resource.ID); ok {
+				tenant, _ = uuid.Parse(t)
+			}
 		case "platform":
 			unit = Pair(r.Resource, r.Subject)
 			if id, err := uuid.Parse(r.Subject.ID); err == nil {

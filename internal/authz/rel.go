@@ -151,3 +151,15 @@ func splitKindID(id string) (tenant, namespace, name string, ok bool) {
 
 // PlatformObject is the one platform object.
 var PlatformObject = Object{Type: "platform", ID: "gatehouse"}
+
+// BranchObject is the SpiceDB object of a tenant's branch:
+// <tenant>/<name>, with '.' (not allowed in SpiceDB ids) written as '=2E'
+// ('=' never appears in a branch name, so the id reads back unambiguously).
+func BranchObject(tenantID fmt.Stringer, name string) Object {
+	return Object{Type: "branch", ID: tenantID.String() + "/" + strings.ReplaceAll(name, ".", "=2E")}
+}
+
+func splitBranchID(id string) (tenant, name string, ok bool) {
+	tenant, escaped, ok := strings.Cut(id, "/")
+	return tenant, strings.ReplaceAll(escaped, "=2E", "."), ok && escaped != ""
+}

@@ -79,3 +79,39 @@ func (s *server) unassignRole() gin.HandlerFunc {
 		return s.IAM.UnassignRole(k.ctx, k.p, k.meta, k.c.Param("role_id"), k.c.Param("holder"))
 	})
 }
+
+func (s *server) listBranches() gin.HandlerFunc {
+	return noBody(s, http.StatusOK, func(k call) (iam.List[store.Branch], error) {
+		bs, err := s.IAM.ListBranches(k.ctx, k.p, k.meta)
+		return paged(k, bs, err, func(x store.Branch) string { return x.Name })
+	})
+}
+
+func (s *server) registerBranch() gin.HandlerFunc {
+	return withBody(s, http.StatusCreated, func(k call, in iam.BranchInput) (iam.BranchView, error) {
+		return s.IAM.RegisterBranch(k.ctx, k.p, k.meta, in)
+	})
+}
+
+func (s *server) setBranchStatus() gin.HandlerFunc {
+	return withBody(s, http.StatusOK, func(k call, in iam.BranchPatch) (iam.BranchView, error) {
+		return s.IAM.SetBranchStatus(k.ctx, k.p, k.meta, k.c.Param("name"), in)
+	})
+}
+
+func (s *server) deleteBranch() gin.HandlerFunc {
+	return noBody(s, http.StatusOK, func(k call) (writeAnswer, error) {
+		wr, err := s.IAM.DeleteBranch(k.ctx, k.p, k.meta, k.c.Param("name"))
+		return writeAnswer{wr}, err
+	})
+}
+
+func (s *server) permissionReport() gin.HandlerFunc {
+	return noBody(s, http.StatusOK, func(k call) (iam.Report, error) {
+		pg, err := page(k.c)
+		if err != nil {
+			return iam.Report{}, err
+		}
+		return s.IAM.PermissionReport(k.ctx, k.p, k.meta, iam.ReportInput{Branch: k.c.Query("branch"), Subject: k.c.Query("subject"), Page: pg})
+	})
+}

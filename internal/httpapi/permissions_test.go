@@ -241,7 +241,7 @@ func TestRoleAdministrationRulesAndBadInput(t *testing.T) {
 	_, admin := w.env.User(t, w.root, "admin@example.com", "admin")
 	_, member := w.env.User(t, w.root, "member@example.com", "member")
 	cat := w.env.Must(t, 200, "GET", "/v1/permissions", member, nil)
-	if len(cat.Body["global_actions"].([]any)) != 17 || len(cat.Body["decisions"].([]any)) != 4 {
+	if len(cat.Body["global_actions"].([]any)) != 19 || len(cat.Body["decisions"].([]any)) != 4 {
 		t.Fatalf("catalog: %s", cat.Raw)
 	}
 	w.env.Must(t, 403, "POST", "/v1/roles", member, map[string]any{"name": "x", "permissions": []string{}})

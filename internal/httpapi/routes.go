@@ -62,6 +62,11 @@ func (s *server) routes(r *gin.Engine) {
 	authed.GET("/permissions", s.permissionCatalog)
 	authed.GET("/kinds", s.listKinds())
 	authed.POST("/kinds", s.registerKind())
+	authed.GET("/permissions/report", s.permissionReport())
+	authed.GET("/branches", s.listBranches())
+	authed.POST("/branches", s.registerBranch())
+	authed.PATCH("/branches/:name", s.setBranchStatus())
+	authed.DELETE("/branches/:name", s.deleteBranch())
 	authed.GET("/audit-logs", s.listAuditLogs)
 
 	authed.GET("/workspaces", s.listWorkspaces())

@@ -52,6 +52,9 @@ func NewServer(d Deps) http.Handler {
 	s := &server{Deps: d, metrics: newMetrics(d.Registry)}
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
+	// Route on the escaped path, so that a branch name holding '/' is one
+	// path segment when sent as %2F (PATCH /v1/branches/feat%2Fx).
+	r.UseRawPath = true
 	if err := r.SetTrustedProxies(d.TrustedProxies); err != nil {
 		// config.Validate refuses such a list; never fall back to gin's
 		// default of trusting every peer.

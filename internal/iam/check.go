@@ -2,7 +2,6 @@ package iam
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -38,11 +37,11 @@ type CheckInput struct {
 
 // CheckOutput is the answer of a check.
 type CheckOutput struct {
-	Allowed     bool            `json:"allowed"`
-	Decision    string          `json:"decision"`
-	CheckedAt   string          `json:"checked_at,omitempty"`
-	Explanation json.RawMessage `json:"explanation,omitempty"`
-	Error       *ItemError      `json:"error,omitempty"`
+	Allowed     bool         `json:"allowed"`
+	Decision    string       `json:"decision"`
+	CheckedAt   string       `json:"checked_at,omitempty"`
+	Explanation *Explanation `json:"explanation,omitempty"`
+	Error       *ItemError   `json:"error,omitempty"`
 }
 
 // ItemError is a per-item error of a bulk check.
@@ -64,6 +63,9 @@ var checkable = func() map[string]map[string]bool {
 	}
 	for _, a := range perm.GlobalActions {
 		m["tenant"][a.Name] = true
+	}
+	for alias := range perm.Aliases {
+		m["tenant"][alias] = true
 	}
 	return m
 }()
@@ -108,7 +110,7 @@ func (s *Service) Check(ctx context.Context, p *Principal, meta RequestMeta, in 
 	if err != nil {
 		return CheckOutput{}, err
 	}
-	out, _, err := s.answer(ctx, rc, cons, in.Explain)
+	out, _, err := s.answer(ctx, rc, cons, in)
 	return out, err
 }
 
@@ -158,7 +160,7 @@ func (s *Service) checkThroughCache(ctx context.Context, rc resolvedCheck, meta 
 			return e.output(), nil
 		}
 		c.Misses.Add(1)
-		out, token, err := s.answer(ctx, rc, authz.Consistency{FullyConsistent: true}, false)
+		out, token, err := s.answer(ctx, rc, authz.Consistency{FullyConsistent: true}, CheckInput{})
 		if err != nil || token == "" {
 			return out, err
 		}
@@ -180,15 +182,15 @@ func (s *Service) checkThroughCache(ctx context.Context, rc resolvedCheck, meta 
 		}
 	}
 	c.Misses.Add(1)
-	out, _, err := s.answer(ctx, rc, cons, false)
+	out, _, err := s.answer(ctx, rc, cons, CheckInput{})
 	return out, err
 }
 
 // answer asks SpiceDB a resolved check at cons; it returns the raw token it
 // was checked at besides the answer (which holds it sealed).
-func (s *Service) answer(ctx context.Context, rc resolvedCheck, cons authz.Consistency, explain bool) (CheckOutput, string, error) {
+func (s *Service) answer(ctx context.Context, rc resolvedCheck, cons authz.Consistency, in CheckInput) (CheckOutput, string, error) {
 	if !rc.kind {
-		res, token, err := s.Checker.Check(ctx, rc.items[0], cons, explain)
+		res, token, err := s.Checker.Check(ctx, rc.items[0], cons, in.Explain)
 		if err != nil {
 			return CheckOutput{}, "", s.mapErr(err)
 		}
@@ -196,8 +198,8 @@ func (s *Service) answer(ctx context.Context, rc resolvedCheck, cons authz.Consi
 		if res.Allowed {
 			out.Decision = "allow"
 		}
-		if res.Explanation != "" {
-			out.Explanation = json.RawMessage(res.Explanation)
+		if in.Explain {
+			out.Explanation = s.explain(ctx, res, rc.subject, in, res.Allowed, false)
 		}
 		return out, token, nil
 	}
@@ -205,25 +207,44 @@ func (s *Service) answer(ctx context.Context, rc resolvedCheck, cons authz.Consi
 	if err != nil {
 		return CheckOutput{}, "", s.mapErr(err)
 	}
-	out := kindDecision(res, rc.branch)
-	out.CheckedAt = s.Tokens.Seal(token)
 	for _, r := range res {
 		if r.Err != nil {
-			token = "" // not an answer to keep
+			return CheckOutput{}, "", s.mapErr(fmt.Errorf("%w: %v", authz.ErrUnavailable, r.Err))
 		}
 	}
-	if explain {
+	out := kindDecision(res, rc.branch)
+	out.CheckedAt = s.Tokens.Seal(token)
+	if in.Explain {
+		// The trace of the question that decided: the action on the branch
+		// asked, at the revision the decision was made.
 		idx := 0
 		if rc.branch {
 			idx = 1
 		}
-		ex, _, err := s.Checker.Check(ctx, rc.items[idx], cons, true)
+		ex, _, err := s.Checker.Check(ctx, rc.items[idx], authz.Consistency{AtLeastAsFresh: token}, true)
 		if err != nil {
 			return CheckOutput{}, "", s.mapErr(err)
 		}
-		out.Explanation = json.RawMessage(ex.Explanation)
+		frozen := len(res) > 2 && res[2].Allowed
+		out.Explanation = s.explain(ctx, ex, rc.subject, in, out.Allowed, frozen)
 	}
 	return out, token, nil
+}
+
+// kindItems are the SpiceDB questions of a kind check: the action on the
+// default branch and on other branches and, on another branch for an
+// action other than view, whether that branch is frozen (merged or
+// need_rebase; a name never registered holds nothing, so it is open).
+func (s *Service) kindItems(tenantID uuid.UUID, subject authz.Object, k perm.Kind, action, branch string) []authz.CheckItem {
+	obj := authz.KindObject(tenantID, k.Namespace, k.Name)
+	items := []authz.CheckItem{
+		{Resource: obj, Permission: action, Subject: subject},
+		{Resource: obj, Permission: action + "_on_branch", Subject: subject},
+	}
+	if !s.isDefaultBranch(branch) && action != perm.ActionView {
+		items = append(items, authz.CheckItem{Resource: authz.BranchObject(tenantID, branch), Permission: "frozen", Subject: authz.Obj("tenant", tenantID)})
+	}
+	return items
 }
 
 // kindDecision reports the branch-relative outcome (Infrahub's
@@ -231,7 +252,13 @@ func (s *Service) answer(ctx context.Context, rc resolvedCheck, cons authz.Consi
 // other-branch answers: "allow" exactly when allowed on the branch asked;
 // otherwise "allow_default" when only the default branch would be allowed,
 // "allow_other" when only other branches would, "deny" when neither.
+//
+// A third answer, when present, is branch#frozen: SpiceDB says the branch
+// is merged or need_rebase, so the action is denied there.
 func kindDecision(res []authz.CheckResult, otherBranch bool) CheckOutput {
+	if len(res) > 2 && res[2].Allowed {
+		return CheckOutput{Decision: "deny"}
+	}
 	def, oth := res[0].Allowed, res[1].Allowed
 	out := CheckOutput{Allowed: (otherBranch && oth) || (!otherBranch && def)}
 	switch {
@@ -326,8 +353,11 @@ func (s *Service) CheckBulk(ctx context.Context, p *Principal, meta RequestMeta,
 		} else {
 			out.Results[i] = CheckOutput{Allowed: r[0].Allowed, Decision: map[bool]string{true: "allow", false: "deny"}[r[0].Allowed]}
 		}
-		if r[0].Err != nil {
-			out.Results[i] = CheckOutput{Decision: "deny", Error: &ItemError{Code: "check_failed", Message: r[0].Err.Error()}}
+		for _, one := range r {
+			if one.Err != nil {
+				out.Results[i] = CheckOutput{Decision: "deny", Error: &ItemError{Code: "check_failed", Message: one.Err.Error()}}
+				break
+			}
 		}
 	}
 	return out, nil
@@ -488,19 +518,21 @@ func (s *Service) resolveCheckWith(ctx context.Context, p *Principal, meta Reque
 		rc.tenantID = tenant
 	}
 	item := authz.CheckItem{Permission: in.Permission, Subject: rc.subject}
+	if in.Resource.Type == "tenant" {
+		item.Permission = perm.CanonicalGlobalAction(in.Permission)
+	}
 	switch in.Resource.Type {
 	case "kind":
 		k, err := perm.ParseKind(in.Resource.ID)
 		if err != nil {
 			return rc, Invalid("resource.id", "%v", err)
 		}
-		rc.kind = true
-		rc.branch = !(in.Branch == "" || in.Branch == s.Config.DefaultBranch || in.Branch == "-global-")
-		obj := authz.KindObject(rc.tenantID, k.Namespace, k.Name)
-		rc.items = []authz.CheckItem{
-			{Resource: obj, Permission: in.Permission, Subject: rc.subject},
-			{Resource: obj, Permission: in.Permission + "_on_branch", Subject: rc.subject},
+		if err := s.validBranch("branch", in.Branch); err != nil {
+			return rc, err
 		}
+		rc.kind = true
+		rc.branch = !s.isDefaultBranch(in.Branch)
+		rc.items = s.kindItems(rc.tenantID, rc.subject, k, in.Permission, in.Branch)
 		return rc, nil
 	default:
 		id, err := parseID("resource.id", in.Resource.ID)

@@ -136,5 +136,10 @@ func decisionKey(rc resolvedCheck) string {
 	case rc.kind:
 		b.WriteString("|kind:default")
 	}
+	// On another branch the answer also depends on which one (merged and
+	// need_rebase branches are frozen).
+	for _, extra := range rc.items[min(len(rc.items), 2):] {
+		b.WriteString("|" + extra.Resource.String() + "#" + extra.Permission)
+	}
 	return b.String()
 }

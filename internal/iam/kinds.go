@@ -3,6 +3,7 @@ package iam
 import (
 	"context"
 	"errors"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -25,6 +26,9 @@ type CatalogAction struct {
 	Name        string   `json:"name"`
 	Description string   `json:"description"`
 	Builtin     []string `json:"builtin_roles"`
+	// Aliases are other identifiers of the same permission (Infrahub's
+	// manage_accounts is manage_users).
+	Aliases []string `json:"aliases,omitempty"`
 }
 
 // CatalogDecision is a decision and its bit value.
@@ -47,6 +51,11 @@ func PermissionCatalog() Catalog {
 		for _, r := range a.Builtin {
 			ca.Builtin = append(ca.Builtin, string(r))
 		}
+		for alias, canonical := range perm.Aliases {
+			if canonical == a.Name {
+				ca.Aliases = append(ca.Aliases, alias)
+			}
+		}
 		c.GlobalActions = append(c.GlobalActions, ca)
 	}
 	for _, d := range perm.Decisions {
@@ -57,11 +66,14 @@ func PermissionCatalog() Catalog {
 
 // KindView is a registered kind.
 type KindView struct {
-	ID        string     `json:"id"`
-	Namespace string     `json:"namespace"`
-	Name      string     `json:"name"`
-	Builtin   bool       `json:"builtin"`
-	CreatedAt *time.Time `json:"created_at,omitempty"`
+	ID          string     `json:"id"`
+	Namespace   string     `json:"namespace"`
+	Name        string     `json:"name"`
+	Builtin     bool       `json:"builtin"`
+	GuardedBy   string     `json:"guarded_by,omitempty"`
+	Generic     bool       `json:"generic"`
+	InheritFrom []string   `json:"inherit_from"`
+	CreatedAt   *time.Time `json:"created_at,omitempty"`
 	WriteResult
 }
 
@@ -69,6 +81,22 @@ type KindView struct {
 type KindInput struct {
 	Namespace string `json:"namespace"`
 	Name      string `json:"name"`
+	// GuardedBy names a global action that alone decides every action but
+	// view on the kind.
+	GuardedBy string `json:"guarded_by,omitempty"`
+	// InheritFrom names registered generic kinds ("Namespace:Name"): the
+	// kind inherits their guard.
+	InheritFrom []string `json:"inherit_from,omitempty"`
+	Generic     bool     `json:"generic,omitempty"`
+}
+
+func kindView(k store.KindFact) KindView {
+	inherits := k.InheritsFrom
+	if inherits == nil {
+		inherits = []string{}
+	}
+	return KindView{ID: k.Namespace + ":" + k.Name, Namespace: k.Namespace, Name: k.Name, Builtin: k.Builtin,
+		GuardedBy: k.GuardedBy, Generic: k.Generic, InheritFrom: inherits}
 }
 
 // ListKinds lists the caller's tenant's kinds.
@@ -79,13 +107,85 @@ func (s *Service) ListKinds(ctx context.Context, p *Principal, meta RequestMeta)
 	kinds, err := store.Kinds(ctx, s.Store.Pool, &p.TenantID, "", "")
 	out := make([]KindView, 0, len(kinds))
 	for _, k := range kinds {
-		out = append(out, KindView{ID: k.Namespace + ":" + k.Name, Namespace: k.Namespace, Name: k.Name, Builtin: k.Builtin})
+		out = append(out, kindView(k))
 	}
 	return out, err
 }
 
+// validateKind checks a new kind against the kinds it inherits from
+// (which must be registered generics) and returns it normalised. A kind
+// has at most one guard: its own, or the one its generics carry.
+func validateKind(in KindInput, tenant []store.KindFact) (store.KindFact, error) {
+	k := store.KindFact{Namespace: in.Namespace, Name: in.Name, Generic: in.Generic, InheritsFrom: []string{}}
+	if in.GuardedBy != "" {
+		if !perm.IsGlobalAction(in.GuardedBy) {
+			return k, Invalid("guarded_by", "%q is not a global action", truncate(in.GuardedBy))
+		}
+		k.GuardedBy = perm.CanonicalGlobalAction(in.GuardedBy)
+	}
+	if len(in.InheritFrom) > 64 {
+		return k, Invalid("inherit_from", "at most 64 generics")
+	}
+	byID := map[string]store.KindFact{}
+	for _, t := range tenant {
+		byID[t.Namespace+":"+t.Name] = t
+	}
+	self := in.Namespace + ":" + in.Name
+	var guardOf func(id string, depth int) string
+	guardOf = func(id string, depth int) string {
+		t := byID[id]
+		if t.GuardedBy != "" || depth > 64 {
+			return t.GuardedBy
+		}
+		for _, parent := range t.InheritsFrom {
+			if g := guardOf(parent, depth+1); g != "" {
+				return g
+			}
+		}
+		return ""
+	}
+	inherited, from := "", ""
+	seen := map[string]bool{}
+	for i, id := range in.InheritFrom {
+		field := "inherit_from[" + strconv.Itoa(i) + "]"
+		pk, err := perm.ParseKind(id)
+		if err != nil {
+			return k, Invalid(field, "%v", err)
+		}
+		id = pk.String()
+		if id == self {
+			return k, Invalid(field, "a kind cannot inherit from itself (cycle)")
+		}
+		parent, ok := byID[id]
+		if !ok {
+			return k, Invalid(field, "kind %s is not registered", id)
+		}
+		if !parent.Generic {
+			return k, Invalid(field, "kind %s is not a generic", id)
+		}
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		k.InheritsFrom = append(k.InheritsFrom, id)
+		if g := guardOf(id, 0); g != "" {
+			if inherited != "" && g != inherited && k.GuardedBy == "" {
+				return k, Invalid(field, "%s is guarded by %s but %s by %s: name the guard with guarded_by", id, g, from, inherited)
+			}
+			if inherited == "" {
+				inherited, from = g, id
+			}
+		}
+	}
+	if k.GuardedBy != "" && inherited != "" && k.GuardedBy != inherited {
+		return k, Invalid("guarded_by", "%s conflicts with %s inherited from %s", k.GuardedBy, inherited, from)
+	}
+	return k, nil
+}
+
 // RegisterKind registers an object kind; every role permission that
-// matches it covers it at once.
+// matches it covers it at once, and its guard (its own or its generics')
+// with the write's consistency token.
 func (s *Service) RegisterKind(ctx context.Context, p *Principal, meta RequestMeta, in KindInput) (KindView, error) {
 	if !perm.ValidKindPart(in.Namespace) {
 		return KindView{}, Invalid("namespace", "must match [A-Z][A-Za-z0-9]{0,63}")
@@ -93,18 +193,38 @@ func (s *Service) RegisterKind(ctx context.Context, p *Principal, meta RequestMe
 	if !perm.ValidKindPart(in.Name) {
 		return KindView{}, Invalid("name", "must match [A-Z][A-Za-z0-9]{0,63}")
 	}
+	tenantKinds, err := store.Kinds(ctx, s.Store.Pool, &p.TenantID, "", "")
+	if err != nil {
+		return KindView{}, s.mapErr(err)
+	}
+	k, err := validateKind(in, tenantKinds)
+	if err != nil {
+		return KindView{}, err
+	}
+	k.TenantID = p.TenantID
 	now := s.now().UTC()
-	out := KindView{ID: in.Namespace + ":" + in.Name, Namespace: in.Namespace, Name: in.Name, CreatedAt: &now}
+	out := kindView(k)
+	out.CreatedAt = &now
 	wr, err := s.authorizedWrite(ctx, p, meta, "kind.register", func() error {
 		return s.require(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), "manage_permissions")
 	}, func(tx pgx.Tx) (change, error) {
-		if err := store.InsertKind(ctx, tx, p.TenantID, in.Namespace, in.Name); err != nil {
+		// The generics, as stored now (kinds are never changed or removed,
+		// so what validateKind read still holds; the lock makes it certain).
+		parents, err := store.LockKinds(ctx, tx, p.TenantID, k.InheritsFrom)
+		if err != nil {
+			return change{}, err
+		}
+		if len(parents) != len(k.InheritsFrom) {
+			return change{}, Invalid("inherit_from", "names a kind that is not registered")
+		}
+		if err := store.InsertKind(ctx, tx, k); err != nil {
 			if errors.Is(err, store.ErrConflict) {
 				return change{}, Conflict("kind_exists", "kind %s is already registered", out.ID)
 			}
 			return change{}, err
 		}
-		return change{TenantID: p.TenantID, Target: "kind:" + out.ID, Units: []authz.Unit{authz.Whole(authz.KindObject(p.TenantID, in.Namespace, in.Name))}}, nil
+		return change{TenantID: p.TenantID, Target: "kind:" + out.ID, Details: map[string]any{"guarded_by": k.GuardedBy, "generic": k.Generic, "inherit_from": k.InheritsFrom},
+			Units: []authz.Unit{authz.Whole(authz.KindObject(p.TenantID, in.Namespace, in.Name))}}, nil
 	})
 	out.WriteResult = wr
 	return out, err

@@ -107,10 +107,28 @@ var GlobalActions = []GlobalAction{
 	{"merge_proposed_change", "Merge proposed changes", nil},
 	{"manage_schema", "Manage the schema", nil},
 	{"manage_repositories", "Manage repositories", nil},
+	{"review_proposed_change", "Review proposed changes", nil},
+	{"override_context", "Override the context of a request", nil},
 }
 
-// IsGlobalAction reports whether name is in the global catalog.
+// Aliases are other names of global actions (Infrahub's): an alias is one
+// permission with its action, normalised when an identifier is parsed, so
+// a role may hold either name and SpiceDB sees one relation.
+var Aliases = map[string]string{"manage_accounts": "manage_users"}
+
+// CanonicalGlobalAction resolves an alias to its action; other names are
+// returned unchanged.
+func CanonicalGlobalAction(name string) string {
+	if c, ok := Aliases[name]; ok {
+		return c
+	}
+	return name
+}
+
+// IsGlobalAction reports whether name is in the global catalog (an alias
+// counts).
 func IsGlobalAction(name string) bool {
+	name = CanonicalGlobalAction(name)
 	for _, a := range GlobalActions {
 		if a.Name == name {
 			return true
@@ -198,7 +216,7 @@ func Parse(s string) (Permission, error) {
 		if !ok {
 			return bad("unknown decision %q (want deny, allow_default, allow_other or allow_all)", parts[2])
 		}
-		return Permission{Global: true, Action: parts[1], Decision: d}, nil
+		return Permission{Global: true, Action: CanonicalGlobalAction(parts[1]), Decision: d}, nil
 	case "object":
 		if len(parts) != 5 {
 			return bad("want object:<namespace>:<name>:<action>:<decision>, got %d parts", len(parts))

@@ -43,11 +43,17 @@ type KindFact struct {
 	TenantID        uuid.UUID
 	Namespace, Name string
 	Builtin         bool
+	// GuardedBy is the global action guarding the kind ("" when none);
+	// Generic kinds may be inherited from; InheritsFrom names generics
+	// ("Namespace:Name") of the same tenant.
+	GuardedBy    string
+	Generic      bool
+	InheritsFrom []string
 }
 
 // Kinds lists registered kinds.
 func Kinds(ctx context.Context, q Q, tenantID *uuid.UUID, namespace, name string) ([]KindFact, error) {
-	rows, err := q.Query(ctx, `SELECT tenant_id, namespace, name, builtin FROM kinds
+	rows, err := q.Query(ctx, `SELECT tenant_id, namespace, name, builtin, coalesce(guarded_by, ''), generic, inherits_from FROM kinds
 		WHERE ($1::uuid IS NULL OR tenant_id = $1) AND ($2 = '' OR namespace = $2) AND ($3 = '' OR name = $3)
 		ORDER BY tenant_id, namespace, name`, tenantID, namespace, name)
 	if err != nil {
@@ -55,7 +61,7 @@ func Kinds(ctx context.Context, q Q, tenantID *uuid.UUID, namespace, name string
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (KindFact, error) {
 		var f KindFact
-		err := r.Scan(&f.TenantID, &f.Namespace, &f.Name, &f.Builtin)
+		err := r.Scan(&f.TenantID, &f.Namespace, &f.Name, &f.Builtin, &f.GuardedBy, &f.Generic, &f.InheritsFrom)
 		return f, err
 	})
 }
