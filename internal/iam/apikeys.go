@@ -10,7 +10,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/gatehouse/gatehouse/internal/auth"
-	"github.com/gatehouse/gatehouse/internal/authz"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
@@ -53,7 +52,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, p *Principal, meta RequestMe
 	key, publicID, secret := auth.NewAPIKey()
 	var k store.APIKey
 	authorize := func() error {
-		if err := s.require(ctx, p, w.TenantID, meta, authz.Obj("workspace", w.ID), "create_api_key"); err != nil {
+		if err := s.authorize(ctx, p, meta, "apikey.create", w.TenantID, w.ID); err != nil {
 			return err
 		}
 		if !s.superadmin(ctx, p, meta) {
@@ -94,10 +93,10 @@ func (s *Service) ListAPIKeys(ctx context.Context, p *Principal, meta RequestMet
 	if err != nil {
 		return nil, err
 	}
-	if err := s.require(ctx, p, w.TenantID, meta, authz.Obj("workspace", w.ID), "view_resources"); err != nil {
+	if err := s.authorize(ctx, p, meta, "apikey.list", w.TenantID, w.ID); err != nil {
 		return nil, err
 	}
-	all, err := s.allowed(ctx, p, w.TenantID, meta, authz.Obj("workspace", w.ID), "manage_api_keys")
+	all, err := s.may(ctx, p, meta, "apikey.list_all", w.TenantID, w.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -130,17 +129,7 @@ func (s *Service) RevokeAPIKey(ctx context.Context, p *Principal, meta RequestMe
 		if err != nil {
 			return err
 		}
-		ok, err := s.allowed(ctx, p, w.TenantID, meta, authz.Obj("apikey", k.ID), "revoke")
-		if err != nil {
-			return err
-		}
-		if !ok {
-			if view, _ := s.allowed(ctx, p, w.TenantID, meta, authz.Obj("apikey", k.ID), "view"); !view {
-				return NotFound("API key")
-			}
-			return Forbidden("may not revoke this API key")
-		}
-		return nil
+		return s.authorize(ctx, p, meta, "apikey.revoke", w.TenantID, k.ID)
 	}
 	return s.authorizedWrite(ctx, p, meta, "apikey.revoke", authorize, func(tx pgx.Tx) (change, error) {
 		// Revoking is idempotent: the decision does not depend on

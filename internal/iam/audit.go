@@ -4,8 +4,8 @@ import (
 	"context"
 	"time"
 
-	"github.com/gatehouse/gatehouse/internal/authz"
-	"github.com/gatehouse/gatehouse/internal/perm"
+	"github.com/google/uuid"
+
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
@@ -30,7 +30,7 @@ func (s *Service) ListAuditLogs(ctx context.Context, p *Principal, meta RequestM
 		if q.WorkspaceID != "" {
 			return empty, Invalid("workspace", "entries of no tenant belong to no workspace")
 		}
-		super, err := s.allowed(ctx, p, p.TenantID, meta, authz.PlatformObject, perm.SuperAdmin)
+		super, err := s.may(ctx, p, meta, "audit.list_all_tenants", p.TenantID, uuid.Nil)
 		if err != nil {
 			return empty, err
 		}
@@ -78,7 +78,7 @@ func (s *Service) ListAuditLogs(ctx context.Context, p *Principal, meta RequestM
 	// admins see their workspace.
 	// (The entries of no tenant were checked above: superadmins only.)
 	if !f.Tenantless {
-		if err := s.requireTenant(ctx, p, meta, tenant, "view_audit_logs"); err != nil {
+		if err := s.requireTenant(ctx, p, meta, "audit.list", tenant); err != nil {
 			if f.WorkspaceID == nil || KindOf(err) != KindForbidden {
 				return empty, err
 			}
@@ -86,7 +86,7 @@ func (s *Service) ListAuditLogs(ctx context.Context, p *Principal, meta RequestM
 			if werr != nil {
 				return empty, werr
 			}
-			if err := s.require(ctx, p, w.TenantID, meta, authz.Obj("workspace", w.ID), "view_audit_logs"); err != nil {
+			if err := s.authorize(ctx, p, meta, "audit.list_workspace", w.TenantID, w.ID); err != nil {
 				return empty, err
 			}
 			f.TenantID = &w.TenantID

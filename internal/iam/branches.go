@@ -63,7 +63,7 @@ func (s *Service) validRegisteredBranch(field, name string) error {
 
 // ListBranches lists the caller's tenant's registered branches.
 func (s *Service) ListBranches(ctx context.Context, p *Principal, meta RequestMeta) ([]store.Branch, error) {
-	if err := s.require(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), "view_tenant"); err != nil {
+	if err := s.authorize(ctx, p, meta, "branch.list", p.TenantID, p.TenantID); err != nil {
 		return nil, err
 	}
 	bs, err := store.Branches(ctx, s.Store.Pool, &p.TenantID, "", "", 0)
@@ -77,7 +77,7 @@ func (s *Service) RegisterBranch(ctx context.Context, p *Principal, meta Request
 	}
 	var out BranchView
 	wr, err := s.authorizedWrite(ctx, p, meta, "branch.register", func() error {
-		return s.require(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), "manage_branches")
+		return s.authorize(ctx, p, meta, "branch.manage", p.TenantID, p.TenantID)
 	}, func(tx pgx.Tx) (change, error) {
 		b, err := store.InsertBranch(ctx, tx, p.TenantID, in.Name)
 		if errors.Is(err, store.ErrConflict) {
@@ -103,7 +103,7 @@ func (s *Service) SetBranchStatus(ctx context.Context, p *Principal, meta Reques
 	}
 	var out BranchView
 	wr, err := s.authorizedWrite(ctx, p, meta, "branch.set_status", func() error {
-		return s.require(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), "manage_branches")
+		return s.authorize(ctx, p, meta, "branch.manage", p.TenantID, p.TenantID)
 	}, func(tx pgx.Tx) (change, error) {
 		b, err := store.SetBranchStatus(ctx, tx, p.TenantID, name, in.Status)
 		if errors.Is(err, store.ErrNotFound) {
@@ -123,7 +123,7 @@ func (s *Service) DeleteBranch(ctx context.Context, p *Principal, meta RequestMe
 		return WriteResult{}, err
 	}
 	return s.authorizedWrite(ctx, p, meta, "branch.delete", func() error {
-		return s.require(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), "manage_branches")
+		return s.authorize(ctx, p, meta, "branch.manage", p.TenantID, p.TenantID)
 	}, func(tx pgx.Tx) (change, error) {
 		err := store.DeleteBranch(ctx, tx, p.TenantID, name)
 		if errors.Is(err, store.ErrNotFound) {

@@ -10,6 +10,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/authz"
 	"github.com/gatehouse/gatehouse/internal/perm"
 	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/schema"
 )
 
 // Ref is a {type, id} reference on the wire.
@@ -51,13 +52,16 @@ type ItemError struct {
 	Message string `json:"message"`
 }
 
-// checkable lists the permissions the check API accepts per resource type.
+// checkable lists the permissions the check API accepts per resource type:
+// generated names (schema/names_gen.go), so each is one the schema has.
 var checkable = func() map[string]map[string]bool {
 	m := map[string]map[string]bool{
-		"workspace":  set("view", "view_resources", "update", "delete", "manage_members", "manage_owners", "whitelist_models", "create_deployment", "create_api_key", "manage_api_keys", "view_audit_logs"),
-		"model":      set("view", "update", "delete"),
-		"deployment": set("view", "invoke", "update", "delete"),
-		"apikey":     set("view", "revoke"),
+		"workspace": set(schema.Workspace.View, schema.Workspace.ViewResources, schema.Workspace.Update, schema.Workspace.Delete,
+			schema.Workspace.ManageMembers, schema.Workspace.ManageOwners, schema.Workspace.WhitelistModels, schema.Workspace.CreateDeployment,
+			schema.Workspace.CreateAPIKey, schema.Workspace.ManageAPIKeys, schema.Workspace.ViewAuditLogs),
+		"model":      set(schema.Model.View, schema.Model.Update, schema.Model.Delete),
+		"deployment": set(schema.Deployment.View, schema.Deployment.Invoke, schema.Deployment.Update, schema.Deployment.Delete),
+		"apikey":     set(schema.Apikey.View, schema.Apikey.Revoke),
 		"kind":       set(perm.ObjectActions...),
 		"tenant":     {},
 	}
@@ -242,7 +246,7 @@ func (s *Service) kindItems(tenantID uuid.UUID, subject authz.Object, k perm.Kin
 		{Resource: obj, Permission: action + "_on_branch", Subject: subject},
 	}
 	if !s.isDefaultBranch(branch) && action != perm.ActionView {
-		items = append(items, authz.CheckItem{Resource: authz.BranchObject(tenantID, branch), Permission: "frozen", Subject: authz.Obj("tenant", tenantID)})
+		items = append(items, authz.CheckItem{Resource: authz.BranchObject(tenantID, branch), Permission: schema.Branch.Frozen, Subject: authz.Obj("tenant", tenantID)})
 	}
 	return items
 }
@@ -441,7 +445,10 @@ func (s *Service) resolveSubjects(ctx context.Context, p *Principal, meta Reques
 	}
 	checks := make([]authz.CheckItem, len(tenants))
 	for i, t := range tenants {
-		checks[i] = authz.CheckItem{Resource: authz.Obj("tenant", t), Permission: "check_subjects", Subject: p.Subject()}
+		var err error
+		if checks[i], err = s.ruleCheck(p, "check.other_subject", t); err != nil {
+			return nil, err
+		}
 	}
 	cons, err := s.consistency(ctx, p.TenantID, meta)
 	if err != nil {
@@ -497,7 +504,7 @@ func (s *Service) resolveCheckWith(ctx context.Context, p *Principal, meta Reque
 		if found {
 			if grants != nil {
 				ok = grants.mayCheck[tenant]
-			} else if ok, err = s.allowed(ctx, p, tenant, meta, authz.Obj("tenant", tenant), "check_subjects"); err != nil {
+			} else if ok, err = s.may(ctx, p, meta, "check.other_subject", tenant, tenant); err != nil {
 				return rc, err
 			}
 		}
@@ -506,7 +513,7 @@ func (s *Service) resolveCheckWith(ctx context.Context, p *Principal, meta Reque
 			var mayCheck bool
 			if grants != nil {
 				mayCheck = grants.mayCheck[p.TenantID]
-			} else if mayCheck, err = s.allowed(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), "check_subjects"); err != nil {
+			} else if mayCheck, err = s.may(ctx, p, meta, "check.other_subject", p.TenantID, p.TenantID); err != nil {
 				return rc, err
 			}
 			if mayCheck {

@@ -147,7 +147,7 @@ func (s *Service) CreateRole(ctx context.Context, p *Principal, meta RequestMeta
 	}
 	var r store.Role
 	authorize := func() error {
-		if err := s.require(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), "manage_permissions"); err != nil {
+		if err := s.authorize(ctx, p, meta, "role.create", p.TenantID, p.TenantID); err != nil {
 			return err
 		}
 		return s.requireHeldGlobals(ctx, p, meta, p.TenantID, ps)
@@ -199,7 +199,7 @@ func (s *Service) manageRole(ctx context.Context, p *Principal, meta RequestMeta
 	if err != nil {
 		return r, err
 	}
-	if err := s.require(ctx, p, r.TenantID, meta, authz.Obj("tenant", r.TenantID), "manage_permissions"); err != nil {
+	if err := s.authorize(ctx, p, meta, "role.manage", r.TenantID, r.TenantID); err != nil {
 		return r, err
 	}
 	return r, s.requireHeldRoles(ctx, s.Store.Pool, p, meta, r.TenantID, r.ID)
@@ -224,7 +224,7 @@ func stillRole(ctx context.Context, tx pgx.Tx, decided store.Role) (store.Role, 
 
 // GetRole returns a built-in or custom role (view_system_roles).
 func (s *Service) GetRole(ctx context.Context, p *Principal, meta RequestMeta, id string) (RoleView, error) {
-	if err := s.require(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), "view_system_roles"); err != nil {
+	if err := s.authorize(ctx, p, meta, "role.list", p.TenantID, p.TenantID); err != nil {
 		return RoleView{}, err
 	}
 	if isBuiltinRoleID(id) {
@@ -239,7 +239,7 @@ func (s *Service) GetRole(ctx context.Context, p *Principal, meta RequestMeta, i
 	if err != nil {
 		return RoleView{}, err
 	}
-	if err := s.require(ctx, p, r.TenantID, meta, authz.Obj("role", r.ID), "view"); err != nil {
+	if err := s.authorize(ctx, p, meta, "role.view", r.TenantID, r.ID); err != nil {
 		return RoleView{}, err
 	}
 	return roleView(r), nil
@@ -433,7 +433,7 @@ func (s *Service) assignment(ctx context.Context, p *Principal, meta RequestMeta
 			return err
 		}
 		decided = r
-		if err := s.require(ctx, p, r.TenantID, meta, authz.Obj("tenant", r.TenantID), "manage_permissions"); err != nil {
+		if err := s.authorize(ctx, p, meta, "role.assign", r.TenantID, r.TenantID); err != nil {
 			return err
 		}
 		switch typ {
@@ -502,7 +502,7 @@ func (s *Service) ListAssignments(ctx context.Context, p *Principal, meta Reques
 	if isBuiltinRoleID(roleID) {
 		return nil, errBuiltinRole
 	}
-	if err := s.require(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), "view_system_roles"); err != nil {
+	if err := s.authorize(ctx, p, meta, "role.list", p.TenantID, p.TenantID); err != nil {
 		return nil, err
 	}
 	r, err := s.visibleRole(ctx, s.Store.Pool, p, meta, roleID, false)
@@ -511,7 +511,7 @@ func (s *Service) ListAssignments(ctx context.Context, p *Principal, meta Reques
 	}
 	// Who holds a role is for those who manage roles or users
 	// (role#view_assignments), not for every viewer of the role.
-	if err := s.require(ctx, p, r.TenantID, meta, authz.Obj("role", r.ID), "view_assignments"); err != nil {
+	if err := s.authorize(ctx, p, meta, "role.list_assignments", r.TenantID, r.ID); err != nil {
 		return nil, err
 	}
 	as, err := store.ListAssignments(ctx, s.Store.Pool, r.ID)

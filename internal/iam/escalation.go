@@ -28,7 +28,7 @@ import (
 // superadmin reports whether p is one of the platform's superadmins (the
 // built-in superadmin global role), whose reach spans tenants.
 func (s *Service) superadmin(ctx context.Context, p *Principal, meta RequestMeta) bool {
-	ok, err := s.allowed(ctx, p, p.TenantID, meta, authz.PlatformObject, perm.SuperAdmin)
+	ok, err := s.may(ctx, p, meta, "platform.span_tenants", p.TenantID, uuid.Nil)
 	return err == nil && ok
 }
 
@@ -40,7 +40,7 @@ func (s *Service) reaches(ctx context.Context, p *Principal, meta RequestMeta, t
 	if tenantID == p.TenantID {
 		return true, nil
 	}
-	return s.allowed(ctx, p, tenantID, meta, authz.Obj("tenant", tenantID), perm.SuperAdmin)
+	return s.may(ctx, p, meta, "tenant.reach", tenantID, tenantID)
 }
 
 // allowedAll answers several checks of p about objects of tenantID in one
@@ -76,7 +76,7 @@ func check(p *Principal, resource authz.Object, permission string) authz.CheckIt
 // change the role or groups of) user u — one SpiceDB check of
 // user#administer.
 func (s *Service) requireAdminister(ctx context.Context, p *Principal, meta RequestMeta, u store.User) error {
-	ok, err := s.allowed(ctx, p, u.TenantID, meta, authz.Obj("user", u.ID), "administer")
+	ok, err := s.may(ctx, p, meta, "user.administer", u.TenantID, u.ID)
 	if err != nil {
 		return err
 	}

@@ -44,7 +44,7 @@ func (s *Service) visibleGroup(ctx context.Context, q store.Q, p *Principal, met
 	if err != nil {
 		return g, err
 	}
-	ok, err := s.allowed(ctx, p, g.TenantID, meta, authz.Obj("group", g.ID), "view")
+	ok, err := s.may(ctx, p, meta, "group.view", g.TenantID, g.ID)
 	if err != nil || !ok {
 		return g, errors.Join(err, NotFound("group"))
 	}
@@ -58,7 +58,7 @@ func (s *Service) CreateGroup(ctx context.Context, p *Principal, meta RequestMet
 	}
 	var g store.Group
 	authorize := func() error {
-		return s.require(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), "manage_users")
+		return s.authorize(ctx, p, meta, "group.create", p.TenantID, p.TenantID)
 	}
 	wr, err := s.authorizedWrite(ctx, p, meta, "group.create", authorize, func(tx pgx.Tx) (change, error) {
 		g = store.Group{ID: uuid.Must(uuid.NewV7()), TenantID: p.TenantID, Name: in.Name, CreatedAt: s.now().UTC()}
@@ -76,7 +76,7 @@ func (s *Service) CreateGroup(ctx context.Context, p *Principal, meta RequestMet
 // ListGroups lists the tenant's groups the caller may view (group#view:
 // every group for holders of manage_users, one's own groups otherwise).
 func (s *Service) ListGroups(ctx context.Context, p *Principal, meta RequestMeta, page Page) (List[store.Group], error) {
-	if err := s.require(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), "view_tenant"); err != nil {
+	if err := s.authorize(ctx, p, meta, "group.list", p.TenantID, p.TenantID); err != nil {
 		return List[store.Group]{}, err
 	}
 	after, err := page.afterID()
@@ -92,7 +92,9 @@ func (s *Service) ListGroups(ctx context.Context, p *Principal, meta RequestMeta
 		}
 		items := make([]authz.CheckItem, len(batch))
 		for i, g := range batch {
-			items[i] = check(p, authz.Obj("group", g.ID), "view")
+			if items[i], err = s.ruleCheck(p, "group.view", g.ID); err != nil {
+				return List[store.Group]{}, err
+			}
 		}
 		ok, err := s.allowedAll(ctx, p, p.TenantID, meta, items)
 		if err != nil {
@@ -152,10 +154,15 @@ func (s *Service) manageGroup(ctx context.Context, p *Principal, meta RequestMet
 	if err != nil {
 		return g, nil, err
 	}
-	items := append([]authz.CheckItem{
-		check(p, authz.Obj("group", g.ID), "manage_membership"),
-		check(p, authz.Obj("group", g.ID), "view"),
-	}, extra...)
+	manage, err := s.ruleCheck(p, "group.manage", g.ID)
+	if err != nil {
+		return g, nil, err
+	}
+	view, err := s.ruleCheck(p, "group.view", g.ID)
+	if err != nil {
+		return g, nil, err
+	}
+	items := append([]authz.CheckItem{manage, view}, extra...)
 	ok, err := s.allowedAll(ctx, p, g.TenantID, meta, items)
 	switch {
 	case err != nil:
@@ -265,7 +272,11 @@ func (s *Service) groupMembership(ctx context.Context, p *Principal, meta Reques
 		var extra []authz.CheckItem
 		if uid, err := uuid.Parse(userID); err == nil && len(userID) == 36 {
 			if u, err = store.GetUser(ctx, s.Store.Pool, uid); err == nil && u.Status != store.StatusDeleted {
-				extra = append(extra, check(p, authz.Obj("user", u.ID), "administer"))
+				administer, err := s.ruleCheck(p, "user.administer", u.ID)
+				if err != nil {
+					return err
+				}
+				extra = append(extra, administer)
 			}
 		}
 		var ok []bool

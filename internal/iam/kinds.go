@@ -101,7 +101,7 @@ func kindView(k store.KindFact) KindView {
 
 // ListKinds lists the caller's tenant's kinds.
 func (s *Service) ListKinds(ctx context.Context, p *Principal, meta RequestMeta) ([]KindView, error) {
-	if err := s.require(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), "view_tenant"); err != nil {
+	if err := s.authorize(ctx, p, meta, "kind.list", p.TenantID, p.TenantID); err != nil {
 		return nil, err
 	}
 	kinds, err := store.Kinds(ctx, s.Store.Pool, &p.TenantID, "", "")
@@ -206,7 +206,7 @@ func (s *Service) RegisterKind(ctx context.Context, p *Principal, meta RequestMe
 	out := kindView(k)
 	out.CreatedAt = &now
 	wr, err := s.authorizedWrite(ctx, p, meta, "kind.register", func() error {
-		return s.require(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), "manage_permissions")
+		return s.authorize(ctx, p, meta, "kind.register", p.TenantID, p.TenantID)
 	}, func(tx pgx.Tx) (change, error) {
 		// The generics, as stored now (kinds are never changed or removed,
 		// so what validateKind read still holds; the lock makes it certain).

@@ -115,7 +115,7 @@ func (s *Service) LookupSubjects(ctx context.Context, p *Principal, meta Request
 		return LookupResult{}, err
 	}
 	resource := rc.items[0].Resource
-	privileged, err := s.allowed(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), "check_subjects")
+	privileged, err := s.may(ctx, p, meta, "check.other_subject", p.TenantID, p.TenantID)
 	if err != nil {
 		return LookupResult{}, err
 	}
@@ -127,11 +127,11 @@ func (s *Service) LookupSubjects(ctx context.Context, p *Principal, meta Request
 		}
 	}
 	if !privileged {
-		view := "view"
+		useCase := "lookup.subjects.view"
 		if resource.Type == "tenant" {
-			view = "view_tenant"
+			useCase = "lookup.subjects.view_tenant"
 		}
-		viewable, err := s.allowed(ctx, p, p.TenantID, meta, resource, view)
+		viewable, err := s.mayOn(ctx, p, meta, useCase, p.TenantID, resource)
 		if err != nil {
 			return LookupResult{}, err
 		}

@@ -35,7 +35,7 @@ func (s *Service) CreateModel(ctx context.Context, p *Principal, meta RequestMet
 	}
 	var m store.Model
 	authorize := func() error {
-		return s.require(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), "manage_global_models")
+		return s.authorize(ctx, p, meta, "model.create", p.TenantID, p.TenantID)
 	}
 	wr, err := s.authorizedWrite(ctx, p, meta, "model.create", authorize, func(tx pgx.Tx) (change, error) {
 		m = store.Model{ID: uuid.Must(uuid.NewV7()), TenantID: p.TenantID, Name: in.Name, Provider: in.Provider, CreatedAt: s.now().UTC()}
@@ -54,7 +54,7 @@ func (s *Service) CreateModel(ctx context.Context, p *Principal, meta RequestMet
 // manage_global_models, and to owners and admins of the workspace named in
 // whitelistFor (to pick from); otherwise the entries the caller may view.
 func (s *Service) ListModels(ctx context.Context, p *Principal, meta RequestMeta, whitelistFor string) ([]store.Model, error) {
-	all, err := s.allowed(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), "manage_global_models")
+	all, err := s.may(ctx, p, meta, "model.list_all", p.TenantID, p.TenantID)
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +63,7 @@ func (s *Service) ListModels(ctx context.Context, p *Principal, meta RequestMeta
 		if err != nil {
 			return nil, err
 		}
-		if err := s.require(ctx, p, w.TenantID, meta, authz.Obj("workspace", w.ID), "whitelist_models"); err != nil {
+		if err := s.authorize(ctx, p, meta, "model.list_for_whitelist", w.TenantID, w.ID); err != nil {
 			return nil, err
 		}
 		all = true
@@ -105,7 +105,7 @@ func (s *Service) DeleteModel(ctx context.Context, p *Principal, meta RequestMet
 			return NotFound("model")
 		}
 		// An entry the caller cannot see is not found, as for PATCH.
-		return s.requireVisible(ctx, p, m.TenantID, meta, authz.Obj("model", m.ID), "delete", "model")
+		return s.authorize(ctx, p, meta, "model.delete", m.TenantID, m.ID)
 	}
 	return s.authorizedWrite(ctx, p, meta, "model.delete", authorize, func(tx pgx.Tx) (change, error) {
 		if _, err := store.DeleteModel(ctx, tx, m.ID); err != nil {
@@ -121,7 +121,7 @@ func (s *Service) WhitelistedModels(ctx context.Context, p *Principal, meta Requ
 	if err != nil {
 		return nil, err
 	}
-	if err := s.require(ctx, p, w.TenantID, meta, authz.Obj("workspace", w.ID), "view_resources"); err != nil {
+	if err := s.authorize(ctx, p, meta, "workspace.model.list", w.TenantID, w.ID); err != nil {
 		return nil, err
 	}
 	ms, err := store.ListModels(ctx, s.Store.Pool, w.TenantID, nil, &w.ID)
@@ -161,7 +161,7 @@ func (s *Service) whitelist(ctx context.Context, p *Principal, meta RequestMeta,
 	var m store.Model
 	action := map[bool]string{true: "workspace.model.whitelist", false: "workspace.model.unwhitelist"}[on]
 	wr, err := s.authorizedWrite(ctx, p, meta, action, func() error {
-		return s.require(ctx, p, w.TenantID, meta, authz.Obj("workspace", w.ID), "whitelist_models")
+		return s.authorize(ctx, p, meta, "workspace.model.whitelist", w.TenantID, w.ID)
 	}, func(tx pgx.Tx) (change, error) {
 		if m, err = store.GetModel(ctx, tx, mid); err != nil || m.TenantID != w.TenantID {
 			return change{}, NotFound("model")
@@ -224,7 +224,7 @@ func (s *Service) CreateDeployment(ctx context.Context, p *Principal, meta Reque
 	}
 	var d store.Deployment
 	wr, err := s.authorizedWrite(ctx, p, meta, "deployment.create", func() error {
-		return s.require(ctx, p, w.TenantID, meta, authz.Obj("workspace", w.ID), "create_deployment")
+		return s.authorize(ctx, p, meta, "deployment.create", w.TenantID, w.ID)
 	}, func(tx pgx.Tx) (change, error) {
 		model, err := deploymentModel(ctx, tx, w, in.ModelID)
 		if err != nil {
@@ -259,7 +259,7 @@ func (s *Service) visibleDeployment(ctx context.Context, q store.Q, p *Principal
 	if err != nil {
 		return w, d, NotFound("deployment")
 	}
-	ok, err := s.allowed(ctx, p, w.TenantID, meta, authz.Obj("deployment", d.ID), "view")
+	ok, err := s.may(ctx, p, meta, "deployment.view", w.TenantID, d.ID)
 	if err != nil || !ok {
 		return w, d, errors.Join(err, NotFound("deployment"))
 	}
@@ -280,7 +280,7 @@ func (s *Service) ListDeployments(ctx context.Context, p *Principal, meta Reques
 	if err != nil {
 		return empty, err
 	}
-	if err := s.require(ctx, p, w.TenantID, meta, authz.Obj("workspace", w.ID), "view_resources"); err != nil {
+	if err := s.authorize(ctx, p, meta, "deployment.list", w.TenantID, w.ID); err != nil {
 		return empty, err
 	}
 	after, err := page.afterID()
@@ -294,7 +294,9 @@ func (s *Service) ListDeployments(ctx context.Context, p *Principal, meta Reques
 	}
 	items := make([]authz.CheckItem, len(ds))
 	for i, d := range ds {
-		items[i] = authz.CheckItem{Resource: authz.Obj("deployment", d.ID), Permission: "view", Subject: p.Subject()}
+		if items[i], err = s.ruleCheck(p, "deployment.view", d.ID); err != nil {
+			return List[store.Deployment]{}, err
+		}
 	}
 	cons, err := s.consistency(ctx, w.TenantID, meta)
 	if err != nil {
@@ -327,7 +329,7 @@ func (s *Service) UpdateDeployment(ctx context.Context, p *Principal, meta Reque
 	if err != nil {
 		return DeploymentView{}, err
 	}
-	wr, err := s.authorizedWrite(ctx, p, meta, "deployment.update", func() error { return s.require(ctx, p, w.TenantID, meta, authz.Obj("deployment", d.ID), "update") }, func(tx pgx.Tx) (change, error) {
+	wr, err := s.authorizedWrite(ctx, p, meta, "deployment.update", func() error { return s.authorize(ctx, p, meta, "deployment.update", w.TenantID, d.ID) }, func(tx pgx.Tx) (change, error) {
 		if in.ModelID != nil {
 			model, err := deploymentModel(ctx, tx, w, in.ModelID)
 			if err != nil {
@@ -347,7 +349,7 @@ func (s *Service) DeleteDeployment(ctx context.Context, p *Principal, meta Reque
 	if err != nil {
 		return WriteResult{}, err
 	}
-	return s.authorizedWrite(ctx, p, meta, "deployment.delete", func() error { return s.require(ctx, p, w.TenantID, meta, authz.Obj("deployment", d.ID), "delete") }, func(tx pgx.Tx) (change, error) {
+	return s.authorizedWrite(ctx, p, meta, "deployment.delete", func() error { return s.authorize(ctx, p, meta, "deployment.delete", w.TenantID, d.ID) }, func(tx pgx.Tx) (change, error) {
 		return change{TenantID: w.TenantID, WorkspaceID: &w.ID, Target: "deployment:" + d.ID.String(), Units: []authz.Unit{authz.Whole(authz.Obj("deployment", d.ID))}},
 			store.SoftDeleteDeployment(ctx, tx, d.ID)
 	})
@@ -381,7 +383,7 @@ func (s *Service) UpdateModel(ctx context.Context, p *Principal, meta RequestMet
 		if err != nil || (m.TenantID != p.TenantID && !s.superadmin(ctx, p, meta)) {
 			return NotFound("model")
 		}
-		return s.requireVisible(ctx, p, m.TenantID, meta, authz.Obj("model", m.ID), "update", "model")
+		return s.authorize(ctx, p, meta, "model.update", m.TenantID, m.ID)
 	}
 	wr, err := s.authorizedWrite(ctx, p, meta, "model.update", authorize, func(tx pgx.Tx) (change, error) {
 		// The entry as it is now (a concurrent rename is not undone).

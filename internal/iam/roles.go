@@ -3,7 +3,6 @@ package iam
 import (
 	"context"
 
-	"github.com/gatehouse/gatehouse/internal/authz"
 	"github.com/gatehouse/gatehouse/internal/perm"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
@@ -43,7 +42,7 @@ func BuiltinRoles() []RoleView {
 
 // ListRoles lists the built-in roles, then the tenant's custom roles.
 func (s *Service) ListRoles(ctx context.Context, p *Principal, meta RequestMeta) ([]RoleView, error) {
-	if err := s.require(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), "view_system_roles"); err != nil {
+	if err := s.authorize(ctx, p, meta, "role.list", p.TenantID, p.TenantID); err != nil {
 		return nil, err
 	}
 	custom, err := store.ListRoles(ctx, s.Store.Pool, p.TenantID)

@@ -34,7 +34,7 @@ func (s *Service) CreateService(ctx context.Context, p *Principal, meta RequestM
 	token, publicID, secret := auth.NewCredential(auth.ServicePrefix)
 	var c store.ServiceCredential
 	wr, err := s.authorizedWrite(ctx, p, meta, "service_credential.create", func() error {
-		return s.require(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), "manage_tenant")
+		return s.authorize(ctx, p, meta, "service_credential.create", p.TenantID, p.TenantID)
 	}, func(tx pgx.Tx) (change, error) {
 		c = store.ServiceCredential{ID: uuid.Must(uuid.NewV7()), TenantID: p.TenantID, Name: in.Name, PublicID: auth.ServicePrefix + publicID,
 			SecretHash: auth.HashToken(secret), LastFour: secret[len(secret)-4:], CreatedAt: s.now().UTC()}
@@ -49,7 +49,7 @@ func (s *Service) CreateService(ctx context.Context, p *Principal, meta RequestM
 
 // ListServices lists the tenant's credentials (manage_tenant).
 func (s *Service) ListServices(ctx context.Context, p *Principal, meta RequestMeta) ([]store.ServiceCredential, error) {
-	if err := s.require(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), "manage_tenant"); err != nil {
+	if err := s.authorize(ctx, p, meta, "service_credential.list", p.TenantID, p.TenantID); err != nil {
 		return nil, err
 	}
 	cs, err := store.ListServices(ctx, s.Store.Pool, p.TenantID)
@@ -66,7 +66,7 @@ func (s *Service) RevokeService(ctx context.Context, p *Principal, meta RequestM
 		return WriteResult{}, NotFound("service credential")
 	}
 	authorize := func() error {
-		return s.require(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), "manage_tenant")
+		return s.authorize(ctx, p, meta, "service_credential.revoke", p.TenantID, p.TenantID)
 	}
 	return s.authorizedWrite(ctx, p, meta, "service_credential.revoke", authorize, func(tx pgx.Tx) (change, error) {
 		c, err := store.GetService(ctx, tx, sid)

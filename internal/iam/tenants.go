@@ -10,7 +10,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/gatehouse/gatehouse/internal/auth"
-	"github.com/gatehouse/gatehouse/internal/authz"
 	"github.com/gatehouse/gatehouse/internal/perm"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
@@ -56,7 +55,7 @@ func (s *Service) CreateTenant(ctx context.Context, p *Principal, meta RequestMe
 	// Tenants are the platform's: a super_admin held through a custom role
 	// is its own tenant's only.
 	wr, err := s.authorizedWrite(ctx, p, meta, "tenant.create", func() error {
-		return s.require(ctx, p, p.TenantID, meta, authz.PlatformObject, perm.SuperAdmin)
+		return s.authorize(ctx, p, meta, "tenant.create", p.TenantID, uuid.Nil)
 	}, func(tx pgx.Tx) (change, error) {
 		t := store.Tenant{ID: uuid.Must(uuid.NewV7()), Name: in.Name, CreatedAt: s.now().UTC()}
 		// Tenant names are not unique (a rename must not tell a tenant
@@ -88,13 +87,13 @@ func (s *Service) CreateTenant(ctx context.Context, p *Principal, meta RequestMe
 // ListTenants lists every tenant to the platform's superadmins and one's
 // own to others (a custom-role super_admin included).
 func (s *Service) ListTenants(ctx context.Context, p *Principal, meta RequestMeta, page Page) (List[store.Tenant], error) {
-	super, err := s.allowed(ctx, p, p.TenantID, meta, authz.PlatformObject, perm.SuperAdmin)
+	super, err := s.may(ctx, p, meta, "platform.span_tenants", p.TenantID, uuid.Nil)
 	if err != nil {
 		return List[store.Tenant]{}, err
 	}
 	var only *uuid.UUID
 	if !super {
-		if err := s.require(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), "view_tenant"); err != nil {
+		if err := s.authorize(ctx, p, meta, "tenant.list", p.TenantID, p.TenantID); err != nil {
 			return List[store.Tenant]{}, err
 		}
 		only = &p.TenantID
@@ -113,7 +112,7 @@ func (s *Service) GetTenant(ctx context.Context, p *Principal, meta RequestMeta,
 	if err != nil || len(id) != 36 {
 		return store.Tenant{}, NotFound("tenant")
 	}
-	if err := s.requireTenant(ctx, p, meta, tid, "view_tenant"); err != nil {
+	if err := s.requireTenant(ctx, p, meta, "tenant.get", tid); err != nil {
 		return store.Tenant{}, err
 	}
 	return store.GetTenant(ctx, s.Store.Pool, tid)
@@ -136,7 +135,7 @@ func (s *Service) UpdateTenant(ctx context.Context, p *Principal, meta RequestMe
 		}
 	}
 	var t store.Tenant
-	wr, err := s.authorizedWrite(ctx, p, meta, "tenant.update", func() error { return s.requireTenant(ctx, p, meta, tid, "manage_tenant") }, func(tx pgx.Tx) (change, error) {
+	wr, err := s.authorizedWrite(ctx, p, meta, "tenant.update", func() error { return s.requireTenant(ctx, p, meta, "tenant.update", tid) }, func(tx pgx.Tx) (change, error) {
 		if in.Name != nil {
 			if err := store.RenameTenant(ctx, tx, tid, *in.Name); err != nil {
 				return change{}, err

@@ -11,7 +11,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/gatehouse/gatehouse/internal/auth"
-	"github.com/gatehouse/gatehouse/internal/authz"
 	"github.com/gatehouse/gatehouse/internal/perm"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
@@ -62,7 +61,7 @@ func (s *Service) InviteUser(ctx context.Context, p *Principal, meta RequestMeta
 	token := auth.NewToken(auth.InvitationPrefix)
 	out := Invited{InvitationToken: token}
 	authorize := func() error {
-		if err := s.requireTenant(ctx, p, meta, tenantID, "manage_users"); err != nil {
+		if err := s.requireTenant(ctx, p, meta, "user.invite", tenantID); err != nil {
 			return err
 		}
 		return s.requireGrantable(ctx, p, meta, tenantID, role)
@@ -92,9 +91,9 @@ func (s *Service) InviteUser(ctx context.Context, p *Principal, meta RequestMeta
 	return out, nil
 }
 
-// requireTenant checks a tenant permission; another tenant's objects are
+// requireTenant authorizes use case, a rule on a tenant; another tenant's objects are
 // not visible (404) to a caller without super_admin there.
-func (s *Service) requireTenant(ctx context.Context, p *Principal, meta RequestMeta, tenantID uuid.UUID, permission string) error {
+func (s *Service) requireTenant(ctx context.Context, p *Principal, meta RequestMeta, useCase string, tenantID uuid.UUID) error {
 	if tenantID != p.TenantID {
 		ok, err := s.reaches(ctx, p, meta, tenantID)
 		if err != nil {
@@ -107,7 +106,7 @@ func (s *Service) requireTenant(ctx context.Context, p *Principal, meta RequestM
 			return NotFound("tenant")
 		}
 	}
-	return s.require(ctx, p, tenantID, meta, authz.Obj("tenant", tenantID), permission)
+	return s.authorize(ctx, p, meta, useCase, tenantID, tenantID)
 }
 
 // requireGrantable: nobody grants a global permission they do not hold, so

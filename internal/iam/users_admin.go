@@ -10,7 +10,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/gatehouse/gatehouse/internal/auth"
-	"github.com/gatehouse/gatehouse/internal/authz"
 	"github.com/gatehouse/gatehouse/internal/perm"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
@@ -114,7 +113,7 @@ func (s *Service) GetUser(ctx context.Context, p *Principal, meta RequestMeta, i
 	if err != nil || u.ID == p.ID {
 		return u, err
 	}
-	ok, err := s.allowed(ctx, p, u.TenantID, meta, authz.Obj("tenant", u.TenantID), "manage_users")
+	ok, err := s.may(ctx, p, meta, "user.view_admin_fields", u.TenantID, u.TenantID)
 	if err != nil {
 		return u, err
 	}
@@ -140,7 +139,7 @@ func (s *Service) ListUsers(ctx context.Context, p *Principal, meta RequestMeta,
 		}
 		tenant = t
 	}
-	if err := s.requireTenant(ctx, p, meta, tenant, "manage_users"); err != nil {
+	if err := s.requireTenant(ctx, p, meta, "user.list", tenant); err != nil {
 		return List[store.User]{}, err
 	}
 	if q.Role != "" && !perm.Role(q.Role).Valid() {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/authz"
 	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/schema"
 )
 
 // WorkspacePatch is PATCH /v1/workspaces/{id}.
@@ -31,7 +32,7 @@ func (s *Service) UpdateWorkspace(ctx context.Context, p *Principal, meta Reques
 	if err != nil {
 		return WorkspaceView{}, err
 	}
-	wr, err := s.authorizedWrite(ctx, p, meta, "workspace.update", func() error { return s.require(ctx, p, w.TenantID, meta, authz.Obj("workspace", w.ID), "update") }, func(tx pgx.Tx) (change, error) {
+	wr, err := s.authorizedWrite(ctx, p, meta, "workspace.update", func() error { return s.authorize(ctx, p, meta, "workspace.update", w.TenantID, w.ID) }, func(tx pgx.Tx) (change, error) {
 		if in.Name != nil {
 			w.Name = *in.Name
 		}
@@ -51,7 +52,7 @@ func (s *Service) DeleteWorkspace(ctx context.Context, p *Principal, meta Reques
 	if err != nil {
 		return WriteResult{}, err
 	}
-	return s.authorizedWrite(ctx, p, meta, "workspace.delete", func() error { return s.require(ctx, p, w.TenantID, meta, authz.Obj("workspace", w.ID), "delete") }, func(tx pgx.Tx) (change, error) {
+	return s.authorizedWrite(ctx, p, meta, "workspace.delete", func() error { return s.authorize(ctx, p, meta, "workspace.delete", w.TenantID, w.ID) }, func(tx pgx.Tx) (change, error) {
 		units := []authz.Unit{authz.Whole(authz.Obj("workspace", w.ID))}
 		deployments, err := store.WorkspaceDeploymentIDs(ctx, tx, w.ID)
 		if err != nil {
@@ -123,11 +124,11 @@ func (s *Service) changeMember(ctx context.Context, p *Principal, meta RequestMe
 			return err
 		}
 		decidedRole = m.Role
-		need := "manage_members"
+		useCase := "workspace.member.manage"
 		if m.Role == RoleOwner || newRole == RoleOwner {
-			need = "manage_owners"
+			useCase = "workspace.member.manage_owner"
 		}
-		return s.require(ctx, p, w.TenantID, meta, authz.Obj("workspace", w.ID), need)
+		return s.authorize(ctx, p, meta, useCase, w.TenantID, w.ID)
 	}
 	wr, err := s.authorizedWrite(ctx, p, meta, action, authorize, func(tx pgx.Tx) (change, error) {
 		m, err = store.GetMember(ctx, tx, w.ID, mid)
@@ -200,7 +201,7 @@ func (s *Service) TransferOwnership(ctx context.Context, p *Principal, meta Requ
 		return WriteResult{}, err
 	}
 	return s.authorizedWrite(ctx, p, meta, "workspace.transfer_ownership", func() error {
-		return s.require(ctx, p, w.TenantID, meta, authz.Obj("workspace", w.ID), "manage_owners")
+		return s.authorize(ctx, p, meta, "workspace.transfer_ownership", w.TenantID, w.ID)
 	}, func(tx pgx.Tx) (change, error) {
 		u, err := store.GetUser(ctx, tx, uid)
 		if err != nil || u.TenantID != w.TenantID || u.Status != store.StatusActive {
@@ -255,7 +256,7 @@ func (s *Service) ListMembers(ctx context.Context, p *Principal, meta RequestMet
 	for i, m := range ms {
 		out[i].Member = m
 		if m.UserID != nil {
-			for _, perm := range []string{"role_owner", "role_admin", "role_member"} {
+			for _, perm := range []string{schema.Workspace.RoleOwner, schema.Workspace.RoleAdmin, schema.Workspace.RoleMember} {
 				items = append(items, authz.CheckItem{Resource: authz.Obj("workspace", w.ID), Permission: perm, Subject: authz.Obj("user", *m.UserID)})
 			}
 			idx = append(idx, i)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/authz"
 	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/schema"
 )
 
 // Workspace roles.
@@ -54,7 +55,7 @@ func (s *Service) CreateWorkspace(ctx context.Context, p *Principal, meta Reques
 	}
 	var w store.Workspace
 	wr, err := s.authorizedWrite(ctx, p, meta, "workspace.create", func() error {
-		return s.require(ctx, p, p.TenantID, meta, authz.Obj("tenant", p.TenantID), "create_workspace")
+		return s.authorize(ctx, p, meta, "workspace.create", p.TenantID, p.TenantID)
 	}, func(tx pgx.Tx) (change, error) {
 		now := s.now().UTC()
 		w = store.Workspace{ID: uuid.Must(uuid.NewV7()), TenantID: p.TenantID, Name: in.Name, Description: in.Description, CreatedBy: p.ID, CreatedAt: now, UpdatedAt: now}
@@ -84,7 +85,7 @@ func (s *Service) visibleWorkspace(ctx context.Context, p *Principal, meta Reque
 	if err != nil {
 		return store.Workspace{}, err
 	}
-	ok, err := s.allowed(ctx, p, w.TenantID, meta, authz.Obj("workspace", w.ID), "view")
+	ok, err := s.may(ctx, p, meta, "workspace.view", w.TenantID, w.ID)
 	if err != nil {
 		return store.Workspace{}, err
 	}
@@ -166,7 +167,7 @@ func (s *Service) ListWorkspaces(ctx context.Context, p *Principal, meta Request
 // three LookupResources calls, cheaper than a bulk check for long pages.
 func (s *Service) rolesByLookup(ctx context.Context, p *Principal, cons authz.Consistency) (map[uuid.UUID]string, error) {
 	roles := map[uuid.UUID]string{}
-	for _, r := range []struct{ perm, name string }{{"role_member", RoleMember}, {"role_admin", RoleAdmin}, {"role_owner", RoleOwner}} {
+	for _, r := range []struct{ perm, name string }{{schema.Workspace.RoleMember, RoleMember}, {schema.Workspace.RoleAdmin, RoleAdmin}, {schema.Workspace.RoleOwner, RoleOwner}} {
 		ids, err := s.Checker.LookupResources(ctx, "workspace", r.perm, p.Subject(), cons, 0)
 		if err != nil {
 			return nil, s.mapErr(err)
@@ -194,7 +195,7 @@ func (s *Service) effectiveRoles(ctx context.Context, p *Principal, meta Request
 	if err != nil {
 		return nil, err
 	}
-	perms := []string{"role_owner", "role_admin", "role_member"}
+	perms := []string{schema.Workspace.RoleOwner, schema.Workspace.RoleAdmin, schema.Workspace.RoleMember}
 	names := []string{RoleOwner, RoleAdmin, RoleMember}
 	var items []authz.CheckItem
 	for _, id := range ids {
@@ -256,11 +257,11 @@ func (s *Service) AddMember(ctx context.Context, p *Principal, meta RequestMeta,
 	}
 	var m store.Member
 	authorize := func() error {
-		need := "manage_members"
+		useCase := "workspace.member.manage"
 		if in.Role == RoleOwner {
-			need = "manage_owners"
+			useCase = "workspace.member.manage_owner"
 		}
-		return s.require(ctx, p, w.TenantID, meta, authz.Obj("workspace", w.ID), need)
+		return s.authorize(ctx, p, meta, useCase, w.TenantID, w.ID)
 	}
 	wr, err := s.authorizedWrite(ctx, p, meta, "workspace.member.add", authorize, func(tx pgx.Tx) (change, error) {
 		m = store.Member{ID: uuid.Must(uuid.NewV7()), WorkspaceID: w.ID, Role: in.Role, CreatedAt: s.now().UTC().Truncate(time.Microsecond)}
