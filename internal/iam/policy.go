@@ -78,6 +78,8 @@ var Policy = map[string]Rule{
 
 	// Workspaces and members.
 	"workspace.create":              {On: schema.Tenant.Type, Need: schema.Tenant.CreateWorkspace},
+	"workspace.list":                {On: schema.Workspace.Type, Need: schema.Workspace.View, Also: "a lookup: every workspace the caller may view"},
+	"workspace.list_mine":           {On: schema.Workspace.Type, Need: schema.Workspace.RoleMember, Also: "a lookup: the caller's memberships"},
 	"workspace.view":                {On: schema.Workspace.Type, Need: schema.Workspace.View},
 	"workspace.update":              {On: schema.Workspace.Type, Need: schema.Workspace.Update},
 	"workspace.delete":              {On: schema.Workspace.Type, Need: schema.Workspace.Delete},

@@ -122,11 +122,15 @@ func (s *Service) ListWorkspaces(ctx context.Context, p *Principal, meta Request
 	if err != nil {
 		return empty, err
 	}
-	permission := "view"
+	useCase := "workspace.list"
 	if mine {
-		permission = "role_member"
+		useCase = "workspace.list_mine"
 	}
-	ids, err := s.Checker.LookupResources(ctx, "workspace", permission, p.Subject(), cons, 0)
+	r, err := s.ruleFor(useCase)
+	if err != nil {
+		return empty, err
+	}
+	ids, err := s.Checker.LookupResources(ctx, r.On, r.Need, p.Subject(), cons, 0)
 	if err != nil {
 		return empty, s.mapErr(err)
 	}
