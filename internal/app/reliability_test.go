@@ -171,7 +171,7 @@ func TestOutboxAppliesIdempotentlyAcrossReplicas(t *testing.T) {
 			t.Fatal(err)
 		}
 		raw, _ := authz.EncodeUnits([]authz.Unit{authz.Pair(authz.Obj("workspace", wsID), authz.Obj("user", u)), authz.Whole(authz.Obj("workspace", wsID))})
-		id, err := store.InsertOutbox(ctx, env.Store.Pool, tenant, raw)
+		id, err := store.InsertOutbox(ctx, env.Store.Pool, tenant, raw, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -336,7 +336,7 @@ func TestOneApplyTakesTheTenantsPendingEntriesAlong(t *testing.T) {
 			t.Fatal(err)
 		}
 		raw, _ := authz.EncodeUnits([]authz.Unit{authz.Pair(authz.Obj("workspace", wsID), authz.Obj("user", u))})
-		id, err := store.InsertOutbox(ctx, env.Store.Pool, tenant, raw)
+		id, err := store.InsertOutbox(ctx, env.Store.Pool, tenant, raw, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -91,7 +91,7 @@ func (p *Projector) Reconcile(ctx context.Context, repair bool) (Drift, error) {
 		if err != nil {
 			return drift, err
 		}
-		id, err := store.InsertOutbox(ctx, p.Store.Pool, tenant, raw)
+		id, err := store.InsertOutbox(ctx, p.Store.Pool, tenant, raw, nil)
 		if err != nil {
 			return drift, err
 		}

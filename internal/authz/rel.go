@@ -123,6 +123,10 @@ func DecodeUnits(raw []byte) ([]Unit, error) {
 	return units, err
 }
 
+// Covers reports whether relationship r belongs to unit u: re-projecting u
+// writes or deletes r.
+func (u Unit) Covers(r Rel) bool { return u.matches(r) }
+
 // matches reports whether r belongs to unit u.
 func (u Unit) matches(r Rel) bool {
 	if r.Resource.Type != u.Resource.Type || r.Resource.ID != u.Resource.ID {

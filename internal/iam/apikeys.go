@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/gatehouse/gatehouse/internal/auth"
+	"github.com/gatehouse/gatehouse/internal/authz"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
@@ -81,7 +82,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, p *Principal, meta RequestMe
 		if err := store.InsertAPIKey(ctx, tx, k); err != nil {
 			return change{}, err
 		}
-		return change{TenantID: w.TenantID, WorkspaceID: &w.ID, Target: "apikey:" + k.ID.String(), Units: keyUnits(k.ID, w.ID), Details: map[string]any{"role": in.Role}}, nil
+		return change{TenantID: w.TenantID, WorkspaceID: &w.ID, Target: "apikey:" + k.ID.String(), Facts: []authz.Fact{authz.APIKeyChanged{Key: k.ID, Workspace: w.ID}}, Details: map[string]any{"role": in.Role}}, nil
 	})
 	return APIKeyView{APIKey: k, Key: key, WriteResult: wr}, err
 }
@@ -134,7 +135,7 @@ func (s *Service) RevokeAPIKey(ctx context.Context, p *Principal, meta RequestMe
 	return s.authorizedWrite(ctx, p, meta, "apikey.revoke", authorize, func(tx pgx.Tx) (change, error) {
 		// Revoking is idempotent: the decision does not depend on
 		// anything the transaction could see changed.
-		return change{TenantID: w.TenantID, WorkspaceID: &w.ID, Target: "apikey:" + kid.String(), Units: keyUnits(kid, w.ID)},
+		return change{TenantID: w.TenantID, WorkspaceID: &w.ID, Target: "apikey:" + kid.String(), Facts: []authz.Fact{authz.APIKeyChanged{Key: kid, Workspace: w.ID}}},
 			store.RevokeAPIKey(ctx, tx, kid)
 	})
 }

@@ -59,8 +59,7 @@ func (s *Service) Bootstrap(ctx context.Context, email, password string) (Bootst
 			return change{}, errAlreadyBootstrapped
 		}
 		tenant := store.Tenant{ID: uuid.Must(uuid.NewV7()), Name: "default"}
-		units, err := insertTenant(ctx, tx, tenant)
-		if err != nil {
+		if err := insertTenant(ctx, tx, tenant); err != nil {
 			return change{}, err
 		}
 		user := store.User{
@@ -71,9 +70,8 @@ func (s *Service) Bootstrap(ctx context.Context, email, password string) (Bootst
 			return change{}, err
 		}
 		res.Created, res.TenantID = true, tenant.ID
-		units = append(units, authz.Pair(authz.PlatformObject, authz.Obj("user", user.ID)), authz.Pair(authz.Obj("tenant", tenant.ID), authz.Obj("user", user.ID)))
-		units = append(units, standingUnits(user.ID)...)
-		return change{TenantID: tenant.ID, Target: "tenant:" + tenant.ID.String(), Units: units}, nil
+		return change{TenantID: tenant.ID, Target: "tenant:" + tenant.ID.String(),
+			Facts: []authz.Fact{authz.TenantCreated{Tenant: tenant.ID}, authz.UserChanged{User: user.ID}}}, nil
 	})
 	if err == errAlreadyBootstrapped {
 		return BootstrapResult{}, nil
@@ -84,19 +82,12 @@ func (s *Service) Bootstrap(ctx context.Context, email, password string) (Bootst
 
 var errAlreadyBootstrapped = &Error{Kind: KindConflict, Code: "already_bootstrapped", Message: "already bootstrapped"}
 
-// insertTenant stores a tenant with its built-in kinds and returns the
-// units to project.
-func insertTenant(ctx context.Context, tx pgx.Tx, t store.Tenant) ([]authz.Unit, error) {
+// insertTenant stores a tenant with its built-in kinds (the fact
+// authz.TenantCreated).
+func insertTenant(ctx context.Context, tx pgx.Tx, t store.Tenant) error {
 	var kinds [][2]string
 	for _, k := range perm.BuiltinKinds {
 		kinds = append(kinds, [2]string{k.Namespace, k.Name})
 	}
-	if err := store.InsertTenant(ctx, tx, t, kinds); err != nil {
-		return nil, err
-	}
-	units := []authz.Unit{authz.Whole(authz.Obj("tenant", t.ID))}
-	for _, k := range perm.BuiltinKinds {
-		units = append(units, authz.Whole(authz.KindObject(t.ID, k.Namespace, k.Name)))
-	}
-	return units, nil
+	return store.InsertTenant(ctx, tx, t, kinds)
 }

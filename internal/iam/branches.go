@@ -84,7 +84,7 @@ func (s *Service) RegisterBranch(ctx context.Context, p *Principal, meta Request
 			return change{}, Conflict("branch_exists", "branch %s is already registered", in.Name)
 		}
 		out.Branch = b
-		return change{TenantID: p.TenantID, Target: "branch:" + in.Name, Units: []authz.Unit{authz.Whole(authz.BranchObject(p.TenantID, in.Name))}}, err
+		return change{TenantID: p.TenantID, Target: "branch:" + in.Name, Facts: []authz.Fact{authz.BranchChanged{Tenant: p.TenantID, Name: in.Name}}}, err
 	})
 	out.WriteResult = wr
 	return out, err
@@ -111,7 +111,7 @@ func (s *Service) SetBranchStatus(ctx context.Context, p *Principal, meta Reques
 		}
 		out.Branch = b
 		return change{TenantID: p.TenantID, Target: "branch:" + name, Details: map[string]any{"status": in.Status},
-			Units: []authz.Unit{authz.Whole(authz.BranchObject(p.TenantID, name))}}, err
+			Facts: []authz.Fact{authz.BranchChanged{Tenant: p.TenantID, Name: name}}}, err
 	})
 	out.WriteResult = wr
 	return out, err
@@ -129,6 +129,6 @@ func (s *Service) DeleteBranch(ctx context.Context, p *Principal, meta RequestMe
 		if errors.Is(err, store.ErrNotFound) {
 			return change{}, NotFound("branch")
 		}
-		return change{TenantID: p.TenantID, Target: "branch:" + name, Units: []authz.Unit{authz.Whole(authz.BranchObject(p.TenantID, name))}}, err
+		return change{TenantID: p.TenantID, Target: "branch:" + name, Facts: []authz.Fact{authz.BranchChanged{Tenant: p.TenantID, Name: name}}}, err
 	})
 }

@@ -117,18 +117,6 @@ func (s *Service) requireHeldRoles(ctx context.Context, q store.Q, p *Principal,
 	return s.requireHeldGlobals(ctx, p, meta, tenantID, ps)
 }
 
-// roleUnits lists every projection unit of a role: the role, its global
-// permissions on the tenant, its object permissions on every kind.
-func roleUnits(ctx context.Context, q store.Q, r store.Role) ([]authz.Unit, error) {
-	role := authz.Obj("role", r.ID)
-	units := []authz.Unit{authz.Whole(role), authz.Pair(authz.Obj("tenant", r.TenantID), role)}
-	kinds, err := store.Kinds(ctx, q, &r.TenantID, "", "")
-	for _, k := range kinds {
-		units = append(units, authz.Pair(authz.KindObject(k.TenantID, k.Namespace, k.Name), role))
-	}
-	return units, err
-}
-
 func isBuiltinRoleID(id string) bool { return strings.HasPrefix(id, "builtin:") }
 
 var errBuiltinRole = &Error{Kind: KindForbidden, Code: "builtin_role", Message: "built-in roles are read-only; set a user's global role with PUT /v1/users/{id}/global-role"}
@@ -167,8 +155,7 @@ func (s *Service) CreateRole(ctx context.Context, p *Principal, meta RequestMeta
 		if r, err = store.GetRole(ctx, tx, r.ID, false); err != nil {
 			return change{}, err
 		}
-		units, err := roleUnits(ctx, tx, r)
-		return change{TenantID: r.TenantID, Target: "role:" + r.ID.String(), Units: units, Details: map[string]any{"permissions": ids}}, err
+		return change{TenantID: r.TenantID, Target: "role:" + r.ID.String(), Facts: []authz.Fact{authz.RoleChanged{Role: r.ID}}, Details: map[string]any{"permissions": ids}}, nil
 	})
 	return RoleResult{RoleView: roleView(r), WriteResult: wr}, err
 }
@@ -350,8 +337,7 @@ func (s *Service) changeRole(ctx context.Context, p *Principal, meta RequestMeta
 		if r, err = store.GetRole(ctx, tx, r.ID, false); err != nil {
 			return change{}, err
 		}
-		units, err := roleUnits(ctx, tx, r)
-		return change{TenantID: r.TenantID, Target: "role:" + r.ID.String(), Units: units, Details: map[string]any{"permissions": r.Permissions}}, err
+		return change{TenantID: r.TenantID, Target: "role:" + r.ID.String(), Facts: []authz.Fact{authz.RoleChanged{Role: r.ID}}, Details: map[string]any{"permissions": r.Permissions}}, nil
 	})
 	return RoleResult{RoleView: roleView(r), WriteResult: wr}, err
 }
@@ -371,21 +357,12 @@ func (s *Service) DeleteRole(ctx context.Context, p *Principal, meta RequestMeta
 		if err != nil {
 			return change{}, err
 		}
-		units, err := roleUnits(ctx, tx, r)
-		if err != nil {
-			return change{}, err
-		}
 		users, groups, err := store.RoleHolders(ctx, tx, r.ID)
 		if err != nil {
 			return change{}, err
 		}
-		for _, u := range users {
-			units = append(units, authz.Pair(authz.Obj("user", u), authz.Obj("role", r.ID)))
-		}
-		for _, g := range groups {
-			units = append(units, authz.Pair(authz.Obj("group", g), authz.Obj("role", r.ID)))
-		}
-		return change{TenantID: r.TenantID, Target: "role:" + r.ID.String(), Units: units}, store.DeleteRole(ctx, tx, r.ID)
+		return change{TenantID: r.TenantID, Target: "role:" + r.ID.String(),
+			Facts: []authz.Fact{authz.RoleDeleted{Role: r.ID, Tenant: r.TenantID, Users: users, Groups: groups}}}, store.DeleteRole(ctx, tx, r.ID)
 	})
 }
 
@@ -492,7 +469,7 @@ func (s *Service) assignment(ctx context.Context, p *Principal, meta RequestMeta
 			}
 		}
 		return change{TenantID: r.TenantID, Target: "role:" + r.ID.String(), Details: map[string]any{"holder": typ + ":" + hid.String()},
-			Units: []authz.Unit{authz.Pair(authz.Obj("role", r.ID), authz.Obj(typ, hid)), authz.Pair(authz.Obj(typ, hid), authz.Obj("role", r.ID))}}, nil
+			Facts: []authz.Fact{authz.RoleAssignmentChanged{Role: r.ID, Holder: authz.Obj(typ, hid)}}}, nil
 	})
 	return AssignmentResult{Assignment: a, WriteResult: wr}, err
 }

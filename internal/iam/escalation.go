@@ -107,22 +107,3 @@ func grantItems(p *Principal, tenantID uuid.UUID, r perm.Role) []authz.CheckItem
 	}
 	return items
 }
-
-// standingUnits re-project what users hold whatever their status (their
-// user objects: built-in role, custom roles, groups).
-func standingUnits(users ...uuid.UUID) []authz.Unit {
-	units := make([]authz.Unit, 0, len(users))
-	for _, u := range users {
-		units = append(units, authz.Whole(authz.Obj("user", u)))
-	}
-	return units
-}
-
-// groupWorkspaceUnits re-project the workspace roles a group holds, as
-// group#role_in / owner_in (subject is a membership's subject).
-func groupWorkspaceUnits(workspaceID uuid.UUID, subject authz.Object) []authz.Unit {
-	if subject.Type != "group" {
-		return nil
-	}
-	return []authz.Unit{authz.Pair(authz.Object{Type: "group", ID: subject.ID}, authz.Obj("workspace", workspaceID))}
-}

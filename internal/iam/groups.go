@@ -68,7 +68,7 @@ func (s *Service) CreateGroup(ctx context.Context, p *Principal, meta RequestMet
 			}
 			return change{}, err
 		}
-		return change{TenantID: g.TenantID, Target: "group:" + g.ID.String(), Units: []authz.Unit{authz.Whole(authz.Obj("group", g.ID))}}, nil
+		return change{TenantID: g.TenantID, Target: "group:" + g.ID.String(), Facts: []authz.Fact{authz.GroupCreated{Group: g.ID}}}, nil
 	})
 	return GroupView{Group: g, WriteResult: wr}, err
 }
@@ -228,7 +228,7 @@ func (s *Service) DeleteGroup(ctx context.Context, p *Principal, meta RequestMet
 		if err != nil {
 			return change{}, err
 		}
-		roleUnits, err := groupRoleUnits(ctx, tx, g.ID)
+		roles, err := store.RolesAssignedTo(ctx, tx, nil, &g.ID)
 		if err != nil {
 			return change{}, err
 		}
@@ -236,17 +236,11 @@ func (s *Service) DeleteGroup(ctx context.Context, p *Principal, meta RequestMet
 		if err != nil {
 			return change{}, err
 		}
-		units := []authz.Unit{authz.Whole(authz.Obj("group", g.ID))}
+		gone := authz.GroupDeleted{Group: g.ID, Workspaces: workspaces, Roles: roles}
 		for _, u := range members {
-			units = append(units, authz.Pair(authz.Obj("group", g.ID), authz.Obj("user", u.ID)),
-				authz.Pair(authz.Obj("user", u.ID), authz.Obj("group", g.ID)))
+			gone.Members = append(gone.Members, u.ID)
 		}
-		for _, w := range workspaces {
-			units = append(units, authz.Pair(authz.Obj("workspace", w), authz.Obj("group", g.ID)))
-		}
-		keys, err := workspaceKeyUnits(ctx, tx, workspaces...)
-		units = append(units, keys...)
-		return change{TenantID: g.TenantID, Target: "group:" + g.ID.String(), Units: append(units, roleUnits...)}, err
+		return change{TenantID: g.TenantID, Target: "group:" + g.ID.String(), Facts: []authz.Fact{gone}}, nil
 	})
 }
 
@@ -312,22 +306,7 @@ func (s *Service) groupMembership(ctx context.Context, p *Principal, meta Reques
 		if err != nil {
 			return change{}, err
 		}
-		workspaces, err := store.GroupWorkspaces(ctx, tx, g.ID)
-		if err != nil {
-			return change{}, err
-		}
-		keys, err := workspaceKeyUnits(ctx, tx, workspaces...)
 		return change{TenantID: g.TenantID, Target: "group:" + g.ID.String(), Details: map[string]any{"user_id": u.ID},
-			Units: append(keys, authz.Pair(authz.Obj("group", g.ID), authz.Obj("user", u.ID)), authz.Pair(authz.Obj("user", u.ID), authz.Obj("group", g.ID)))}, err
+			Facts: []authz.Fact{authz.GroupMembershipChanged{Group: g.ID, User: u.ID}}}, nil
 	})
-}
-
-// groupRoleUnits lists the role assignments that name a group (custom roles).
-func groupRoleUnits(ctx context.Context, q store.Q, groupID uuid.UUID) ([]authz.Unit, error) {
-	roles, err := store.RolesAssignedTo(ctx, q, nil, &groupID)
-	var units []authz.Unit
-	for _, r := range roles {
-		units = append(units, authz.Pair(authz.Obj("role", r), authz.Obj("group", groupID)))
-	}
-	return units, err
 }

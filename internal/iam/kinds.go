@@ -224,7 +224,7 @@ func (s *Service) RegisterKind(ctx context.Context, p *Principal, meta RequestMe
 			return change{}, err
 		}
 		return change{TenantID: p.TenantID, Target: "kind:" + out.ID, Details: map[string]any{"guarded_by": k.GuardedBy, "generic": k.Generic, "inherit_from": k.InheritsFrom},
-			Units: []authz.Unit{authz.Whole(authz.KindObject(p.TenantID, in.Namespace, in.Name))}}, nil
+			Facts: []authz.Fact{authz.KindChanged{Tenant: p.TenantID, Namespace: in.Namespace, Name: in.Name}}}, nil
 	})
 	out.WriteResult = wr
 	return out, err

@@ -45,7 +45,7 @@ func (s *Service) CreateModel(ctx context.Context, p *Principal, meta RequestMet
 			}
 			return change{}, err
 		}
-		return change{TenantID: m.TenantID, Target: "model:" + m.ID.String(), Units: []authz.Unit{authz.Whole(authz.Obj("model", m.ID))}}, nil
+		return change{TenantID: m.TenantID, Target: "model:" + m.ID.String(), Facts: []authz.Fact{authz.ModelChanged{Model: m.ID}}}, nil
 	})
 	return ModelView{Model: m, WriteResult: wr}, err
 }
@@ -111,7 +111,7 @@ func (s *Service) DeleteModel(ctx context.Context, p *Principal, meta RequestMet
 		if _, err := store.DeleteModel(ctx, tx, m.ID); err != nil {
 			return change{}, err
 		}
-		return change{TenantID: m.TenantID, Target: "model:" + m.ID.String(), Units: []authz.Unit{authz.Whole(authz.Obj("model", m.ID))}}, nil
+		return change{TenantID: m.TenantID, Target: "model:" + m.ID.String(), Facts: []authz.Fact{authz.ModelChanged{Model: m.ID}}}, nil
 	})
 }
 
@@ -177,7 +177,7 @@ func (s *Service) whitelist(ctx context.Context, p *Principal, meta RequestMeta,
 			return change{}, errors.Join(err, NotFound("whitelisted model"))
 		}
 		return change{TenantID: w.TenantID, WorkspaceID: &w.ID, Target: "model:" + m.ID.String(),
-			Units: []authz.Unit{authz.Pair(authz.Obj("model", m.ID), authz.Obj("workspace", w.ID))}}, nil
+			Facts: []authz.Fact{authz.ModelWhitelistChanged{Model: m.ID, Workspace: w.ID}}}, nil
 	})
 	return ModelView{Model: m, WriteResult: wr}, err
 }
@@ -240,7 +240,7 @@ func (s *Service) CreateDeployment(ctx context.Context, p *Principal, meta Reque
 		if err := store.InsertDeployment(ctx, tx, w.TenantID, d); err != nil {
 			return change{}, err
 		}
-		return change{TenantID: w.TenantID, WorkspaceID: &w.ID, Target: "deployment:" + d.ID.String(), Units: []authz.Unit{authz.Whole(authz.Obj("deployment", d.ID))}}, nil
+		return change{TenantID: w.TenantID, WorkspaceID: &w.ID, Target: "deployment:" + d.ID.String(), Facts: []authz.Fact{authz.DeploymentChanged{Deployment: d.ID}}}, nil
 	})
 	return DeploymentView{Deployment: d, WriteResult: wr}, err
 }
@@ -350,7 +350,7 @@ func (s *Service) DeleteDeployment(ctx context.Context, p *Principal, meta Reque
 		return WriteResult{}, err
 	}
 	return s.authorizedWrite(ctx, p, meta, "deployment.delete", func() error { return s.authorize(ctx, p, meta, "deployment.delete", w.TenantID, d.ID) }, func(tx pgx.Tx) (change, error) {
-		return change{TenantID: w.TenantID, WorkspaceID: &w.ID, Target: "deployment:" + d.ID.String(), Units: []authz.Unit{authz.Whole(authz.Obj("deployment", d.ID))}},
+		return change{TenantID: w.TenantID, WorkspaceID: &w.ID, Target: "deployment:" + d.ID.String(), Facts: []authz.Fact{authz.DeploymentChanged{Deployment: d.ID}}},
 			store.SoftDeleteDeployment(ctx, tx, d.ID)
 	})
 }

@@ -95,7 +95,7 @@ type change struct {
 	TenantID    uuid.UUID
 	WorkspaceID *uuid.UUID
 	Target      string
-	Units       []authz.Unit
+	Facts       []authz.Fact // what changed; authz derives the units to re-project
 	Details     map[string]any
 }
 
@@ -133,11 +133,19 @@ func (s *Service) write(ctx context.Context, p *Principal, meta RequestMeta, act
 		if err != nil {
 			return err
 		}
-		raw, err := authz.EncodeUnits(ch.Units)
+		units, err := authz.UnitsOf(ctx, tx, ch.Facts)
 		if err != nil {
 			return err
 		}
-		if outboxID, err = store.InsertOutbox(ctx, tx, ch.TenantID, raw); err != nil {
+		raw, err := authz.EncodeUnits(units)
+		if err != nil {
+			return err
+		}
+		facts, err := authz.EncodeFacts(ch.Facts)
+		if err != nil {
+			return err
+		}
+		if outboxID, err = store.InsertOutbox(ctx, tx, ch.TenantID, raw, facts); err != nil {
 			return err
 		}
 		return store.InsertAudit(ctx, tx, s.auditEntry(p, meta, action, ch, "success"))
@@ -305,72 +313,6 @@ func (s *Service) requireVisible(ctx context.Context, p *Principal, tenantID uui
 		return NotFound(what)
 	}
 	return Forbidden("%s may not %s on %s", p.Actor(), permission, resource.Type)
-}
-
-// userUnits lists every projection unit that depends on a user's status
-// or global role.
-func userUnits(ctx context.Context, q store.Q, u store.User) ([]authz.Unit, error) {
-	sub := authz.Obj("user", u.ID)
-	units := []authz.Unit{
-		authz.Pair(authz.Obj("tenant", u.TenantID), sub),
-		authz.Pair(authz.PlatformObject, sub),
-	}
-	workspaces, groups, err := store.UserMembershipParents(ctx, q, u.ID)
-	if err != nil {
-		return nil, err
-	}
-	for _, w := range workspaces {
-		units = append(units, authz.Pair(authz.Obj("workspace", w), sub))
-	}
-	for _, g := range groups {
-		units = append(units, authz.Pair(authz.Obj("group", g), sub))
-	}
-	deployments, err := store.DeploymentsCreatedBy(ctx, q, u.ID)
-	if err != nil {
-		return nil, err
-	}
-	for _, d := range deployments {
-		units = append(units, authz.Pair(authz.Obj("deployment", d), sub))
-	}
-	roles, err := store.RolesAssignedTo(ctx, q, &u.ID, nil)
-	if err != nil {
-		return nil, err
-	}
-	for _, r := range roles {
-		units = append(units, authz.Pair(authz.Obj("role", r), sub))
-	}
-	keys, err := store.APIKeyIDs(ctx, q, nil, &u.ID)
-	if err != nil {
-		return nil, err
-	}
-	for _, k := range keys {
-		units = append(units, keyUnits(k.ID, k.TenantID)...)
-	}
-	return units, nil
-}
-
-// keyUnits are the units of one API key (k.TenantID of store.APIKeyIDs
-// holds the key's workspace).
-func keyUnits(keyID, workspaceID uuid.UUID) []authz.Unit {
-	key := authz.Obj("apikey", keyID)
-	return []authz.Unit{authz.Whole(key), authz.Pair(authz.Obj("workspace", workspaceID), key)}
-}
-
-// workspaceKeyUnits lists the units of every key of some workspaces: a
-// key's effective role depends on its creator's role there, so any change
-// of membership re-projects the workspace's keys.
-func workspaceKeyUnits(ctx context.Context, q store.Q, workspaces ...uuid.UUID) ([]authz.Unit, error) {
-	var units []authz.Unit
-	for _, w := range workspaces {
-		keys, err := store.APIKeyIDs(ctx, q, &w, nil)
-		if err != nil {
-			return nil, err
-		}
-		for _, k := range keys {
-			units = append(units, keyUnits(k.ID, w)...)
-		}
-	}
-	return units, nil
 }
 
 // Result exposes the write result of any answer that embeds it.

@@ -42,7 +42,7 @@ func (s *Service) CreateService(ctx context.Context, p *Principal, meta RequestM
 			return change{}, err
 		}
 		return change{TenantID: p.TenantID, Target: "service:" + c.ID.String(),
-			Units: []authz.Unit{authz.Pair(authz.Obj("tenant", p.TenantID), authz.Obj("service", c.ID))}}, nil
+			Facts: []authz.Fact{authz.ServiceChanged{Tenant: p.TenantID, Service: c.ID}}}, nil
 	})
 	return ServiceView{ServiceCredential: c, Key: token, WriteResult: wr}, err
 }
@@ -74,7 +74,7 @@ func (s *Service) RevokeService(ctx context.Context, p *Principal, meta RequestM
 			return change{}, NotFound("service credential")
 		}
 		return change{TenantID: p.TenantID, Target: "service:" + c.ID.String(),
-			Units: []authz.Unit{authz.Pair(authz.Obj("tenant", p.TenantID), authz.Obj("service", c.ID))}}, store.RevokeService(ctx, tx, c.ID)
+			Facts: []authz.Fact{authz.ServiceChanged{Tenant: p.TenantID, Service: c.ID}}}, store.RevokeService(ctx, tx, c.ID)
 	})
 }
 

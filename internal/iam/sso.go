@@ -196,7 +196,7 @@ func (s *Service) ssoSync(ctx context.Context, tx pgx.Tx, id auth.OIDCIdentity) 
 		return ch, u, err
 	}
 	ch.Details["user"] = how
-	var units []authz.Unit
+	var facts []authz.Fact
 	if u.Status == store.StatusInvited {
 		if err := store.SetUserStatus(ctx, tx, u.ID, store.StatusActive); err != nil {
 			return ch, u, err
@@ -229,7 +229,7 @@ func (s *Service) ssoSync(ctx context.Context, tx pgx.Tx, id auth.OIDCIdentity) 
 		if err != nil {
 			return ch, u, err
 		}
-		units = append(units, more...)
+		facts = append(facts, more...)
 	}
 	if err := store.TouchExternalIdentity(ctx, tx, id.Issuer, id.Subject, id.Email); err != nil {
 		return ch, u, err
@@ -238,9 +238,8 @@ func (s *Service) ssoSync(ctx context.Context, tx pgx.Tx, id auth.OIDCIdentity) 
 	if err != nil {
 		return ch, u, err
 	}
-	own, err := userUnits(ctx, tx, u)
-	ch.Units = append(append(own, units...), standingUnits(u.ID)...)
-	return ch, u, err
+	ch.Facts = append(facts, authz.UserChanged{User: u.ID})
+	return ch, u, nil
 }
 
 // ssoUser finds the identity's user, links an existing one by verified
@@ -334,9 +333,8 @@ func (s *Service) ssoRole(claims map[string]any) (role perm.Role, managed bool) 
 }
 
 // ssoGroups syncs the user's account groups with the claim's names.
-func (s *Service) ssoGroups(ctx context.Context, tx pgx.Tx, u store.User, names []string, details map[string]any) ([]authz.Unit, error) {
-	var units []authz.Unit
-	member := authz.Obj("user", u.ID)
+func (s *Service) ssoGroups(ctx context.Context, tx pgx.Tx, u store.User, names []string, details map[string]any) ([]authz.Fact, error) {
+	var facts []authz.Fact
 	want := map[string]bool{}
 	var added, removed, created []string
 	for _, n := range names {
@@ -354,7 +352,7 @@ func (s *Service) ssoGroups(ctx context.Context, tx pgx.Tx, u store.User, names 
 			return nil, err
 		}
 		if isNew {
-			units = append(units, authz.Whole(authz.Obj("group", g.ID)))
+			facts = append(facts, authz.GroupCreated{Group: g.ID})
 			created = append(created, g.Name)
 		}
 		joined, err := store.AddGroupMember(ctx, tx, u.TenantID, g.ID, u.ID)
@@ -362,11 +360,7 @@ func (s *Service) ssoGroups(ctx context.Context, tx pgx.Tx, u store.User, names 
 			return nil, err
 		}
 		if joined {
-			more, err := membershipUnits(ctx, tx, g.ID, member)
-			if err != nil {
-				return nil, err
-			}
-			units = append(units, more...)
+			facts = append(facts, authz.GroupMembershipChanged{Group: g.ID, User: u.ID})
 			added = append(added, g.Name)
 		}
 	}
@@ -381,11 +375,7 @@ func (s *Service) ssoGroups(ctx context.Context, tx pgx.Tx, u store.User, names 
 		if _, err := store.RemoveGroupMember(ctx, tx, g.ID, u.ID); err != nil {
 			return nil, err
 		}
-		more, err := membershipUnits(ctx, tx, g.ID, member)
-		if err != nil {
-			return nil, err
-		}
-		units = append(units, more...)
+		facts = append(facts, authz.GroupMembershipChanged{Group: g.ID, User: u.ID})
 		removed = append(removed, g.Name)
 	}
 	for k, v := range map[string][]string{"groups_created": created, "groups_added": added, "groups_removed": removed} {
@@ -394,19 +384,7 @@ func (s *Service) ssoGroups(ctx context.Context, tx pgx.Tx, u store.User, names 
 			details[k] = v
 		}
 	}
-	return units, nil
-}
-
-// membershipUnits are the units a change of a group's membership touches
-// (as in groupMembership): the group/user pair and the API keys of the
-// group's workspaces, whose effective role follows their creator's.
-func membershipUnits(ctx context.Context, tx pgx.Tx, groupID uuid.UUID, member authz.Object) ([]authz.Unit, error) {
-	workspaces, err := store.GroupWorkspaces(ctx, tx, groupID)
-	if err != nil {
-		return nil, err
-	}
-	keys, err := workspaceKeyUnits(ctx, tx, workspaces...)
-	return append(keys, authz.Pair(authz.Obj("group", groupID), member), authz.Pair(member, authz.Obj("group", groupID))), err
+	return facts, nil
 }
 
 func intersects(have, allowed []string) bool {

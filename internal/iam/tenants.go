@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/gatehouse/gatehouse/internal/auth"
+	"github.com/gatehouse/gatehouse/internal/authz"
 	"github.com/gatehouse/gatehouse/internal/perm"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
@@ -60,8 +61,7 @@ func (s *Service) CreateTenant(ctx context.Context, p *Principal, meta RequestMe
 		t := store.Tenant{ID: uuid.Must(uuid.NewV7()), Name: in.Name, CreatedAt: s.now().UTC()}
 		// Tenant names are not unique (a rename must not tell a tenant
 		// that another one has the name); tenants are told apart by id.
-		units, err := insertTenant(ctx, tx, t)
-		if err != nil {
+		if err := insertTenant(ctx, tx, t); err != nil {
 			return change{}, err
 		}
 		admin := store.User{ID: uuid.Must(uuid.NewV7()), TenantID: t.ID, Email: in.Admin.Email, Name: in.Admin.Name, GlobalRole: string(perm.RoleAdmin), Status: store.StatusInvited}
@@ -78,7 +78,7 @@ func (s *Service) CreateTenant(ctx context.Context, p *Principal, meta RequestMe
 		out.Tenant = t
 		out.Admin.ID, out.Admin.Email, out.Admin.InvitationToken = admin.ID, admin.Email, token
 		out.Admin.InvitationURL = s.invitationURL(token)
-		return change{TenantID: t.ID, Target: "tenant:" + t.ID.String(), Units: append(units, standingUnits(admin.ID)...)}, nil
+		return change{TenantID: t.ID, Target: "tenant:" + t.ID.String(), Facts: []authz.Fact{authz.TenantCreated{Tenant: t.ID}, authz.UserChanged{User: admin.ID}}}, nil
 	})
 	out.WriteResult = wr
 	return out, err

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/gatehouse/gatehouse/internal/auth"
+	"github.com/gatehouse/gatehouse/internal/authz"
 	"github.com/gatehouse/gatehouse/internal/perm"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
@@ -81,7 +82,7 @@ func (s *Service) InviteUser(ctx context.Context, p *Principal, meta RequestMeta
 		}
 		u.CreatedAt, u.UpdatedAt = now, now
 		out.User, out.ExpiresAt = u, inv.ExpiresAt
-		return change{TenantID: tenantID, Target: "user:" + u.ID.String(), Units: standingUnits(u.ID), Details: map[string]any{"global_role": role}}, nil
+		return change{TenantID: tenantID, Target: "user:" + u.ID.String(), Facts: []authz.Fact{authz.UserChanged{User: u.ID}}, Details: map[string]any{"global_role": role}}, nil
 	})
 	if err != nil {
 		return Invited{}, err
@@ -187,8 +188,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, meta RequestMeta, in Acc
 		if user, err = store.GetUser(ctx, tx, u.ID); err != nil {
 			return change{}, err
 		}
-		units, err := userUnits(ctx, tx, user)
-		return change{TenantID: u.TenantID, Target: "user:" + u.ID.String(), Units: units}, err
+		return change{TenantID: u.TenantID, Target: "user:" + u.ID.String(), Facts: []authz.Fact{authz.UserChanged{User: user.ID}}}, nil
 	})
 	return user, wr, err
 }

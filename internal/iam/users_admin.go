@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/gatehouse/gatehouse/internal/auth"
+	"github.com/gatehouse/gatehouse/internal/authz"
 	"github.com/gatehouse/gatehouse/internal/perm"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
@@ -102,9 +103,7 @@ func (s *Service) userChange(ctx context.Context, tx pgx.Tx, id uuid.UUID, detai
 	if err != nil {
 		return change{}, u, err
 	}
-	units, err := userUnits(ctx, tx, u)
-	units = append(units, standingUnits(u.ID)...)
-	return change{TenantID: u.TenantID, Target: "user:" + u.ID.String(), Units: units, Details: details}, u, err
+	return change{TenantID: u.TenantID, Target: "user:" + u.ID.String(), Facts: []authz.Fact{authz.UserChanged{User: u.ID}}, Details: details}, u, nil
 }
 
 // GetUser returns a user: oneself, or any user for holders of manage_users.

@@ -53,33 +53,7 @@ func (s *Service) DeleteWorkspace(ctx context.Context, p *Principal, meta Reques
 		return WriteResult{}, err
 	}
 	return s.authorizedWrite(ctx, p, meta, "workspace.delete", func() error { return s.authorize(ctx, p, meta, "workspace.delete", w.TenantID, w.ID) }, func(tx pgx.Tx) (change, error) {
-		units := []authz.Unit{authz.Whole(authz.Obj("workspace", w.ID))}
-		deployments, err := store.WorkspaceDeploymentIDs(ctx, tx, w.ID)
-		if err != nil {
-			return change{}, err
-		}
-		for _, d := range deployments {
-			units = append(units, authz.Whole(authz.Obj("deployment", d)))
-		}
-		models, err := store.WorkspaceModelIDs(ctx, tx, w.ID)
-		if err != nil {
-			return change{}, err
-		}
-		for _, m := range models {
-			units = append(units, authz.Pair(authz.Obj("model", m), authz.Obj("workspace", w.ID)))
-		}
-		keys, err := workspaceKeyUnits(ctx, tx, w.ID)
-		if err != nil {
-			return change{}, err
-		}
-		groups, err := store.WorkspaceGroupIDs(ctx, tx, w.ID)
-		if err != nil {
-			return change{}, err
-		}
-		for _, g := range groups {
-			units = append(units, authz.Pair(authz.Obj("group", g), authz.Obj("workspace", w.ID)))
-		}
-		return change{TenantID: w.TenantID, WorkspaceID: &w.ID, Target: "workspace:" + w.ID.String(), Units: append(units, keys...)},
+		return change{TenantID: w.TenantID, WorkspaceID: &w.ID, Target: "workspace:" + w.ID.String(), Facts: []authz.Fact{authz.WorkspaceDeleted{Workspace: w.ID}}},
 			store.SoftDeleteWorkspace(ctx, tx, w.ID)
 	})
 }
@@ -160,9 +134,8 @@ func (s *Service) changeMember(ctx context.Context, p *Principal, meta RequestMe
 		}
 		details := map[string]any{"from": m.Role, "to": newRole}
 		m.Role = newRole
-		keys, err := workspaceKeyUnits(ctx, tx, w.ID)
 		return change{TenantID: w.TenantID, WorkspaceID: &w.ID, Target: memberSubject(m).String(), Details: details,
-			Units: append(append(keys, authz.Pair(authz.Obj("workspace", w.ID), memberSubject(m))), groupWorkspaceUnits(w.ID, memberSubject(m))...)}, err
+			Facts: []authz.Fact{authz.MembershipChanged{Workspace: w.ID, Subject: memberSubject(m)}}}, nil
 	})
 	return MemberView{Member: m, WriteResult: wr}, err
 }
@@ -217,17 +190,16 @@ func (s *Service) TransferOwnership(ctx context.Context, p *Principal, meta Requ
 		if err != nil {
 			return change{}, err
 		}
-		units := []authz.Unit{authz.Pair(authz.Obj("workspace", w.ID), authz.Obj("user", uid))}
+		facts := []authz.Fact{authz.MembershipChanged{Workspace: w.ID, Subject: authz.Obj("user", uid)}}
 		if p.Kind == "user" {
 			if mine, err := store.UserMember(ctx, tx, w.ID, p.ID); err == nil && mine.Role == RoleOwner {
 				if err := store.SetMemberRole(ctx, tx, mine.ID, RoleAdmin); err != nil {
 					return change{}, err
 				}
-				units = append(units, authz.Pair(authz.Obj("workspace", w.ID), authz.Obj("user", p.ID)))
+				facts = append(facts, authz.MembershipChanged{Workspace: w.ID, Subject: authz.Obj("user", p.ID)})
 			}
 		}
-		keys, err := workspaceKeyUnits(ctx, tx, w.ID)
-		return change{TenantID: w.TenantID, WorkspaceID: &w.ID, Target: "user:" + uid.String(), Units: append(units, keys...)}, err
+		return change{TenantID: w.TenantID, WorkspaceID: &w.ID, Target: "user:" + uid.String(), Facts: facts}, nil
 	})
 }
 

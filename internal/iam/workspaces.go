@@ -66,7 +66,7 @@ func (s *Service) CreateWorkspace(ctx context.Context, p *Principal, meta Reques
 		if err := store.InsertMember(ctx, tx, p.TenantID, store.Member{ID: uuid.Must(uuid.NewV7()), WorkspaceID: w.ID, UserID: &uid, Role: RoleOwner}); err != nil {
 			return change{}, err
 		}
-		return change{TenantID: p.TenantID, WorkspaceID: &w.ID, Target: "workspace:" + w.ID.String(), Units: []authz.Unit{authz.Whole(authz.Obj("workspace", w.ID))}}, nil
+		return change{TenantID: p.TenantID, WorkspaceID: &w.ID, Target: "workspace:" + w.ID.String(), Facts: []authz.Fact{authz.WorkspaceCreated{Workspace: w.ID}}}, nil
 	})
 	return WorkspaceView{Workspace: w, Role: RoleOwner, WriteResult: wr}, err
 }
@@ -289,8 +289,7 @@ func (s *Service) AddMember(ctx context.Context, p *Principal, meta RequestMeta,
 			}
 			return change{}, err
 		}
-		keys, err := workspaceKeyUnits(ctx, tx, w.ID)
-		return change{TenantID: w.TenantID, WorkspaceID: &w.ID, Target: subject.String(), Units: append(append(keys, authz.Pair(authz.Obj("workspace", w.ID), subject)), groupWorkspaceUnits(w.ID, subject)...), Details: map[string]any{"role": in.Role}}, err
+		return change{TenantID: w.TenantID, WorkspaceID: &w.ID, Target: subject.String(), Facts: []authz.Fact{authz.MembershipChanged{Workspace: w.ID, Subject: subject}}, Details: map[string]any{"role": in.Role}}, nil
 	})
 	return MemberView{Member: m, WriteResult: wr}, err
 }

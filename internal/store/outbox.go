@@ -20,9 +20,9 @@ type OutboxEntry struct {
 }
 
 // InsertOutbox records projection work in the caller's transaction.
-func InsertOutbox(ctx context.Context, q Q, tenantID uuid.UUID, units json.RawMessage) (int64, error) {
+func InsertOutbox(ctx context.Context, q Q, tenantID uuid.UUID, units, facts json.RawMessage) (int64, error) {
 	var id int64
-	err := q.QueryRow(ctx, `INSERT INTO outbox (tenant_id, units) VALUES ($1, $2) RETURNING id`, tenantID, units).Scan(&id)
+	err := q.QueryRow(ctx, `INSERT INTO outbox (tenant_id, units, facts) VALUES ($1, $2, $3) RETURNING id`, tenantID, units, facts).Scan(&id)
 	return id, err
 }
 
