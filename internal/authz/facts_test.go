@@ -11,7 +11,6 @@ import (
 	"github.com/gatehouse/gatehouse/internal/testenv"
 )
 
-
 // desiredAll is every relationship the projection wants now, by key.
 func desiredAll(t *testing.T, env *testenv.Env) map[string]authz.Rel {
 	t.Helper()
@@ -86,7 +85,9 @@ func TestFactsNameEveryUnitTheirWriteChanges(t *testing.T) {
 		name string
 		do   func()
 	}{
-		{"invite", func() { env.Must(t, 201, "POST", "/v1/users", root, map[string]string{"email": "carol@example.com", "name": "Carol"}) }},
+		{"invite", func() {
+			env.Must(t, 201, "POST", "/v1/users", root, map[string]string{"email": "carol@example.com", "name": "Carol"})
+		}},
 		{"create workspace", func() {
 			ws = env.Must(t, 201, "POST", "/v1/workspaces", alice, map[string]string{"name": "W"}).Str("id")
 		}},
