@@ -339,8 +339,7 @@ func (s *Stack) checkMigrated(ctx context.Context) error {
 	if strings.TrimSpace(text) == "" {
 		return errors.New("SpiceDB holds no schema: run `gatehouse migrate` first")
 	}
-	var n int
-	if err := s.Store.Pool.QueryRow(ctx, `SELECT count(*) FROM information_schema.tables WHERE table_name = 'outbox'`).Scan(&n); err != nil || n == 0 {
+	if ok, err := store.Migrated(ctx, s.Store.Pool); err != nil || !ok {
 		return errors.New("the PostgreSQL schema is missing: run `gatehouse migrate` first")
 	}
 	return nil

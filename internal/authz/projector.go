@@ -93,8 +93,7 @@ func (p *Projector) gate(ctx context.Context, tenant uuid.UUID) (func(), error) 
 }
 
 func (p *Projector) attempts(ctx context.Context, id int64) int {
-	var n int
-	_ = p.Store.Pool.QueryRow(ctx, `SELECT attempts FROM outbox WHERE id = $1`, id).Scan(&n)
+	n, _ := store.OutboxAttempts(ctx, p.Store.Pool, id)
 	return n
 }
 

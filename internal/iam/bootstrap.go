@@ -51,7 +51,7 @@ func (s *Service) Bootstrap(ctx context.Context, email, password string) (Bootst
 		return res, err
 	}
 	wr, err := s.write(ctx, nil, RequestMeta{RequestID: "bootstrap"}, "tenant.bootstrap", func(tx pgx.Tx) (change, error) {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('gatehouse.bootstrap', 0))`); err != nil {
+		if err := store.LockBootstrap(ctx, tx); err != nil {
 			return change{}, err
 		}
 		n, err := store.CountTenants(ctx, tx)

@@ -35,6 +35,13 @@ const (
 	StatusDeleted  = "deleted"
 )
 
+// LockBootstrap serialises bootstraps (replicas starting at once) until
+// the caller's transaction ends.
+func LockBootstrap(ctx context.Context, q Q) error {
+	_, err := q.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('gatehouse.bootstrap', 0))`)
+	return err
+}
+
 // CountTenants counts tenants.
 func CountTenants(ctx context.Context, q Q) (int, error) {
 	var n int

@@ -26,6 +26,13 @@ func InsertOutbox(ctx context.Context, q Q, tenantID uuid.UUID, units, facts jso
 	return id, err
 }
 
+// OutboxAttempts is how often applying entry id has failed.
+func OutboxAttempts(ctx context.Context, q Q, id int64) (int, error) {
+	var n int
+	err := q.QueryRow(ctx, `SELECT attempts FROM outbox WHERE id = $1`, id).Scan(&n)
+	return n, err
+}
+
 // LockOutbox loads and row-locks an entry (waits for another applier).
 func LockOutbox(ctx context.Context, q Q, id int64) (OutboxEntry, error) {
 	var e OutboxEntry

@@ -183,6 +183,14 @@ func Open(ctx context.Context, url string, opts ...Options) (*Store, error) {
 // Close closes the pool.
 func (s *Store) Close() { s.Pool.Close() }
 
+// Migrated reports whether Gatehouse's schema has been created (`gatehouse
+// migrate` ran).
+func Migrated(ctx context.Context, q Q) (bool, error) {
+	var n int
+	err := q.QueryRow(ctx, `SELECT count(*) FROM information_schema.tables WHERE table_name = 'outbox'`).Scan(&n)
+	return n > 0, err
+}
+
 // Migrate applies the embedded SQL migrations up to the newest.
 func (s *Store) Migrate(ctx context.Context) error {
 	db := stdlib.OpenDBFromPool(s.Pool.Pool)
