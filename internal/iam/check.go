@@ -110,7 +110,7 @@ func (s *Service) Check(ctx context.Context, p *Principal, meta RequestMeta, in 
 	if s.cacheable(rc, in) {
 		return s.checkThroughCache(ctx, rc, meta, in.Consistency)
 	}
-	cons, err := s.checkConsistency(ctx, rc.tenantID, meta, in.Consistency)
+	cons, err := s.checkConsistency(ctx, p, rc.tenantID, meta, in.Consistency)
 	if err != nil {
 		return CheckOutput{}, err
 	}
@@ -171,7 +171,7 @@ func (s *Service) checkThroughCache(ctx context.Context, rc resolvedCheck, meta 
 		c.put(key, decisionEntry{fresh: fresh, checkedAt: token, sealed: out.CheckedAt, allowed: out.Allowed, decision: out.Decision})
 		return out, nil
 	}
-	cons, err := s.checkConsistency(ctx, rc.tenantID, meta, in)
+	cons, err := s.checkConsistency(ctx, nil, rc.tenantID, meta, in)
 	if err != nil {
 		return CheckOutput{}, err
 	}
@@ -338,7 +338,7 @@ func (s *Service) CheckBulk(ctx context.Context, p *Principal, meta RequestMeta,
 		items = append(items, rc.items...)
 		tenant = rc.tenantID
 	}
-	cons, err := s.checkConsistency(ctx, tenant, meta, in.Consistency)
+	cons, err := s.checkConsistency(ctx, p, tenant, meta, in.Consistency)
 	if err != nil {
 		return BulkOutput{}, err
 	}
@@ -367,8 +367,11 @@ func (s *Service) CheckBulk(ctx context.Context, p *Principal, meta RequestMeta,
 	return out, nil
 }
 
-func (s *Service) checkConsistency(ctx context.Context, tenantID uuid.UUID, meta RequestMeta, in *ConsistencyInput) (authz.Consistency, error) {
+func (s *Service) checkConsistency(ctx context.Context, p *Principal, tenantID uuid.UUID, meta RequestMeta, in *ConsistencyInput) (authz.Consistency, error) {
 	if in == nil {
+		if p != nil && p.tenantToken != nil && p.TenantID == tenantID {
+			return consistencyAt(*p.tenantToken, meta), nil
+		}
 		return s.consistency(ctx, tenantID, meta)
 	}
 	n := 0

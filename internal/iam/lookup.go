@@ -54,7 +54,7 @@ func (s *Service) LookupResources(ctx context.Context, p *Principal, meta Reques
 	if err != nil {
 		return LookupResult{}, err
 	}
-	cons, err := s.checkConsistency(ctx, rc.tenantID, meta, in.Consistency)
+	cons, err := s.checkConsistency(ctx, p, rc.tenantID, meta, in.Consistency)
 	if err != nil {
 		return LookupResult{}, err
 	}
@@ -139,7 +139,7 @@ func (s *Service) LookupSubjects(ctx context.Context, p *Principal, meta Request
 			return LookupResult{}, NotFound(res.Type)
 		}
 	}
-	cons, err := s.checkConsistency(ctx, p.TenantID, meta, in.Consistency)
+	cons, err := s.checkConsistency(ctx, p, p.TenantID, meta, in.Consistency)
 	if err != nil {
 		return LookupResult{}, err
 	}

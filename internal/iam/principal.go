@@ -14,6 +14,12 @@ type Principal struct {
 	TenantID  uuid.UUID
 	User      *store.User // for users
 	SessionID uuid.UUID   // for session logins
+
+	// tenantToken is the newest consistency token of the caller's tenant,
+	// read with the credential at authentication (nil: not read). Only
+	// read-only use cases (checks, lookups) use it, in place of reading it
+	// again: no write of the request can have moved it.
+	tenantToken *string
 }
 
 // Subject is the caller as a SpiceDB subject.

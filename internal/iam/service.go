@@ -242,15 +242,20 @@ func (s *Service) consistency(ctx context.Context, tenantID uuid.UUID, meta Requ
 	if err != nil {
 		return authz.Consistency{}, err
 	}
+	return consistencyAt(token, meta), nil
+}
+
+// consistencyAt is consistency given the tenant's newest token.
+func consistencyAt(token string, meta RequestMeta) authz.Consistency {
 	switch {
 	case token == "":
-		return authz.Consistency{FullyConsistent: true}, nil
+		return authz.Consistency{FullyConsistent: true}
 	case meta.ConsistencyToken != "" && meta.ConsistencyToken != token:
 		// Tokens cannot be ordered here: a client's token may be older than
 		// the tenant's newest write (a revocation), so read at head.
-		return authz.Consistency{FullyConsistent: true}, nil
+		return authz.Consistency{FullyConsistent: true}
 	}
-	return authz.Consistency{AtLeastAsFresh: token}, nil
+	return authz.Consistency{AtLeastAsFresh: token}
 }
 
 // allowed asks SpiceDB whether p may do permission on resource.

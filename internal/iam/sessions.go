@@ -157,7 +157,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Principal, e
 	}
 	switch {
 	case auth.HasPrefix(token, auth.SessionPrefix):
-		sess, u, err := store.SessionUser(ctx, s.Store.Pool, auth.HashToken(token))
+		sess, u, tenantToken, err := store.SessionUser(ctx, s.Store.Pool, auth.HashToken(token))
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, Unauthenticated("invalid or expired session")
 		}
@@ -167,7 +167,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Principal, e
 		if u.Status != store.StatusActive {
 			return nil, Unauthenticated("invalid or expired session")
 		}
-		return &Principal{Kind: "user", ID: u.ID, TenantID: u.TenantID, User: &u, SessionID: sess.ID}, nil
+		return &Principal{Kind: "user", ID: u.ID, TenantID: u.TenantID, User: &u, SessionID: sess.ID, tenantToken: &tenantToken}, nil
 	case auth.HasPrefix(token, auth.APIKeyPrefix):
 		return s.authenticateAPIKey(ctx, token)
 	case auth.HasPrefix(token, auth.ServicePrefix):

@@ -141,15 +141,21 @@ func InsertSession(ctx context.Context, q Q, s Session, tokenHash []byte) error 
 }
 
 // SessionUser returns the user of a live session (not expired, not revoked).
-func SessionUser(ctx context.Context, q Q, tokenHash []byte) (Session, User, error) {
+//
+// The same statement reads the newest consistency token of the user's
+// tenant (TenantToken's answer, "" when none): a check by the session's
+// user needs it, and one statement per check is cheaper than two.
+func SessionUser(ctx context.Context, q Q, tokenHash []byte) (Session, User, string, error) {
 	var s Session
-	row := q.QueryRow(ctx, `SELECT s.id, s.tenant_id, s.user_id, s.expires_at, `+userColsPrefixed("u")+`
+	row := q.QueryRow(ctx, `SELECT s.id, s.tenant_id, s.user_id, s.expires_at, `+userColsPrefixed("u")+`, coalesce(pt.zed_token, '')
 		FROM sessions s JOIN users u ON u.id = s.user_id
+		LEFT JOIN projection_tokens pt ON pt.tenant_id = u.tenant_id
 		WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > now()`, tokenHash)
 	var u User
+	var token string
 	err := row.Scan(&s.ID, &s.TenantID, &s.UserID, &s.ExpiresAt,
-		&u.ID, &u.TenantID, &u.Email, &u.Name, &u.GlobalRole, &u.Status, &u.PasswordHash, &u.CreatedAt, &u.UpdatedAt)
-	return s, u, classify(err)
+		&u.ID, &u.TenantID, &u.Email, &u.Name, &u.GlobalRole, &u.Status, &u.PasswordHash, &u.CreatedAt, &u.UpdatedAt, &token)
+	return s, u, token, classify(err)
 }
 
 func userColsPrefixed(p string) string {
