@@ -54,13 +54,6 @@ func LockExternalIdentity(ctx context.Context, tx pgx.Tx, issuer, subject string
 	return err
 }
 
-// OldestTenant returns the first tenant created (the bootstrap tenant).
-func OldestTenant(ctx context.Context, q Q) (uuid.UUID, error) {
-	var id uuid.UUID
-	err := q.QueryRow(ctx, `SELECT id FROM tenants ORDER BY created_at, id LIMIT 1`).Scan(&id)
-	return id, classify(err)
-}
-
 // OIDCLoginState is a pending SSO login.
 type OIDCLoginState struct {
 	Nonce        string
@@ -86,36 +79,4 @@ func ConsumeOIDCLoginState(ctx context.Context, q Q, stateHash []byte) (OIDCLogi
 	err := q.QueryRow(ctx, `DELETE FROM oidc_login_states WHERE state_hash = $1 RETURNING nonce, pkce_verifier, expires_at`, stateHash).
 		Scan(&s.Nonce, &s.PKCEVerifier, &s.ExpiresAt)
 	return s, classify(err)
-}
-
-// EnsureSSOGroup returns the tenant's group with this name (any case),
-// creating it as managed by SSO when there is none; created tells which.
-func EnsureSSOGroup(ctx context.Context, q Q, g Group) (Group, bool, error) {
-	var out Group
-	err := q.QueryRow(ctx, `INSERT INTO account_groups (id, tenant_id, name, managed_by_sso) VALUES ($1, $2, $3, true)
-		ON CONFLICT (tenant_id, lower(name)) DO NOTHING
-		RETURNING id, tenant_id, name, created_at`, g.ID, g.TenantID, g.Name).Scan(&out.ID, &out.TenantID, &out.Name, &out.CreatedAt)
-	if err == nil {
-		return out, true, nil
-	}
-	if err = classify(err); err != ErrNotFound {
-		return out, false, err
-	}
-	out, err = GroupByName(ctx, q, g.TenantID, g.Name)
-	return out, false, err
-}
-
-// SSOGroupsOf lists the SSO-managed groups a user is a member of.
-func SSOGroupsOf(ctx context.Context, q Q, userID uuid.UUID) ([]Group, error) {
-	rows, err := q.Query(ctx, `SELECT g.id, g.tenant_id, g.name, g.created_at FROM account_groups g
-		JOIN group_members m ON m.group_id = g.id
-		WHERE m.user_id = $1 AND g.managed_by_sso ORDER BY g.id`, userID)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Group, error) {
-		var g Group
-		err := r.Scan(&g.ID, &g.TenantID, &g.Name, &g.CreatedAt)
-		return g, err
-	})
 }

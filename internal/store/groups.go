@@ -111,3 +111,52 @@ func GroupSoleOwnerWorkspaces(ctx context.Context, q Q, groupID uuid.UUID) ([]uu
 				SELECT 1 FROM group_members gm JOIN users gu ON gu.id = gm.user_id AND gu.status = 'active'
 				WHERE gm.group_id = o.group_id))))`, groupID))
 }
+
+// Groups lists account groups.
+func Groups(ctx context.Context, q Q, groupID *uuid.UUID) ([]OwnedFact, error) {
+	return collectOwned(q.Query(ctx, `SELECT id, tenant_id FROM account_groups WHERE ($1::uuid IS NULL OR id = $1) ORDER BY id`, groupID))
+}
+
+// ActiveGroupMembers lists active users of account groups.
+func ActiveGroupMembers(ctx context.Context, q Q, groupID, userID *uuid.UUID) ([]MemberFact, error) {
+	rows, err := q.Query(ctx, `SELECT gm.group_id, gm.user_id, NULL::uuid, 'member'
+		FROM group_members gm JOIN users u ON u.id = gm.user_id AND u.status = 'active'
+		WHERE ($1::uuid IS NULL OR gm.group_id = $1) AND ($2::uuid IS NULL OR gm.user_id = $2)
+		ORDER BY gm.group_id, gm.user_id`, groupID, userID)
+	if err != nil {
+		return nil, err
+	}
+	return collectMembers(rows)
+}
+
+// EnsureSSOGroup returns the tenant's group with this name (any case),
+// creating it as managed by SSO when there is none; created tells which.
+func EnsureSSOGroup(ctx context.Context, q Q, g Group) (Group, bool, error) {
+	var out Group
+	err := q.QueryRow(ctx, `INSERT INTO account_groups (id, tenant_id, name, managed_by_sso) VALUES ($1, $2, $3, true)
+		ON CONFLICT (tenant_id, lower(name)) DO NOTHING
+		RETURNING id, tenant_id, name, created_at`, g.ID, g.TenantID, g.Name).Scan(&out.ID, &out.TenantID, &out.Name, &out.CreatedAt)
+	if err == nil {
+		return out, true, nil
+	}
+	if err = classify(err); err != ErrNotFound {
+		return out, false, err
+	}
+	out, err = GroupByName(ctx, q, g.TenantID, g.Name)
+	return out, false, err
+}
+
+// SSOGroupsOf lists the SSO-managed groups a user is a member of.
+func SSOGroupsOf(ctx context.Context, q Q, userID uuid.UUID) ([]Group, error) {
+	rows, err := q.Query(ctx, `SELECT g.id, g.tenant_id, g.name, g.created_at FROM account_groups g
+		JOIN group_members m ON m.group_id = g.id
+		WHERE m.user_id = $1 AND g.managed_by_sso ORDER BY g.id`, userID)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Group, error) {
+		var g Group
+		err := r.Scan(&g.ID, &g.TenantID, &g.Name, &g.CreatedAt)
+		return g, err
+	})
+}

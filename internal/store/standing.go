@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 )
 
 // The queries below read what a user or a group holds whatever the user's
@@ -16,34 +15,6 @@ import (
 type StandingFact struct {
 	ID, TenantID uuid.UUID
 	Role         string
-}
-
-// UndeletedUsers lists users that are not deleted (filter optional).
-func UndeletedUsers(ctx context.Context, q Q, userID *uuid.UUID) ([]StandingFact, error) {
-	rows, err := q.Query(ctx, `SELECT id, tenant_id, global_role FROM users
-		WHERE status <> 'deleted' AND ($1::uuid IS NULL OR id = $1) ORDER BY id`, userID)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (StandingFact, error) {
-		var f StandingFact
-		err := r.Scan(&f.ID, &f.TenantID, &f.Role)
-		return f, err
-	})
-}
-
-// Link is an edge between two objects (From holds To).
-type Link struct{ From, To uuid.UUID }
-
-func collectLinks(rows pgx.Rows, err error) ([]Link, error) {
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Link, error) {
-		var l Link
-		err := r.Scan(&l.From, &l.To)
-		return l, err
-	})
 }
 
 // UserRoleLinks lists custom roles assigned directly to undeleted users.

@@ -1,6 +1,17 @@
 // Package store is the only place that talks to PostgreSQL: the pool, the
 // embedded SQL migrations, the queries of every administrative fact, the
 // outbox and the append-only audit log.
+//
+// One file per table family: tenants, users, sessions, invitations,
+// external (OIDC identities and login state), groups, roles (custom roles
+// and assignments), kinds, branches, services, workspaces, members, models,
+// deployments, apikeys, outbox, tokens (the tenants' newest consistency
+// tokens and the projection epoch), audit, login_attempts. The Live*, *Facts
+// and Active* queries of each family read what the SpiceDB projection is
+// computed from; every filter of those is optional (nil = all), so the same
+// query serves one projection unit and a full reconcile. standing.go and
+// subjects.go hold the projection's cross-family reads; rows.go the row
+// collectors.
 package store
 
 import (

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -50,18 +51,6 @@ func SetUserStatus(ctx context.Context, q Q, id uuid.UUID, status string) error 
 	return classify(err)
 }
 
-// RevokeUserSessions ends every session of a user.
-func RevokeUserSessions(ctx context.Context, q Q, userID uuid.UUID) error {
-	_, err := q.Exec(ctx, `UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`, userID)
-	return err
-}
-
-// RevokeUserInvitations revokes every open invitation of a user.
-func RevokeUserInvitations(ctx context.Context, q Q, userID uuid.UUID) (int64, error) {
-	tag, err := q.Exec(ctx, `UPDATE invitations SET revoked_at = now() WHERE user_id = $1 AND used_at IS NULL AND revoked_at IS NULL`, userID)
-	return tag.RowsAffected(), err
-}
-
 // LockSuperadmins row-locks every active superadmin and counts them, so two
 // concurrent demotions cannot both pass the last-superadmin rule.
 func LockSuperadmins(ctx context.Context, q Q) (int, error) {
@@ -75,47 +64,6 @@ func LockSuperadmins(ctx context.Context, q Q) (int, error) {
 		n++
 	}
 	return n, rows.Err()
-}
-
-// SoleOwnerWorkspaces lists live workspaces the user owns (directly or
-// through a group) where no other active user holds owner, directly or
-// through a group (as OtherOwners counts: a group without another active
-// member owns nothing).
-func SoleOwnerWorkspaces(ctx context.Context, q Q, userID uuid.UUID) ([]uuid.UUID, error) {
-	return collectIDs(q.Query(ctx, `SELECT DISTINCT m.workspace_id FROM workspace_members m
-		JOIN workspaces w ON w.id = m.workspace_id AND w.deleted_at IS NULL
-		WHERE m.role = 'owner'
-		  AND (m.user_id = $1 OR m.group_id IN (SELECT group_id FROM group_members WHERE user_id = $1))
-		  AND NOT EXISTS (
-			SELECT 1 FROM workspace_members o LEFT JOIN users u ON u.id = o.user_id
-			WHERE o.workspace_id = m.workspace_id AND o.role = 'owner'
-			  AND ((o.user_id <> $1 AND u.status = 'active') OR (o.group_id IS NOT NULL AND EXISTS (
-				SELECT 1 FROM group_members gm JOIN users gu ON gu.id = gm.user_id AND gu.status = 'active'
-				WHERE gm.group_id = o.group_id AND gm.user_id <> $1))))`, userID))
-}
-
-// ListTenants lists tenants ordered by id.
-func ListTenants(ctx context.Context, q Q, only *uuid.UUID, after uuid.UUID, limit int) ([]Tenant, error) {
-	rows, err := q.Query(ctx, `SELECT id, name, created_at FROM tenants WHERE ($1::uuid IS NULL OR id = $1) AND id > $2 ORDER BY id LIMIT $3`, only, after, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Tenant
-	for rows.Next() {
-		var t Tenant
-		if err := rows.Scan(&t.ID, &t.Name, &t.CreatedAt); err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
-}
-
-// RenameTenant changes a tenant's name.
-func RenameTenant(ctx context.Context, q Q, id uuid.UUID, name string) error {
-	_, err := q.Exec(ctx, `UPDATE tenants SET name = $2, updated_at = now() WHERE id = $1`, id, name)
-	return classify(err)
 }
 
 // collectUsers reads the users a query returned (rows and err are the
@@ -134,4 +82,121 @@ func collectUsers(rows pgx.Rows, err error) ([]User, error) {
 		out = append(out, u)
 	}
 	return out, rows.Err()
+}
+
+// User is a global user of one tenant.
+type User struct {
+	ID           uuid.UUID `json:"id"`
+	TenantID     uuid.UUID `json:"tenant_id"`
+	Email        string    `json:"email"`
+	Name         string    `json:"name"`
+	GlobalRole   string    `json:"global_role"`
+	Status       string    `json:"status"`
+	PasswordHash string    `json:"-"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
+}
+
+// User statuses.
+const (
+	StatusInvited  = "invited"
+	StatusActive   = "active"
+	StatusDisabled = "disabled"
+	StatusDeleted  = "deleted"
+)
+
+const userCols = `id, tenant_id, email, name, global_role, status, coalesce(password_hash, ''), created_at, updated_at`
+
+func scanUser(row interface{ Scan(...any) error }) (User, error) {
+	var u User
+	err := row.Scan(&u.ID, &u.TenantID, &u.Email, &u.Name, &u.GlobalRole, &u.Status, &u.PasswordHash, &u.CreatedAt, &u.UpdatedAt)
+	return u, classify(err)
+}
+
+// InsertUser stores a user; a live user with the same email is ErrConflict.
+func InsertUser(ctx context.Context, q Q, u User) error {
+	var hash any
+	if u.PasswordHash != "" {
+		hash = u.PasswordHash
+	}
+	_, err := q.Exec(ctx, `INSERT INTO users (id, tenant_id, email, name, global_role, status, password_hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, u.ID, u.TenantID, u.Email, u.Name, u.GlobalRole, u.Status, hash)
+	return classify(err)
+}
+
+// GetUser loads a user by id (any status).
+func GetUser(ctx context.Context, q Q, id uuid.UUID) (User, error) {
+	return scanUser(q.QueryRow(ctx, `SELECT `+userCols+` FROM users WHERE id = $1`, id))
+}
+
+// GetUserForUpdate loads and row-locks a user.
+func GetUserForUpdate(ctx context.Context, q Q, id uuid.UUID) (User, error) {
+	return scanUser(q.QueryRow(ctx, `SELECT `+userCols+` FROM users WHERE id = $1 FOR UPDATE`, id))
+}
+
+// GetLiveUserByEmail loads the tenant's non-deleted user with this email
+// (emails are unique within a tenant, not across tenants).
+func GetLiveUserByEmail(ctx context.Context, q Q, tenantID uuid.UUID, email string) (User, error) {
+	return scanUser(q.QueryRow(ctx, `SELECT `+userCols+` FROM users WHERE lower(email) = lower($1) AND tenant_id = $2 AND status <> 'deleted'`, email, tenantID))
+}
+
+// LoginUsers lists the non-deleted users with this email, in every tenant
+// or, when tenant is set, in the tenants it names: the tenant's id, or
+// (case-insensitively) its name. At most limit users are listed.
+func LoginUsers(ctx context.Context, q Q, email, tenant string, limit int) ([]User, error) {
+	var byID *uuid.UUID
+	if id, err := uuid.Parse(tenant); err == nil && len(tenant) == 36 {
+		byID = &id
+	}
+	rows, err := q.Query(ctx, `SELECT `+userCols+` FROM users
+		WHERE lower(email) = lower($1) AND status <> 'deleted'
+		  AND ($2 = '' OR tenant_id = $3 OR ($3::uuid IS NULL AND tenant_id IN (SELECT id FROM tenants WHERE lower(name) = lower($2))))
+		ORDER BY id LIMIT $4`, email, tenant, byID, limit)
+	return collectUsers(rows, err)
+}
+
+// ActivateUser sets the password and makes the user active.
+func ActivateUser(ctx context.Context, q Q, id uuid.UUID, passwordHash, name string) error {
+	_, err := q.Exec(ctx, `UPDATE users SET status = 'active', password_hash = $2, name = CASE WHEN $3 = '' THEN name ELSE $3 END, updated_at = now() WHERE id = $1`, id, passwordHash, name)
+	return classify(err)
+}
+
+func userColsPrefixed(p string) string {
+	return p + `.id, ` + p + `.tenant_id, ` + p + `.email, ` + p + `.name, ` + p + `.global_role, ` + p + `.status, coalesce(` + p + `.password_hash, ''), ` + p + `.created_at, ` + p + `.updated_at`
+}
+
+// UndeletedUsers lists users that are not deleted (filter optional).
+func UndeletedUsers(ctx context.Context, q Q, userID *uuid.UUID) ([]StandingFact, error) {
+	rows, err := q.Query(ctx, `SELECT id, tenant_id, global_role FROM users
+		WHERE status <> 'deleted' AND ($1::uuid IS NULL OR id = $1) ORDER BY id`, userID)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (StandingFact, error) {
+		var f StandingFact
+		err := r.Scan(&f.ID, &f.TenantID, &f.Role)
+		return f, err
+	})
+}
+
+// UserRoleFact is an active user's global role.
+type UserRoleFact struct {
+	TenantID, UserID uuid.UUID
+	Role             string
+}
+
+// ActiveUserRoles lists active users with their global role.
+func ActiveUserRoles(ctx context.Context, q Q, tenantID, userID *uuid.UUID, role string) ([]UserRoleFact, error) {
+	rows, err := q.Query(ctx, `SELECT tenant_id, id, global_role FROM users
+		WHERE status = 'active' AND ($1::uuid IS NULL OR tenant_id = $1) AND ($2::uuid IS NULL OR id = $2)
+		  AND ($3 = '' OR global_role = $3)
+		ORDER BY tenant_id, id`, tenantID, userID, role)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (UserRoleFact, error) {
+		var f UserRoleFact
+		err := r.Scan(&f.TenantID, &f.UserID, &f.Role)
+		return f, err
+	})
 }

@@ -18,16 +18,6 @@ type Workspace struct {
 	UpdatedAt   time.Time `json:"updated_at"`
 }
 
-// Member is a workspace membership of a user or an account group.
-type Member struct {
-	ID          uuid.UUID  `json:"id"`
-	WorkspaceID uuid.UUID  `json:"workspace_id"`
-	UserID      *uuid.UUID `json:"user_id,omitempty"`
-	GroupID     *uuid.UUID `json:"group_id,omitempty"`
-	Role        string     `json:"role"`
-	CreatedAt   time.Time  `json:"created_at"`
-}
-
 // InsertWorkspace stores a workspace.
 func InsertWorkspace(ctx context.Context, q Q, w Workspace) error {
 	_, err := q.Exec(ctx, `INSERT INTO workspaces (id, tenant_id, name, description, created_by) VALUES ($1, $2, $3, $4, $5)`,
@@ -47,31 +37,6 @@ func GetWorkspace(ctx context.Context, q Q, id uuid.UUID) (Workspace, error) {
 	return w, classify(err)
 }
 
-// InsertMember stores a membership; a duplicate is ErrConflict.
-func InsertMember(ctx context.Context, q Q, tenantID uuid.UUID, m Member) error {
-	_, err := q.Exec(ctx, `INSERT INTO workspace_members (id, tenant_id, workspace_id, user_id, group_id, role) VALUES ($1, $2, $3, $4, $5, $6)`,
-		m.ID, tenantID, m.WorkspaceID, m.UserID, m.GroupID, m.Role)
-	return classify(err)
-}
-
-// ListMembers lists a workspace's memberships, oldest first.
-func ListMembers(ctx context.Context, q Q, workspaceID uuid.UUID) ([]Member, error) {
-	rows, err := q.Query(ctx, `SELECT id, workspace_id, user_id, group_id, role, created_at FROM workspace_members WHERE workspace_id = $1 ORDER BY created_at, id`, workspaceID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ms []Member
-	for rows.Next() {
-		var m Member
-		if err := rows.Scan(&m.ID, &m.WorkspaceID, &m.UserID, &m.GroupID, &m.Role, &m.CreatedAt); err != nil {
-			return nil, err
-		}
-		ms = append(ms, m)
-	}
-	return ms, rows.Err()
-}
-
 // WorkspacesByIDs loads live workspaces by id, ordered by id.
 func WorkspacesByIDs(ctx context.Context, q Q, ids []uuid.UUID) ([]Workspace, error) {
 	rows, err := q.Query(ctx, `SELECT id, tenant_id, name, description, coalesce(created_by, '00000000-0000-0000-0000-000000000000'), created_at, updated_at
@@ -89,4 +54,44 @@ func WorkspacesByIDs(ctx context.Context, q Q, ids []uuid.UUID) ([]Workspace, er
 		out = append(out, w)
 	}
 	return out, rows.Err()
+}
+
+// UpdateWorkspace changes name and description.
+func UpdateWorkspace(ctx context.Context, q Q, w Workspace) error {
+	_, err := q.Exec(ctx, `UPDATE workspaces SET name = $2, description = $3, updated_at = now() WHERE id = $1`, w.ID, w.Name, w.Description)
+	return err
+}
+
+// SoftDeleteWorkspace marks a workspace deleted (rows stay for audit).
+func SoftDeleteWorkspace(ctx context.Context, q Q, id uuid.UUID) error {
+	_, err := q.Exec(ctx, `UPDATE workspaces SET deleted_at = now() WHERE id = $1 AND deleted_at IS NULL`, id)
+	return err
+}
+
+// TenantWorkspaceIDs lists a tenant's live workspaces after a cursor.
+func TenantWorkspaceIDs(ctx context.Context, q Q, tenantID uuid.UUID) ([]uuid.UUID, error) {
+	return collectIDs(q.Query(ctx, `SELECT id FROM workspaces WHERE tenant_id = $1 AND deleted_at IS NULL ORDER BY id`, tenantID))
+}
+
+// SoleOwnerWorkspaces lists live workspaces the user owns (directly or
+// through a group) where no other active user holds owner, directly or
+// through a group (as OtherOwners counts: a group without another active
+// member owns nothing).
+func SoleOwnerWorkspaces(ctx context.Context, q Q, userID uuid.UUID) ([]uuid.UUID, error) {
+	return collectIDs(q.Query(ctx, `SELECT DISTINCT m.workspace_id FROM workspace_members m
+		JOIN workspaces w ON w.id = m.workspace_id AND w.deleted_at IS NULL
+		WHERE m.role = 'owner'
+		  AND (m.user_id = $1 OR m.group_id IN (SELECT group_id FROM group_members WHERE user_id = $1))
+		  AND NOT EXISTS (
+			SELECT 1 FROM workspace_members o LEFT JOIN users u ON u.id = o.user_id
+			WHERE o.workspace_id = m.workspace_id AND o.role = 'owner'
+			  AND ((o.user_id <> $1 AND u.status = 'active') OR (o.group_id IS NOT NULL AND EXISTS (
+				SELECT 1 FROM group_members gm JOIN users gu ON gu.id = gm.user_id AND gu.status = 'active'
+				WHERE gm.group_id = o.group_id AND gm.user_id <> $1))))`, userID))
+}
+
+// LiveWorkspaces lists live workspaces.
+func LiveWorkspaces(ctx context.Context, q Q, workspaceID *uuid.UUID) ([]OwnedFact, error) {
+	return collectOwned(q.Query(ctx, `SELECT id, tenant_id FROM workspaces
+		WHERE deleted_at IS NULL AND ($1::uuid IS NULL OR id = $1) ORDER BY id`, workspaceID))
 }

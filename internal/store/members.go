@@ -1,0 +1,133 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+)
+
+// Member is a workspace membership of a user or an account group.
+type Member struct {
+	ID          uuid.UUID  `json:"id"`
+	WorkspaceID uuid.UUID  `json:"workspace_id"`
+	UserID      *uuid.UUID `json:"user_id,omitempty"`
+	GroupID     *uuid.UUID `json:"group_id,omitempty"`
+	Role        string     `json:"role"`
+	CreatedAt   time.Time  `json:"created_at"`
+}
+
+// InsertMember stores a membership; a duplicate is ErrConflict.
+func InsertMember(ctx context.Context, q Q, tenantID uuid.UUID, m Member) error {
+	_, err := q.Exec(ctx, `INSERT INTO workspace_members (id, tenant_id, workspace_id, user_id, group_id, role) VALUES ($1, $2, $3, $4, $5, $6)`,
+		m.ID, tenantID, m.WorkspaceID, m.UserID, m.GroupID, m.Role)
+	return classify(err)
+}
+
+// ListMembers lists a workspace's memberships, oldest first.
+func ListMembers(ctx context.Context, q Q, workspaceID uuid.UUID) ([]Member, error) {
+	rows, err := q.Query(ctx, `SELECT id, workspace_id, user_id, group_id, role, created_at FROM workspace_members WHERE workspace_id = $1 ORDER BY created_at, id`, workspaceID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ms []Member
+	for rows.Next() {
+		var m Member
+		if err := rows.Scan(&m.ID, &m.WorkspaceID, &m.UserID, &m.GroupID, &m.Role, &m.CreatedAt); err != nil {
+			return nil, err
+		}
+		ms = append(ms, m)
+	}
+	return ms, rows.Err()
+}
+
+// GetMember loads a membership of a workspace, row-locked.
+func GetMember(ctx context.Context, q Q, workspaceID, memberID uuid.UUID) (Member, error) {
+	var m Member
+	err := q.QueryRow(ctx, `SELECT id, workspace_id, user_id, group_id, role, created_at FROM workspace_members WHERE id = $1 AND workspace_id = $2 FOR UPDATE`, memberID, workspaceID).
+		Scan(&m.ID, &m.WorkspaceID, &m.UserID, &m.GroupID, &m.Role, &m.CreatedAt)
+	return m, classify(err)
+}
+
+// UserMember loads a user's direct membership of a workspace.
+func UserMember(ctx context.Context, q Q, workspaceID, userID uuid.UUID) (Member, error) {
+	var m Member
+	err := q.QueryRow(ctx, `SELECT id, workspace_id, user_id, group_id, role, created_at FROM workspace_members WHERE workspace_id = $1 AND user_id = $2 FOR UPDATE`, workspaceID, userID).
+		Scan(&m.ID, &m.WorkspaceID, &m.UserID, &m.GroupID, &m.Role, &m.CreatedAt)
+	return m, classify(err)
+}
+
+// SetMemberRole changes a membership's role.
+func SetMemberRole(ctx context.Context, q Q, id uuid.UUID, role string) error {
+	_, err := q.Exec(ctx, `UPDATE workspace_members SET role = $2, updated_at = now() WHERE id = $1`, id, role)
+	return err
+}
+
+// DeleteMember removes a membership.
+func DeleteMember(ctx context.Context, q Q, id uuid.UUID) error {
+	_, err := q.Exec(ctx, `DELETE FROM workspace_members WHERE id = $1`, id)
+	return err
+}
+
+// OtherOwners counts the owners of a workspace other than one membership:
+// active users and groups with at least one active member. The workspace's
+// memberships are row-locked first so concurrent changes serialise.
+func OtherOwners(ctx context.Context, q Q, workspaceID, exceptMember uuid.UUID) (int, error) {
+	if _, err := q.Exec(ctx, `SELECT id FROM workspace_members WHERE workspace_id = $1 FOR UPDATE`, workspaceID); err != nil {
+		return 0, err
+	}
+	var n int
+	err := q.QueryRow(ctx, `SELECT count(*) FROM workspace_members m LEFT JOIN users u ON u.id = m.user_id
+		WHERE m.workspace_id = $1 AND m.role = 'owner' AND m.id <> $2
+		  AND (u.status = 'active' OR (m.group_id IS NOT NULL AND EXISTS (
+			SELECT 1 FROM group_members gm JOIN users gu ON gu.id = gm.user_id AND gu.status = 'active' WHERE gm.group_id = m.group_id)))`,
+		workspaceID, exceptMember).Scan(&n)
+	return n, err
+}
+
+// MemberFact is a membership whose subject is an active user or a group.
+type MemberFact struct {
+	ParentID uuid.UUID
+	UserID   *uuid.UUID
+	GroupID  *uuid.UUID
+	Role     string
+}
+
+// LiveWorkspaceMembers lists memberships of live workspaces held by active
+// users or by groups; subject filters are optional.
+func LiveWorkspaceMembers(ctx context.Context, q Q, workspaceID, userID, groupID *uuid.UUID) ([]MemberFact, error) {
+	rows, err := q.Query(ctx, `SELECT m.workspace_id, m.user_id, m.group_id, m.role
+		FROM workspace_members m
+		JOIN workspaces w ON w.id = m.workspace_id AND w.deleted_at IS NULL
+		LEFT JOIN users u ON u.id = m.user_id
+		WHERE (m.group_id IS NOT NULL OR u.status = 'active')
+		  AND ($1::uuid IS NULL OR m.workspace_id = $1)
+		  AND ($2::uuid IS NULL OR m.user_id = $2)
+		  AND ($3::uuid IS NULL OR m.group_id = $3)
+		ORDER BY m.workspace_id, m.id`, workspaceID, userID, groupID)
+	if err != nil {
+		return nil, err
+	}
+	return collectMembers(rows)
+}
+
+func collectMembers(rows pgx.Rows) ([]MemberFact, error) {
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (MemberFact, error) {
+		var f MemberFact
+		err := r.Scan(&f.ParentID, &f.UserID, &f.GroupID, &f.Role)
+		return f, err
+	})
+}
+
+// UserMembershipParents lists what a user's facts touch: the workspaces and
+// groups they are a direct member of.
+func UserMembershipParents(ctx context.Context, q Q, userID uuid.UUID) (workspaces, groups []uuid.UUID, err error) {
+	workspaces, err = collectIDs(q.Query(ctx, `SELECT workspace_id FROM workspace_members WHERE user_id = $1`, userID))
+	if err != nil {
+		return nil, nil, err
+	}
+	groups, err = collectIDs(q.Query(ctx, `SELECT group_id FROM group_members WHERE user_id = $1`, userID))
+	return workspaces, groups, err
+}
