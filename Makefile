@@ -28,7 +28,7 @@ bench-large: ## the benchmark over 100,000 users and about a million relationshi
 build:
 	go build -buildvcs=auto -o bin/gatehouse ./cmd/gatehouse
 
-schema: ## regenerate schema/schema.zed from schema/generate.go
+schema: ## regenerate schema/schema.zed from schema/generate.go, and schema/names_gen.go from it
 	go run ./scripts/genschema
 
 clean:
