@@ -257,7 +257,7 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*Stack, err
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	calls := newSpiceDBMetrics(reg, st)
-	spice, err := authz.Dial(authz.ClientConfig{Endpoint: cfg.SpiceDBEndpoint, Key: cfg.SpiceDBKey, Insecure: cfg.SpiceDBInsecure, Timeout: cfg.SpiceDBTimeout, Observe: calls})
+	spice, err := authz.Dial(authz.ClientConfig{Endpoint: cfg.SpiceDBEndpoint, Key: cfg.SpiceDBKey, Insecure: cfg.SpiceDBInsecure, CA: cfg.SpiceDBTLSCA, Timeout: cfg.SpiceDBTimeout, Observe: calls})
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -265,7 +265,7 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*Stack, err
 	if _, err := authz.ReadSchema(ctx, spice); err != nil {
 		st.Close()
 		spice.Close()
-		return nil, fmt.Errorf("cannot reach SpiceDB at %s (check SPICEDB_ENDPOINT, SPICEDB_KEY and SPICEDB_INSECURE): %w", cfg.SpiceDBEndpoint, err)
+		return nil, fmt.Errorf("cannot reach SpiceDB at %s (check SPICEDB_ENDPOINT, SPICEDB_KEY, SPICEDB_INSECURE and GATEHOUSE_SPICEDB_TLS_CA): %w", cfg.SpiceDBEndpoint, err)
 	}
 	m := newPipelineMetrics(reg, st)
 	pr := &authz.Projector{Store: st, SpiceDB: spice, Log: log, Observe: m.observeApply}
