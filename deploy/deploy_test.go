@@ -1,9 +1,9 @@
 package deploy_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -23,6 +23,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	kjson "sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
 
 	"github.com/gatehouse/gatehouse/internal/config"
@@ -65,12 +66,16 @@ func operatorPodLabels(name string) labels.Set {
 	return labels.Set{"authzed.com/cluster": name, "authzed.com/cluster-component": "spicedb", "authzed.com/managed-by": "operator"}
 }
 
+// strictJSON decodes as the API server does: field names case-sensitive,
+// unknown and duplicate fields refused.
 func strictJSON(t *testing.T, what string, js []byte, obj any) {
 	t.Helper()
-	dec := json.NewDecoder(bytes.NewReader(js))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(obj); err != nil {
+	strict, err := kjson.UnmarshalStrict(js, obj)
+	if err != nil {
 		t.Fatalf("%s: %v", what, err)
+	}
+	if len(strict) > 0 {
+		t.Fatalf("%s: %v", what, errors.Join(strict...))
 	}
 }
 
@@ -392,8 +397,10 @@ func TestKubernetesPodsStopGracefully(t *testing.T) {
 			t.Errorf("%s: preStop delay %d", p.name, delay)
 		}
 		grace := p.spec.TerminationGracePeriodSeconds
-		if grace == nil || *grace <= delay+drain {
-			t.Errorf("%s: terminationGracePeriodSeconds %v must exceed the preStop delay %d plus the drain %d", p.name, grace, delay, drain)
+		if grace == nil {
+			t.Errorf("%s: no terminationGracePeriodSeconds", p.name)
+		} else if *grace <= delay+drain {
+			t.Errorf("%s: terminationGracePeriodSeconds %d must exceed the preStop delay %d plus the drain %d", p.name, *grace, delay, drain)
 		}
 	}
 }
