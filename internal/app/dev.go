@@ -185,7 +185,7 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.
 		fmt.Fprintf(stdout, "  API:            http://%s   (GET /readyz, /openapi.json)\n", cfg.HTTPAddr)
 		fmt.Fprintf(stdout, "  Console:        http://%s/console   (sign in with the superadmin below)\n", cfg.HTTPAddr)
 		fmt.Fprintf(stdout, "  SpiceDB gRPC:   %s   key: %s   (plaintext)\n", cfg.SpiceDBEndpoint, cfg.SpiceDBKey)
-		fmt.Fprintf(stdout, "  zed:            zed context set gatehouse %s %s --insecure && zed schema read\n", cfg.SpiceDBEndpoint, cfg.SpiceDBKey)
+		fmt.Fprintf(stdout, "  zed:            zed schema read --endpoint %s --token %s --insecure   (no keyring needed; README: zed)\n", cfg.SpiceDBEndpoint, cfg.SpiceDBKey)
 		fmt.Fprintf(stdout, "  PostgreSQL:     %s\n", cfg.DatabaseURL)
 		if boot.Created {
 			fmt.Fprintf(stdout, "  superadmin:     %s\n", boot.Email)

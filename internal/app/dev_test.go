@@ -265,7 +265,7 @@ func TestDevRunsTheStackAndStopsClean(t *testing.T) {
 	env := devEnv(t, "dev-test-key")
 	d := startDev(t, env)
 	printed := d.out.String()
-	for _, want := range []string{"http://" + env["GATEHOUSE_HTTP_ADDR"], env["GATEHOUSE_SPICEDB_ADDR"], "dev-test-key", "dev@example.com", "zed context set"} {
+	for _, want := range []string{"http://" + env["GATEHOUSE_HTTP_ADDR"], env["GATEHOUSE_SPICEDB_ADDR"], "dev-test-key", "dev@example.com", "zed schema read --endpoint " + env["GATEHOUSE_SPICEDB_ADDR"] + " --token dev-test-key --insecure"} {
 		if !strings.Contains(printed, want) {
 			t.Errorf("dev did not print %q:\n%s", want, printed)
 		}
