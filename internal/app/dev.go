@@ -96,8 +96,8 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.
 		go func() {
 			select {
 			case <-found:
-			case <-time.After(3 * time.Second): // a first `go tool spicedb` build, not a cached lookup
-				fmt.Fprintln(stdout, "building the pinned SpiceDB (go tool spicedb; the first time only, a minute or two) ...")
+			case <-time.After(5 * time.Second): // a cached `go tool -n spicedb` takes a few seconds; a first build much longer
+				fmt.Fprintln(stdout, "getting the pinned SpiceDB (go tool spicedb builds it the first time: a minute or two) ...")
 			}
 		}()
 		spiceBin, err = devstack.SpiceDBBinary(ctx)
