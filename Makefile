@@ -8,6 +8,7 @@
 # exit status is the recipe's.
 dev: ## run Gatehouse with a throwaway PostgreSQL and the pinned SpiceDB
 	@./scripts/ensure-deps.sh
+	@echo "building bin/gatehouse (go build; the first time compiles its dependencies: a minute or so) ..."
 	@go build -buildvcs=auto -o bin/gatehouse ./cmd/gatehouse
 	exec ./bin/gatehouse dev
 

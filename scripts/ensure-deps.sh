@@ -6,7 +6,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 command -v go >/dev/null || { echo "Go is required: https://go.dev/dl/ (go.mod names the version)"; exit 1; }
-go mod download
+
+# Go modules: silent when they are cached; on a cold cache (a minute or two)
+# one line, then a count as they arrive, from `go mod download -x`.
+go mod download -x 2>&1 | awk '
+  /^# get / && !said { print "downloading Go modules (go mod download; the first time only) ..."; said = 1; fflush() }
+  /^# get .*\.zip: 200 / { if (++n % 25 == 0) { printf "  %d modules downloaded ...\n", n; fflush() } ; next }
+  /^# get / { next }
+  { print; fflush() }
+  END { if (said) printf "  %d modules downloaded\n", n }
+'
 
 have_pg() {
   command -v initdb >/dev/null && command -v postgres >/dev/null && return 0
@@ -23,9 +32,34 @@ if [ -z "${DATABASE_URL:-}" ] && ! have_pg; then
   fi
 fi
 
+# The pinned SpiceDB, built by `go tool` (cached: a few seconds after the
+# first time, which takes a minute or two): a line once it takes more than
+# 5 s, then one every 15 s while the build goes on.
 if [ -z "${SPICEDB_ENDPOINT:-}" ]; then
-  echo "building the pinned SpiceDB (go tool spicedb; cached after the first time) ..."
-  go tool -n spicedb >/dev/null
+  log=$(mktemp)
+  go tool -n spicedb >"$log" 2>&1 &
+  pid=$!
+  start=$SECONDS
+  said=0
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 1
+    elapsed=$((SECONDS - start))
+    if [ "$said" = 0 ] && [ "$elapsed" -ge 5 ]; then
+      echo "getting the pinned SpiceDB $(go list -m -f '{{.Version}}' github.com/authzed/spicedb) (go tool spicedb builds it the first time: a minute or two) ..."
+      said=$elapsed
+    elif [ "$said" != 0 ] && [ $((elapsed - said)) -ge 15 ]; then
+      echo "  still building SpiceDB (${elapsed}s) ..."
+      said=$elapsed
+    fi
+  done
+  if ! wait "$pid"; then
+    cat "$log" >&2
+    rm -f "$log"
+    echo "building SpiceDB failed (go tool -n spicedb)" >&2
+    exit 1
+  fi
+  [ "$said" = 0 ] || echo "  SpiceDB ready after $((SECONDS - start))s: $(tail -n1 "$log")"
+  rm -f "$log"
 fi
 
 # The admin console (web/ -> internal/console/dist, embedded in the binary):

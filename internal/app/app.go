@@ -46,6 +46,23 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
+	// A mistake in the command line exits 2 (usage), like the admin CLI:
+	// an unknown command, an unknown or malformed flag, stray arguments.
+	// `gatehouse` alone prints the help.
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageError(c, err.Error())
+	})
+	root.Args = func(c *cobra.Command, args []string) error {
+		if len(args) > 0 {
+			msg := fmt.Sprintf("unknown command %q", args[0])
+			if s := c.SuggestionsFor(args[0]); len(s) > 0 {
+				msg += fmt.Sprintf("; did you mean %q?", s[0])
+			}
+			return usageError(c, msg)
+		}
+		return nil
+	}
+	root.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
 	var envHelp strings.Builder
 	for _, v := range config.Vars {
 		fmt.Fprintf(&envHelp, "  %-30s %s\n", v[0], v[1])
@@ -131,6 +148,9 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			Run:   func(cmd *cobra.Command, _ []string) { fmt.Fprintln(stdout, versionLine()) },
 		},
 	)
+	for _, c := range root.Commands() {
+		c.Args = noArgs
+	}
 	root.AddCommand(cli.Commands(getenv, stdout, stderr)...) // the admin CLI over the HTTP API
 	for _, c := range root.Commands() {
 		switch c.Name() {
@@ -143,6 +163,21 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 	}
 	return root.ExecuteContext(ctx)
+}
+
+// usageError is a mistake in the command line: exit status 2, printed by
+// main as one line naming the help to read.
+func usageError(c *cobra.Command, msg string) error {
+	return &cli.ExitError{Code: cli.ExitUsage, Err: fmt.Errorf("%s (see %s --help)", msg, c.CommandPath())}
+}
+
+// noArgs refuses positional arguments (the service commands take flags
+// only).
+func noArgs(c *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usageError(c, fmt.Sprintf("%s takes no arguments, got %q", c.CommandPath(), strings.Join(args, " ")))
+	}
+	return nil
 }
 
 // flagName is the flag of a setting: GATEHOUSE_HTTP_ADDR is --http-addr,
@@ -222,7 +257,7 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*Stack, err
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	calls := newSpiceDBMetrics(reg, st)
-	spice, err := authz.Dial(authz.ClientConfig{Endpoint: cfg.SpiceDBEndpoint, Key: cfg.SpiceDBKey, Insecure: cfg.SpiceDBInsecure, Timeout: cfg.SpiceDBTimeout, Observe: calls})
+	spice, err := authz.Dial(authz.ClientConfig{Endpoint: cfg.SpiceDBEndpoint, Key: cfg.SpiceDBKey, Insecure: cfg.SpiceDBInsecure, CA: cfg.SpiceDBTLSCA, Timeout: cfg.SpiceDBTimeout, Observe: calls})
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -230,7 +265,7 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*Stack, err
 	if _, err := authz.ReadSchema(ctx, spice); err != nil {
 		st.Close()
 		spice.Close()
-		return nil, fmt.Errorf("cannot reach SpiceDB at %s (check SPICEDB_ENDPOINT, SPICEDB_KEY and SPICEDB_INSECURE): %w", cfg.SpiceDBEndpoint, err)
+		return nil, fmt.Errorf("cannot reach SpiceDB at %s (check SPICEDB_ENDPOINT, SPICEDB_KEY, SPICEDB_INSECURE and GATEHOUSE_SPICEDB_TLS_CA): %w", cfg.SpiceDBEndpoint, err)
 	}
 	m := newPipelineMetrics(reg, st)
 	pr := &authz.Projector{Store: st, SpiceDB: spice, Log: log, Observe: m.observeApply}

@@ -3,6 +3,8 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"errors"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -62,6 +64,47 @@ func TestSettingsAsFlagsAllProblemsAtOnce(t *testing.T) {
 	for _, want := range []string{"--http-addr", "--database-url", "--spicedb-timeout", "--management-addr", "GATEHOUSE_TOKEN_KEY"} {
 		if !strings.Contains(help.String(), want) {
 			t.Errorf("serve --help does not document %s", want)
+		}
+	}
+}
+
+// A mistake in the command line exits 2 (usage), in one line that names
+// the help to read: an unknown command, an unknown flag (of the service
+// commands and of the admin CLI), stray arguments. Run as main runs it,
+// through the real binary, so the exit status is the process's.
+func TestUsageMistakesExitTwo(t *testing.T) {
+	t.Parallel()
+	bin := gatehouseBinary(t)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"bogus"}, `unknown command "bogus"`},
+		{[]string{"serv"}, `did you mean "serve"?`},
+		{[]string{"--bogus"}, "unknown flag: --bogus"},
+		{[]string{"serve", "--no-such-setting=1"}, "unknown flag: --no-such-setting"},
+		{[]string{"migrate", "extra"}, `takes no arguments, got "extra"`},
+		{[]string{"version", "--bogus"}, "unknown flag: --bogus"},
+		{[]string{"users", "--bogus"}, "unknown flag: --bogus"},
+		{[]string{"users", "frobnicate"}, `unknown command "frobnicate"`},
+	} {
+		cmd := exec.Command(bin, tc.args...)
+		cmd.Env = []string{"HOME=" + t.TempDir()}
+		out, err := cmd.CombinedOutput()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 2 {
+			t.Errorf("gatehouse %s: %v (want exit status 2)\n%s", strings.Join(tc.args, " "), err, out)
+			continue
+		}
+		if lines := strings.Split(strings.TrimSpace(string(out)), "\n"); len(lines) != 1 || !strings.Contains(lines[0], tc.want) || !strings.Contains(lines[0], "--help") {
+			t.Errorf("gatehouse %s printed %q, want one line with %q and the help to read", strings.Join(tc.args, " "), out, tc.want)
+		}
+	}
+	// `gatehouse` alone and `gatehouse --help` print the help and exit 0.
+	for _, args := range [][]string{nil, {"--help"}} {
+		out, err := exec.Command(bin, args...).CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "Available Commands") {
+			t.Errorf("gatehouse %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
 	}
 }

@@ -87,6 +87,25 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.
 			err = nil
 		}
 	}()
+	// Find SpiceDB before starting anything: without it, one line says
+	// what to do (spicedb on PATH, GATEHOUSE_SPICEDB_BIN or SPICEDB_ENDPOINT;
+	// the Go toolchain is needed only to build the pinned one).
+	var spiceBin string
+	if cfg.SpiceDBEndpoint == "" {
+		found := make(chan struct{})
+		go func() {
+			select {
+			case <-found:
+			case <-time.After(5 * time.Second): // a cached `go tool -n spicedb` takes a few seconds; a first build much longer
+				fmt.Fprintln(stdout, "getting the pinned SpiceDB (go tool spicedb builds it the first time: a minute or two) ...")
+			}
+		}()
+		spiceBin, err = devstack.SpiceDBBinary(ctx)
+		close(found)
+		if err != nil {
+			return err
+		}
+	}
 	if cfg.DatabaseURL == "" || cfg.SpiceDBEndpoint == "" {
 		dir := cfg.DataDir
 		if dir == "" {
@@ -134,10 +153,10 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.
 			_, _ = rand.Read(b)
 			cfg.SpiceDBKey = "gh-dev-" + hex.EncodeToString(b)
 		}
-		fmt.Fprintln(stdout, "starting SpiceDB on", cfg.SpiceDBAddr, "(first run builds it: about a minute) ...")
+		fmt.Fprintln(stdout, "starting SpiceDB", spiceBin, "on", cfg.SpiceDBAddr, "...")
 		var err error
 		spice, err = devstack.StartSpiceDB(ctx, devstack.SpiceDBOptions{
-			Addr: cfg.SpiceDBAddr, Key: cfg.SpiceDBKey, DatastoreURI: pg.URL("spicedb"), Log: stdout,
+			Bin: spiceBin, Addr: cfg.SpiceDBAddr, Key: cfg.SpiceDBKey, DatastoreURI: pg.URL("spicedb"), Log: stdout,
 		})
 		if err != nil {
 			return err
@@ -166,7 +185,7 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.
 		fmt.Fprintf(stdout, "  API:            http://%s   (GET /readyz, /openapi.json)\n", cfg.HTTPAddr)
 		fmt.Fprintf(stdout, "  Console:        http://%s/console   (sign in with the superadmin below)\n", cfg.HTTPAddr)
 		fmt.Fprintf(stdout, "  SpiceDB gRPC:   %s   key: %s   (plaintext)\n", cfg.SpiceDBEndpoint, cfg.SpiceDBKey)
-		fmt.Fprintf(stdout, "  zed:            zed context set gatehouse %s %s --insecure && zed schema read\n", cfg.SpiceDBEndpoint, cfg.SpiceDBKey)
+		fmt.Fprintf(stdout, "  zed:            zed schema read --endpoint %s --token %s --insecure   (no keyring needed; README: zed)\n", cfg.SpiceDBEndpoint, cfg.SpiceDBKey)
 		fmt.Fprintf(stdout, "  PostgreSQL:     %s\n", cfg.DatabaseURL)
 		if boot.Created {
 			fmt.Fprintf(stdout, "  superadmin:     %s\n", boot.Email)

@@ -265,7 +265,7 @@ func TestDevRunsTheStackAndStopsClean(t *testing.T) {
 	env := devEnv(t, "dev-test-key")
 	d := startDev(t, env)
 	printed := d.out.String()
-	for _, want := range []string{"http://" + env["GATEHOUSE_HTTP_ADDR"], env["GATEHOUSE_SPICEDB_ADDR"], "dev-test-key", "dev@example.com", "zed context set"} {
+	for _, want := range []string{"http://" + env["GATEHOUSE_HTTP_ADDR"], env["GATEHOUSE_SPICEDB_ADDR"], "dev-test-key", "dev@example.com", "zed schema read --endpoint " + env["GATEHOUSE_SPICEDB_ADDR"] + " --token dev-test-key --insecure"} {
 		if !strings.Contains(printed, want) {
 			t.Errorf("dev did not print %q:\n%s", want, printed)
 		}
@@ -542,4 +542,84 @@ func TestVersionPrintsTheCommit(t *testing.T) {
 	if !strings.Contains(string(out), "commit "+strings.TrimSpace(string(head))) {
 		t.Fatalf("version printed %q, want the commit %s", out, head)
 	}
+}
+
+// The binary runs without the Go toolchain: with only spicedb on PATH (no
+// go, no GATEHOUSE_SPICEDB_BIN) `gatehouse dev` starts, serves and stops
+// clean; with neither, it says so in one line before starting anything.
+func TestDevWithoutTheGoToolchain(t *testing.T) {
+	t.Parallel()
+	bin := gatehouseBinary(t)
+	onlySpiceDB := t.TempDir()
+	if err := os.Symlink(spicedbBin(t), filepath.Join(onlySpiceDB, "spicedb")); err != nil {
+		t.Fatal(err)
+	}
+	environ := func(path string, env map[string]string) []string {
+		out := []string{"PATH=" + path, "HOME=" + t.TempDir(), "TMPDIR=" + os.TempDir()}
+		for k, v := range env {
+			out = append(out, k+"="+v)
+		}
+		return out
+	}
+
+	t.Run("neither spicedb on PATH nor GATEHOUSE_SPICEDB_BIN", func(t *testing.T) {
+		cmd := exec.Command(bin, "dev")
+		cmd.Env = environ(t.TempDir(), devEnv(t, "dev-nogo-key"))
+		out, err := cmd.CombinedOutput()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+			t.Fatalf("dev without spicedb: %v (want exit status 1)\n%s", err, out)
+		}
+		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+		if len(lines) != 1 || !strings.Contains(lines[0], "spicedb not found") || !strings.Contains(lines[0], "GATEHOUSE_SPICEDB_BIN") {
+			t.Fatalf("want one line saying spicedb is not found and what to do, got:\n%s", out)
+		}
+	})
+
+	t.Run("spicedb on PATH", func(t *testing.T) {
+		env := devEnv(t, "dev-path-key")
+		out := newSignalWriter()
+		cmd := exec.Command(bin, "dev")
+		cmd.Env = environ(onlySpiceDB, env)
+		cmd.Stdout, cmd.Stderr = out, out
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		exited := make(chan error, 1)
+		go func() { exited <- cmd.Wait() }()
+		stopped := false
+		t.Cleanup(func() {
+			if !stopped {
+				_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+				<-exited
+			}
+		})
+		select {
+		case <-out.ready:
+		case err := <-exited:
+			stopped = true
+			t.Fatalf("dev stopped before it was up: %v\n%s", err, out)
+		case <-time.After(devDeadline):
+			t.Fatalf("dev not up within %s:\n%s", devDeadline, out)
+		}
+		if !strings.Contains(out.String(), "starting SpiceDB "+filepath.Join(onlySpiceDB, "spicedb")) {
+			t.Errorf("dev did not run the spicedb on PATH:\n%s", out)
+		}
+		if err := readyz(env["GATEHOUSE_HTTP_ADDR"]); err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case err := <-exited:
+			stopped = true
+			if err != nil {
+				t.Fatalf("dev exited with %v (want status 0):\n%s", err, out)
+			}
+		case <-time.After(devDeadline):
+			t.Fatalf("dev did not stop within %s:\n%s", devDeadline, out)
+		}
+	})
 }

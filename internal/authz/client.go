@@ -27,6 +27,10 @@ type ClientConfig struct {
 	Key      string
 	// Insecure sends the key without TLS (loopback and in-cluster only).
 	Insecure bool
+	// CA, when set, is a PEM file (or a directory of them) of the CA that
+	// signed SpiceDB's certificate: TLS is verified against it instead of
+	// the system CAs.
+	CA string
 	// Timeout bounds every call that has no nearer deadline of its own
 	// (0: none): a frozen SpiceDB yields ErrUnavailable within it.
 	Timeout time.Duration
@@ -130,6 +134,9 @@ func Dial(cfg ClientConfig) (*authzed.Client, error) {
 		opts = append(opts, grpc.WithTransportCredentials(insecure.NewCredentials()), grpcutil.WithInsecureBearerToken(cfg.Key))
 	} else {
 		certs, err := grpcutil.WithSystemCerts(grpcutil.VerifyCA)
+		if cfg.CA != "" {
+			certs, err = grpcutil.WithCustomCerts(grpcutil.VerifyCA, cfg.CA)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("SpiceDB TLS: %w", err)
 		}

@@ -4,10 +4,13 @@
 package config
 
 import (
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -28,7 +31,11 @@ type Config struct {
 	DatabaseURL     string // DATABASE_URL
 	SpiceDBEndpoint string // SPICEDB_ENDPOINT (host:port)
 	SpiceDBKey      string // SPICEDB_KEY, or GATEHOUSE_SPICEDB_KEY
-	SpiceDBInsecure bool   // SPICEDB_INSECURE: plaintext gRPC (default: true for loopback endpoints)
+	SpiceDBInsecure bool   // SPICEDB_INSECURE: plaintext gRPC (default: true for loopback endpoints without a CA)
+	// SpiceDBTLSCA is a PEM file (or a directory of them) of the CA that
+	// signed SpiceDB's gRPC certificate (GATEHOUSE_SPICEDB_TLS_CA): TLS
+	// verified against it instead of the system CAs.
+	SpiceDBTLSCA string
 
 	// The embedded default (`gatehouse dev`).
 	SpiceDBAddr string // GATEHOUSE_SPICEDB_ADDR: where dev serves SpiceDB for zed
@@ -90,7 +97,8 @@ var Vars = [][2]string{
 	{"DATABASE_URL", "PostgreSQL URL; dev starts a throwaway cluster when unset"},
 	{"SPICEDB_ENDPOINT", "SpiceDB gRPC host:port; dev starts SpiceDB when unset"},
 	{"SPICEDB_KEY", "SpiceDB preshared key (also GATEHOUSE_SPICEDB_KEY)"},
-	{"SPICEDB_INSECURE", "true for plaintext gRPC (default: true for loopback endpoints, else TLS with system CAs)"},
+	{"SPICEDB_INSECURE", "true for plaintext gRPC (default: true for loopback endpoints without GATEHOUSE_SPICEDB_TLS_CA, else TLS)"},
+	{"GATEHOUSE_SPICEDB_TLS_CA", "PEM file (or directory of PEM files) of the CA that signed SpiceDB's gRPC certificate: TLS verified against it instead of the system CAs (e.g. the ca.crt of SpiceDB's TLS Secret)"},
 	{"GATEHOUSE_SPICEDB_ADDR", "dev: gRPC address SpiceDB is served on for zed (default 127.0.0.1:50051)"},
 	{"GATEHOUSE_SPICEDB_KEY", "dev: SpiceDB preshared key (default: generated)"},
 	{"GATEHOUSE_DATA_DIR", "dev: directory of the PostgreSQL cluster, kept between runs (default: a temporary directory removed at exit)"},
@@ -151,6 +159,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		DatabaseURL:         get("DATABASE_URL", ""),
 		SpiceDBEndpoint:     get("SPICEDB_ENDPOINT", ""),
 		SpiceDBKey:          get("SPICEDB_KEY", get("GATEHOUSE_SPICEDB_KEY", "")),
+		SpiceDBTLSCA:        get("GATEHOUSE_SPICEDB_TLS_CA", ""),
 		SpiceDBAddr:         get("GATEHOUSE_SPICEDB_ADDR", "127.0.0.1:50051"),
 		DataDir:             get("GATEHOUSE_DATA_DIR", ""),
 		BootstrapEmail:      get("GATEHOUSE_BOOTSTRAP_EMAIL", ""),
@@ -197,13 +206,16 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			c.PasswordMinLength = n
 		}
 	}
-	c.SpiceDBInsecure = isLoopback(c.SpiceDBEndpoint)
+	c.SpiceDBInsecure = isLoopback(c.SpiceDBEndpoint) && c.SpiceDBTLSCA == ""
 	if raw := get("SPICEDB_INSECURE", ""); raw != "" {
 		b, err := strconv.ParseBool(raw)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("SPICEDB_INSECURE=%q must be true or false", raw))
 		}
 		c.SpiceDBInsecure = b
+	}
+	if c.SpiceDBInsecure && c.SpiceDBTLSCA != "" {
+		errs = append(errs, errors.New("SPICEDB_INSECURE=true and GATEHOUSE_SPICEDB_TLS_CA contradict each other: unset SPICEDB_INSECURE to dial SpiceDB over TLS with that CA, or unset the CA for plaintext"))
 	}
 	return c, errors.Join(errs...)
 }
@@ -223,6 +235,11 @@ func (c Config) ValidateServe() error {
 		errs = append(errs, errors.New("SPICEDB_ENDPOINT is not set: give SpiceDB's gRPC host:port, or use `gatehouse dev`"))
 	} else if _, _, err := net.SplitHostPort(c.SpiceDBEndpoint); err != nil {
 		errs = append(errs, fmt.Errorf("SPICEDB_ENDPOINT=%q is not host:port", c.SpiceDBEndpoint))
+	}
+	if c.SpiceDBTLSCA != "" {
+		if err := checkCA(c.SpiceDBTLSCA); err != nil {
+			errs = append(errs, fmt.Errorf("GATEHOUSE_SPICEDB_TLS_CA=%s: %w", c.SpiceDBTLSCA, err))
+		}
 	}
 	if c.SpiceDBEndpoint != "" && c.SpiceDBKey == "" {
 		errs = append(errs, errors.New("SPICEDB_KEY is not set: give the preshared key SpiceDB was started with (--grpc-preshared-key)"))
@@ -279,7 +296,7 @@ func (c Config) Effective() []any {
 		"http_addr", c.HTTPAddr, "public_url", c.PublicURL, "management_addr", c.ManagementAddr,
 		"log_level", c.LogLevel, "log_format", c.LogFormat,
 		"database_url", dbURL, "spicedb_endpoint", c.SpiceDBEndpoint, "spicedb_key", hidden(c.SpiceDBKey),
-		"spicedb_insecure", c.SpiceDBInsecure, "token_key", hidden(c.TokenKey),
+		"spicedb_insecure", c.SpiceDBInsecure, "spicedb_tls_ca", c.SpiceDBTLSCA, "token_key", hidden(c.TokenKey),
 		"trusted_proxies", c.TrustedProxies, "spicedb_timeout", c.SpiceDBTimeout, "database_timeout", c.DatabaseTimeout,
 		"http_read_timeout", c.HTTPReadTimeout, "http_write_timeout", c.HTTPWriteTimeout, "http_idle_timeout", c.HTTPIdleTimeout,
 		"session_ttl", c.SessionTTL, "invitation_ttl", c.InvitationTTL, "password_min_length", c.PasswordMinLength,
@@ -349,6 +366,41 @@ func (c Config) ValidateOIDC() error {
 		errs = append(errs, fmt.Errorf("GATEHOUSE_OIDC_TENANT=%q is not a tenant id (a UUID)", c.OIDCTenant))
 	}
 	return errors.Join(errs...)
+}
+
+// checkCA checks that path is a PEM file holding at least one certificate,
+// or a directory of such files.
+func checkCA(path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return errors.New("cannot read it: give the path of a PEM file of the CA certificate(s)")
+	}
+	files := []string{path}
+	if fi.IsDir() {
+		entries, err := os.ReadDir(path)
+		if err != nil {
+			return fmt.Errorf("cannot list the directory: %w", err)
+		}
+		files = files[:0]
+		for _, e := range entries {
+			if !e.IsDir() {
+				files = append(files, filepath.Join(path, e.Name()))
+			}
+		}
+	}
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			return fmt.Errorf("cannot read %s: %w", f, err)
+		}
+		if !x509.NewCertPool().AppendCertsFromPEM(raw) {
+			return fmt.Errorf("%s holds no PEM certificate (-----BEGIN CERTIFICATE-----)", f)
+		}
+	}
+	if len(files) == 0 {
+		return errors.New("the directory holds no PEM file")
+	}
+	return nil
 }
 
 // split cuts s at any of seps, trims and drops empty items.

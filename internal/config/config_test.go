@@ -121,3 +121,19 @@ func TestOIDCConfig(t *testing.T) {
 		t.Errorf("tenant id refused: %v", err)
 	}
 }
+
+// A CA for SpiceDB means TLS, also on a loopback endpoint (plaintext is the
+// loopback default only without one).
+func TestSpiceDBTLSCAImpliesTLS(t *testing.T) {
+	t.Parallel()
+	c, err := FromEnv(serveEnv(map[string]string{"SPICEDB_ENDPOINT": "127.0.0.1:50051", "GATEHOUSE_SPICEDB_TLS_CA": "/etc/ssl/spicedb-ca.crt"}))
+	if err != nil || c.SpiceDBInsecure || c.SpiceDBTLSCA != "/etc/ssl/spicedb-ca.crt" {
+		t.Fatalf("CA on loopback: insecure=%v ca=%q err=%v", c.SpiceDBInsecure, c.SpiceDBTLSCA, err)
+	}
+	if c, _ := FromEnv(serveEnv(map[string]string{"SPICEDB_ENDPOINT": "127.0.0.1:50051"})); !c.SpiceDBInsecure {
+		t.Fatal("loopback without a CA must default to plaintext")
+	}
+	if _, err := FromEnv(serveEnv(map[string]string{"GATEHOUSE_SPICEDB_TLS_CA": "/x", "SPICEDB_INSECURE": "true"})); err == nil || !strings.Contains(err.Error(), "contradict") {
+		t.Fatalf("CA with SPICEDB_INSECURE=true: %v", err)
+	}
+}

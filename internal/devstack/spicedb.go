@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -52,34 +53,85 @@ var (
 )
 
 // SpiceDBBinary finds the pinned spicedb: $GATEHOUSE_SPICEDB_BIN, else the
-// module's tool (`go tool -n spicedb` builds it once and prints its path),
-// else spicedb on PATH.
+// module's tool (`go tool -n spicedb` builds it once and prints its path;
+// only where Go and the Gatehouse checkout are), else spicedb on PATH. The
+// Go toolchain is not needed when either of the others is there; when none
+// is, the error says so in one line.
 func SpiceDBBinary(ctx context.Context) (string, error) {
-	binOnce.Do(func() {
-		if p := os.Getenv("GATEHOUSE_SPICEDB_BIN"); p != "" {
-			binPath = p
-			return
-		}
-		if _, err := exec.LookPath("go"); err == nil {
-			out, err := exec.CommandContext(ctx, "go", "tool", "-n", "spicedb").Output()
-			if err == nil {
-				binPath = strings.TrimSpace(string(out))
-				return
-			}
-			var ee *exec.ExitError
-			if errors.As(err, &ee) {
-				binErr = fmt.Errorf("go tool -n spicedb: %w: %s", err, ee.Stderr)
-			}
-		}
-		if p, err := exec.LookPath("spicedb"); err == nil {
-			binPath, binErr = p, nil
-			return
-		}
-		if binErr == nil {
-			binErr = errors.New("spicedb binary not found: run from the Gatehouse checkout (go tool spicedb), set GATEHOUSE_SPICEDB_BIN, or set SPICEDB_ENDPOINT to a running SpiceDB")
-		}
-	})
+	binOnce.Do(func() { binPath, binErr = FindSpiceDB(ctx, os.Getenv) })
 	return binPath, binErr
+}
+
+// FindSpiceDB is SpiceDBBinary without the cache, reading GATEHOUSE_SPICEDB_BIN
+// and PATH from getenv.
+func FindSpiceDB(ctx context.Context, getenv func(string) string) (string, error) {
+	if p := getenv("GATEHOUSE_SPICEDB_BIN"); p != "" {
+		if err := executable(p); err != nil {
+			return "", fmt.Errorf("GATEHOUSE_SPICEDB_BIN=%s: %v: give the path of a spicedb binary", p, err)
+		}
+		return p, nil
+	}
+	path := getenv("PATH")
+	var toolErr string
+	if goBin, ok := lookPath("go", path); ok {
+		cmd := exec.CommandContext(ctx, goBin, "tool", "-n", "spicedb")
+		cmd.Env = append(os.Environ(), "PATH="+path)
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if p := strings.TrimSpace(string(out)); err == nil && p != "" {
+			return p, nil
+		}
+		toolErr = firstLine(stderr.String())
+		if toolErr == "" && err != nil {
+			toolErr = err.Error()
+		}
+	}
+	if p, ok := lookPath("spicedb", path); ok {
+		return p, nil
+	}
+	msg := "spicedb not found: put a spicedb binary (" + PinnedSpiceDB + ") on PATH or set GATEHOUSE_SPICEDB_BIN to one (or set SPICEDB_ENDPOINT to a running SpiceDB); in the Gatehouse checkout with Go, `go tool spicedb` builds the pinned one"
+	if toolErr != "" {
+		msg += " (go tool -n spicedb: " + toolErr + ")"
+	}
+	return "", errors.New(msg)
+}
+
+// PinnedSpiceDB is the SpiceDB version go.mod requires (a test keeps them
+// equal): the one `go tool spicedb` builds and the tests run.
+const PinnedSpiceDB = "v1.56.2"
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	return s
+}
+
+// lookPath is exec.LookPath over the given PATH.
+func lookPath(name, path string) (string, bool) {
+	for _, dir := range filepath.SplitList(path) {
+		if dir == "" {
+			continue
+		}
+		p := filepath.Join(dir, name)
+		if executable(p) == nil {
+			return p, true
+		}
+	}
+	return "", false
+}
+
+func executable(p string) error {
+	fi, err := os.Stat(p)
+	if err != nil {
+		return errors.New("no such file")
+	}
+	if fi.IsDir() || fi.Mode().Perm()&0o111 == 0 {
+		return errors.New("not an executable file")
+	}
+	return nil
 }
 
 // StartSpiceDB starts SpiceDB and waits until it serves gRPC.
