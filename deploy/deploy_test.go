@@ -489,6 +489,9 @@ func TestKubernetesSecretsAreTemplatesNotInlineValues(t *testing.T) {
 	for _, v := range config.Vars {
 		known[v[0]] = true
 	}
+	for alias := range config.Aliases {
+		known[alias] = true
+	}
 	for k := range templates["gatehouse"].StringData {
 		if !known[k] {
 			t.Errorf("Secret gatehouse: %s is not a Gatehouse setting", k)

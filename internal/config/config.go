@@ -87,6 +87,14 @@ type Config struct {
 	OIDCTenant        string   // GATEHOUSE_OIDC_TENANT ("" = the oldest tenant)
 }
 
+// Aliases are the unprefixed names also accepted for some settings (the
+// names the PostgreSQL and SpiceDB tooling use); the GATEHOUSE_ name wins.
+var Aliases = map[string]string{
+	"DATABASE_URL":     "GATEHOUSE_DATABASE_URL",
+	"SPICEDB_ENDPOINT": "GATEHOUSE_SPICEDB_ENDPOINT",
+	"SPICEDB_INSECURE": "GATEHOUSE_SPICEDB_INSECURE",
+}
+
 // Vars documents every environment variable (README and --help).
 var Vars = [][2]string{
 	{"GATEHOUSE_HTTP_ADDR", "HTTP listen address (default 127.0.0.1:8080)"},
@@ -94,10 +102,10 @@ var Vars = [][2]string{
 	{"GATEHOUSE_LOG_LEVEL", "debug, info, warn or error (default info)"},
 	{"GATEHOUSE_LOG_FORMAT", "text or json (default text): one line per request at info"},
 	{"GATEHOUSE_MANAGEMENT_ADDR", "host:port of the management server: /metrics and /debug/pprof, never on the public port (default unset: not served)"},
-	{"DATABASE_URL", "PostgreSQL URL; dev starts a throwaway cluster when unset"},
-	{"SPICEDB_ENDPOINT", "SpiceDB gRPC host:port; dev starts SpiceDB when unset"},
+	{"GATEHOUSE_DATABASE_URL", "PostgreSQL URL (DATABASE_URL also accepted); dev starts a throwaway cluster when unset"},
+	{"GATEHOUSE_SPICEDB_ENDPOINT", "SpiceDB gRPC host:port (SPICEDB_ENDPOINT also accepted); dev starts SpiceDB when unset"},
 	{"SPICEDB_KEY", "SpiceDB preshared key (also GATEHOUSE_SPICEDB_KEY)"},
-	{"SPICEDB_INSECURE", "true for plaintext gRPC (default: true for loopback endpoints without GATEHOUSE_SPICEDB_TLS_CA, else TLS)"},
+	{"GATEHOUSE_SPICEDB_INSECURE", "true for plaintext gRPC (SPICEDB_INSECURE also accepted; default: true for loopback endpoints without GATEHOUSE_SPICEDB_TLS_CA, else TLS)"},
 	{"GATEHOUSE_SPICEDB_TLS_CA", "PEM file (or directory of PEM files) of the CA that signed SpiceDB's gRPC certificate: TLS verified against it instead of the system CAs (e.g. the ca.crt of SpiceDB's TLS Secret)"},
 	{"GATEHOUSE_SPICEDB_ADDR", "dev: gRPC address SpiceDB is served on for zed (default 127.0.0.1:50051)"},
 	{"GATEHOUSE_SPICEDB_KEY", "dev: SpiceDB preshared key (default: generated)"},
@@ -156,8 +164,8 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		LogLevel:            get("GATEHOUSE_LOG_LEVEL", "info"),
 		LogFormat:           get("GATEHOUSE_LOG_FORMAT", "text"),
 		ManagementAddr:      get("GATEHOUSE_MANAGEMENT_ADDR", ""),
-		DatabaseURL:         get("DATABASE_URL", ""),
-		SpiceDBEndpoint:     get("SPICEDB_ENDPOINT", ""),
+		DatabaseURL:         get("GATEHOUSE_DATABASE_URL", get("DATABASE_URL", "")),
+		SpiceDBEndpoint:     get("GATEHOUSE_SPICEDB_ENDPOINT", get("SPICEDB_ENDPOINT", "")),
 		SpiceDBKey:          get("SPICEDB_KEY", get("GATEHOUSE_SPICEDB_KEY", "")),
 		SpiceDBTLSCA:        get("GATEHOUSE_SPICEDB_TLS_CA", ""),
 		SpiceDBAddr:         get("GATEHOUSE_SPICEDB_ADDR", "127.0.0.1:50051"),
@@ -207,7 +215,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		}
 	}
 	c.SpiceDBInsecure = isLoopback(c.SpiceDBEndpoint) && c.SpiceDBTLSCA == ""
-	if raw := get("SPICEDB_INSECURE", ""); raw != "" {
+	if raw := get("GATEHOUSE_SPICEDB_INSECURE", get("SPICEDB_INSECURE", "")); raw != "" {
 		b, err := strconv.ParseBool(raw)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("SPICEDB_INSECURE=%q must be true or false", raw))

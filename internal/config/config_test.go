@@ -137,3 +137,28 @@ func TestSpiceDBTLSCAImpliesTLS(t *testing.T) {
 		t.Fatalf("CA with SPICEDB_INSECURE=true: %v", err)
 	}
 }
+
+// Every setting has a GATEHOUSE_ name; DATABASE_URL, SPICEDB_ENDPOINT and
+// SPICEDB_INSECURE are also accepted, and the prefixed name wins.
+func TestPrefixedNamesWinOverAliases(t *testing.T) {
+	t.Parallel()
+	c, err := FromEnv(serveEnv(map[string]string{
+		"GATEHOUSE_DATABASE_URL":     "postgres://u:p@other:5432/gatehouse",
+		"GATEHOUSE_SPICEDB_ENDPOINT": "127.0.0.1:50051",
+		"GATEHOUSE_SPICEDB_INSECURE": "false",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DatabaseURL != "postgres://u:p@other:5432/gatehouse" || c.SpiceDBEndpoint != "127.0.0.1:50051" || c.SpiceDBInsecure {
+		t.Fatalf("prefixed names ignored: %+v", c)
+	}
+	if c, _ := FromEnv(serveEnv(nil)); c.DatabaseURL != "postgres://u:p@db:5432/gatehouse" || c.SpiceDBEndpoint != "spicedb:50051" {
+		t.Fatalf("aliases ignored: %+v", c)
+	}
+	for _, v := range Vars {
+		if !strings.HasPrefix(v[0], "GATEHOUSE_") && v[0] != "SPICEDB_KEY" {
+			t.Errorf("%s has no GATEHOUSE_ prefix", v[0])
+		}
+	}
+}
