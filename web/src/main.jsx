@@ -46,13 +46,6 @@ async function loadSession() {
   return { me, can, kinds, report };
 }
 
-// mayDo answers the report's decision for an action on a kind: allowed on
-// the default branch.
-export function mayDo(session, kind, action) {
-  const row = session.kinds[kind];
-  return !!row && row[action] === 'allow';
-}
-
 function Nav({ session, onSignOut, path }) {
   const { can, me } = session;
   const items = [
