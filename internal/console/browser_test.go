@@ -384,6 +384,11 @@ func TestConsoleInBrowser(t *testing.T) {
 	if secretAgain != 0 {
 		t.Fatal("the API key secret is still shown")
 	}
+	b.run("the workspace's audit log",
+		click(`//nav[@aria-label="Workspace sections"]//a[normalize-space()="Audit log"]`),
+		visible(`//table[@data-testid="audit"]//tr[@data-action="apikey.create"]`),
+		visible(`//table[@data-testid="audit"]//tr[@data-action="workspace.member.add"]`),
+	)
 
 	// A custom role built from the menus, then assigned to Bob.
 	b.run("create a custom role",
@@ -626,8 +631,13 @@ func TestConsoleInBrowser(t *testing.T) {
 		chromedp.EmulateViewport(390, 844),
 		b.open("/console/workspaces"),
 		visible(`//table[@data-testid="workspaces"]//a[normalize-space()="Research"]`),
+		chromedp.WaitNotVisible(`//nav[@aria-label="Main"]//a[normalize-space()="Users"]`),
 		b.screenshot("console-phone.png"),
+		click(button("Menu")),
+		click(`//nav[@aria-label="Main"]//a[normalize-space()="Users"]`),
+		visible(`//table[@data-testid="users"]//tr[@data-email="bob@example.com"]`),
 	)
+	b.labelled("users on a phone")
 
 	// The one refusal above (Bob's revoked session) is expected: it is a
 	// 401 the console handled. Anything else is a console error.

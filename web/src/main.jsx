@@ -48,6 +48,10 @@ async function loadSession() {
 
 function Nav({ session, onSignOut, path }) {
   const { can, me } = session;
+  // On a phone the menu folds behind a button (CSS shows it at any width
+  // above 640 px).
+  const [open, setOpen] = useState(false);
+  useEffect(() => setOpen(false), [path]);
   const items = [
     ['/workspaces', 'Workspaces', true],
     ['/users', 'Users', can.manage_users],
@@ -56,15 +60,18 @@ function Nav({ session, onSignOut, path }) {
     ['/kinds', 'Kinds', can.view_tenant],
     ['/branches', 'Branches', can.view_tenant],
     ['/tenants', can.platform ? 'Tenants' : 'Tenant', can.view_tenant],
-    ['/services', 'Service credentials', can.manage_tenant],
-    ['/audit', 'Audit log', can.view_audit_logs],
+    ['/services', 'Services', can.manage_tenant],
+    ['/audit', 'Audit', can.view_audit_logs],
     ['/why', 'Why?', true],
   ];
   return (
     <header class="container">
       <nav aria-label="Main">
-        <ul><li><Link href="/" class="brand"><strong>Gatehouse</strong></Link></li></ul>
-        <ul class="menu">
+        <ul>
+          <li><Link href="/" class="brand"><strong>Gatehouse</strong></Link></li>
+          <li class="menu-toggle"><button type="button" class="outline secondary" aria-expanded={open} aria-controls="main-menu" onClick={() => setOpen(!open)}>Menu</button></li>
+        </ul>
+        <ul class={open ? 'menu open' : 'menu'} id="main-menu">
           {items.filter((x) => x[2]).map(([href, label]) => (
             <li><Link href={href} aria-current={path === href || path.startsWith(`${href}/`) ? 'page' : undefined}>{label}</Link></li>
           ))}

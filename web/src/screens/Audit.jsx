@@ -4,13 +4,15 @@ import { Loading, Modal, Problem, Select, Text, useLoad, when } from '../ui.jsx'
 
 const toISO = (v) => (v ? new Date(v).toISOString() : '');
 
-export function Audit({ session }) {
-  const [f, setF] = useState({ actor: '', action: '', target: '', workspace: '', since: '', until: '' });
+// Audit is the audit log screen; with workspaceId, one workspace's log
+// (for its owners and admins: workspace#view_audit_logs).
+export function Audit({ session, workspaceId }) {
+  const [f, setF] = useState({ actor: '', action: '', target: '', workspace: workspaceId || '', since: '', until: '' });
   const [applied, setApplied] = useState(f);
   const [cursors, setCursors] = useState(['']);
   const [open, setOpen] = useState(null);
   const cursor = cursors[cursors.length - 1];
-  const workspaces = useLoad(() => all('/v1/workspaces'));
+  const workspaces = useLoad(() => (workspaceId ? Promise.resolve([]) : all('/v1/workspaces')));
   const page = useLoad(() => get(`/v1/audit-logs${qs({
     actor: applied.actor, action: applied.action, target: applied.target, workspace: applied.workspace,
     since: toISO(applied.since), until: toISO(applied.until), limit: 25, cursor,
@@ -18,13 +20,16 @@ export function Audit({ session }) {
   const set = (k) => (v) => setF({ ...f, [k]: v });
   return (
     <section>
-      <hgroup><h1>Audit log</h1><p>Every change made in {session.can.super_admin ? 'Gatehouse' : 'your tenant'}, newest first.</p></hgroup>
+      {workspaceId ? <p>Every change made in this workspace, newest first.</p>
+        : <hgroup><h1>Audit log</h1><p>Every change made in {session.can.super_admin ? 'Gatehouse' : 'your tenant'}, newest first.</p></hgroup>}
       <form class="toolbar" aria-label="Filter the audit log" onSubmit={(e) => { e.preventDefault(); setApplied(f); setCursors(['']); }}>
         <Text label="Actor" name="actor" value={f.actor} onChange={set('actor')} placeholder="user:…" />
         <Text label="Action" name="action" value={f.action} onChange={set('action')} placeholder="user.invite" />
         <Text label="Target" name="target" value={f.target} onChange={set('target')} />
-        <Select label="Workspace" value={f.workspace} onChange={set('workspace')}
-          options={[{ value: '', label: 'any' }, ...(workspaces.data || []).map((w) => ({ value: w.id, label: w.name }))]} />
+        {workspaceId ? null : (
+          <Select label="Workspace" value={f.workspace} onChange={set('workspace')}
+            options={[{ value: '', label: 'any' }, ...(workspaces.data || []).map((w) => ({ value: w.id, label: w.name }))]} />
+        )}
         <Text label="Since" type="datetime-local" name="since" value={f.since} onChange={set('since')} />
         <Text label="Until" type="datetime-local" name="until" value={f.until} onChange={set('until')} />
         <button type="submit">Filter</button>

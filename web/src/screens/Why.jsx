@@ -121,7 +121,10 @@ export function Why({ session }) {
       if (others && !(subjectType === 'user' && subjectId === me.id)) body.subject = { type: subjectType, id: subjectId || (subjectOptions && subjectOptions[0] ? subjectOptions[0].value : '') };
       if (resType === 'kind' && branch) body.branch = branch;
       const r = await post('/v1/check', body);
-      setAnswer({ ...r, question: body });
+      const name = (opts, id) => ((opts || []).find((o) => o.value === id) || {}).label;
+      const subjectLabel = body.subject ? (name(subjectOptions, body.subject.id) || `${body.subject.type}:${body.subject.id}`) : `you (${me.email})`;
+      const resourceLabel = `${resType} ${resType === 'tenant' ? '' : (name(resOptions, resource) || resource)}`.trim();
+      setAnswer({ ...r, question: body, subjectLabel, resourceLabel });
     });
   };
   return (
@@ -166,7 +169,7 @@ export function Why({ session }) {
             <h2 class={answer.allowed ? 'allowed' : 'denied'} data-testid="why-decision">
               {answer.allowed ? 'Allowed' : 'Denied'} <small>({answer.decision})</small>
             </h2>
-            <small>{answer.question.branch ? <>on branch <code>{answer.question.branch}</code> · </> : null}<code>{answer.question.subject ? `${answer.question.subject.type}:${answer.question.subject.id}` : 'you'}</code> → <strong>{answer.question.permission}</strong> on <code>{answer.question.resource.type}:{answer.question.resource.id}</code></small>
+            <small>{answer.question.branch ? <>on branch <code>{answer.question.branch}</code> · </> : null}<strong>{answer.subjectLabel}</strong> → <code>{answer.question.permission}</code> on <strong>{answer.resourceLabel}</strong></small>
           </header>
           <Explanation ex={answer.explanation} />
         </article>

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { all, allowed, del, get, patch, post } from '../api.js';
 import { Link, navigate } from '../router.jsx';
+import { Audit } from './Audit.jsx';
 import { Loading, Modal, Notice, Problem, Secret, Select, Text, useAction, useLoad, when } from '../ui.jsx';
 
 export function Workspaces({ session }) {
@@ -89,6 +90,7 @@ export function WorkspaceDetail({ id, session }) {
   const { w, can } = d.data;
   const tabs = [['members', 'Members'], ['settings', 'Settings']];
   if (can.view_resources) tabs.push(['models', 'Models'], ['deployments', 'Deployments'], ['keys', 'API keys']);
+  if (can.view_audit_logs) tabs.push(['audit', 'Audit log']);
   return (
     <section>
       <hgroup><h1 data-testid="workspace-name">{w.name}</h1><p>{w.description || 'Workspace'}{w.role ? ` · your role: ${w.role}` : ''}</p></hgroup>
@@ -102,6 +104,7 @@ export function WorkspaceDetail({ id, session }) {
       {tab === 'models' ? <Models d={d} session={session} /> : null}
       {tab === 'deployments' ? <Deployments d={d} /> : null}
       {tab === 'keys' ? <Keys d={d} session={session} /> : null}
+      {tab === 'audit' ? <Audit session={session} workspaceId={w.id} /> : null}
     </section>
   );
 }
