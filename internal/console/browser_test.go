@@ -341,6 +341,21 @@ func TestConsoleInBrowser(t *testing.T) {
 	if path != "/console/invitation" {
 		t.Fatalf("the invitation_url led to %s, not the console's invitation page", path)
 	}
+	// Back in the superadmin's console: the users list filters by role and
+	// status (Bob is an active member; the superadmin is not a member).
+	var rootRows int
+	b.run("filter users",
+		b.open("/console/users"),
+		choose(`form[aria-label="Search users"] select[name=role]`, "member"),
+		choose(`form[aria-label="Search users"] select[name=status]`, "active"),
+		click(`//form[@aria-label="Search users"]`+button("Search")),
+		chromedp.WaitNotPresent(chromedp.CSS(`table[data-testid=users] tr[data-email="`+rootEmail+`"]`)),
+		visible(`//table[@data-testid="users"]//tr[@data-email="bob@example.com"]/td[normalize-space()="active"]`),
+		count(`table[data-testid=users] tr[data-email="`+rootEmail+`"]`, &rootRows),
+	)
+	if rootRows != 0 {
+		t.Fatal("the role filter member still lists the superadmin")
+	}
 
 	// A workspace with Bob as a member.
 	b.run("create a workspace",
@@ -401,6 +416,9 @@ func TestConsoleInBrowser(t *testing.T) {
 		click(button("Add object")),
 		choose(`#role-editor select[name=global-action]`, "view_telemetry"),
 		click(button("Add global")),
+		typeInto(`#role-editor input[name=raw]`, "object:Builtin:tag:view:allow_all"),
+		click(`//dialog[@id="role-editor"]`+button("Add")),
+		visible(`//dialog[@id="role-editor"]//p[@role="alert"][contains(., "namespace and name are")]`),
 		visible(`//ul[@data-testid="role-permissions"]//code[.="object:*:*:view:allow_all"]`),
 		visible(`//ul[@data-testid="role-permissions"]//code[.="global:view_telemetry:allow_all"]`),
 		click(`//dialog[@id="role-editor"]//summary`),

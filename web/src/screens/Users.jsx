@@ -24,8 +24,8 @@ export function Users({ session }) {
       <form class="toolbar" role="search" aria-label="Search users"
         onSubmit={(e) => { e.preventDefault(); setSearch({ q, role, status }); }}>
         <Text label="Search" name="q" value={q} onChange={setQ} placeholder="name or email" />
-        <Select label="Role" value={role} onChange={setRole} options={[{ value: '', label: 'any role' }, ...GLOBAL_ROLES]} />
-        <Select label="Status" value={status} onChange={setStatus}
+        <Select label="Role" name="role" value={role} onChange={setRole} options={[{ value: '', label: 'any role' }, ...GLOBAL_ROLES]} />
+        <Select label="Status" name="status" value={status} onChange={setStatus}
           options={[{ value: '', label: 'any status' }, 'invited', 'active', 'disabled']} />
         <button type="submit" class="secondary">Search</button>
         <button type="button" onClick={() => setInviting(true)}>Invite a user</button>
