@@ -307,6 +307,10 @@ func TestConsoleInBrowser(t *testing.T) {
 		visible(`//table[@data-testid="users"]//td[normalize-space()=`+fmt.Sprintf("%q", rootEmail)+`]`),
 		click(button("Invite a user")),
 		until(`document.activeElement && document.activeElement.name === 'email' && !!document.activeElement.closest('dialog#invite')`),
+		// Tab from the dialog's last control comes back to its first.
+		chromedp.Focus(`//dialog[@id="invite"]`+button("Invite")),
+		key(kb.Tab),
+		until(`document.activeElement && document.activeElement.getAttribute('aria-label') === 'Close' && !!document.activeElement.closest('dialog#invite')`),
 		key(kb.Escape),
 		chromedp.WaitNotPresent(chromedp.CSS(`dialog#invite`)),
 		until(`document.activeElement && document.activeElement.textContent.trim() === 'Invite a user'`),
