@@ -187,10 +187,11 @@ func choose(css, label string) step {
 	})
 }
 
-// until waits for a JavaScript expression to be truthy.
+// until waits for a JavaScript expression to be truthy (as long as the
+// test's context lets it: no deadline of its own).
 func until(js string) step {
 	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
-		_, err := chromedp.Poll[bool](js)(ctx, t)
+		_, err := chromedp.Poll[bool](js, chromedp.WithPollingTimeout(0))(ctx, t)
 		return chromedp.Void{}, err
 	}
 }
