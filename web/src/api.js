@@ -69,3 +69,18 @@ export async function all(path, max = 2000) {
     cursor = page.next_cursor;
   }
 }
+
+// allowed asks POST /v1/check/bulk about the caller's permissions
+// ([{type, id, permission}]) and answers a Set of "type:id#permission"
+// that are allowed. The console offers an action only when it is in it.
+export async function allowed(items) {
+  const out = new Set();
+  for (let i = 0; i < items.length; i += 1000) {
+    const chunk = items.slice(i, i + 1000);
+    const r = await post('/v1/check/bulk', {
+      items: chunk.map((x) => ({ resource: { type: x.type, id: x.id }, permission: x.permission })),
+    });
+    chunk.forEach((x, j) => { if (r.results[j] && r.results[j].allowed) out.add(`${x.type}:${x.id}#${x.permission}`); });
+  }
+  return out;
+}

@@ -43,21 +43,36 @@ export function useAction() {
   return { busy, error, setError, run };
 }
 
-// Modal is Pico's <dialog>: Escape closes it, focus moves into it.
+const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), summary, [tabindex]:not([tabindex="-1"])';
+
+// Modal is Pico's <dialog>, opened modal (the rest of the page is inert):
+// focus moves into it, Tab and Shift+Tab stay inside it, Escape closes it,
+// and closing gives the focus back to the control that opened it.
 export function Modal({ title, onClose, children, id }) {
   const ref = useRef(null);
   useEffect(() => {
     const d = ref.current;
+    const opener = document.activeElement;
     if (d && !d.open) d.showModal();
-    const f = d && d.querySelector('input, select, textarea, button:not([rel=prev])');
+    const f = d && d.querySelector('input:not([readonly]), select, textarea, input, button:not([rel=prev])');
     if (f) f.focus();
+    return () => { if (opener && opener.isConnected && opener.focus) opener.focus(); };
   }, []);
+  const onKeyDown = (e) => {
+    if (e.key !== 'Tab') return;
+    const els = [...ref.current.querySelectorAll(FOCUSABLE)].filter((x) => x.offsetParent !== null);
+    if (!els.length) return;
+    const firstEl = els[0];
+    const lastEl = els[els.length - 1];
+    if (e.shiftKey && document.activeElement === firstEl) { e.preventDefault(); lastEl.focus(); }
+    else if (!e.shiftKey && document.activeElement === lastEl) { e.preventDefault(); firstEl.focus(); }
+  };
   return (
-    <dialog ref={ref} id={id} onCancel={(e) => { e.preventDefault(); onClose(); }} aria-labelledby={`${id}-title`}>
+    <dialog ref={ref} id={id} onCancel={(e) => { e.preventDefault(); onClose(); }} onKeyDown={onKeyDown} aria-labelledby={`${id}-title`}>
       <article>
         <header>
           <button aria-label="Close" rel="prev" type="button" onClick={onClose}></button>
-          <h3 id={`${id}-title`}>{title}</h3>
+          <h2 id={`${id}-title`} class="dialog-title">{title}</h2>
         </header>
         {children}
       </article>
@@ -93,6 +108,16 @@ export function Text({ label, value, onChange, name, type = 'text', required, he
       <input type={type} name={name} value={value} required={required} placeholder={placeholder}
         autocomplete={autocomplete} onInput={(e) => onChange(e.currentTarget.value)} />
     </Field>
+  );
+}
+
+export function Check({ label, checked, onChange, name, help }) {
+  return (
+    <label>
+      <input type="checkbox" name={name} checked={checked} onChange={(e) => onChange(e.currentTarget.checked)} />
+      {label}
+      {help ? <><br /><small>{help}</small></> : null}
+    </label>
   );
 }
 

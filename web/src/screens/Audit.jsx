@@ -4,27 +4,40 @@ import { Loading, Modal, Problem, Select, Text, useLoad, when } from '../ui.jsx'
 
 const toISO = (v) => (v ? new Date(v).toISOString() : '');
 
-export function Audit({ session }) {
-  const [f, setF] = useState({ actor: '', action: '', target: '', workspace: '', since: '', until: '' });
+// Audit is the audit log screen; with workspaceId, one workspace's log
+// (for its owners and admins: workspace#view_audit_logs).
+export function Audit({ session, workspaceId }) {
+  const [f, setF] = useState({ tenant: '', actor: '', action: '', target: '', workspace: workspaceId || '', since: '', until: '' });
+  // The platform's superadmins read any tenant's log, and the entries of
+  // no tenant (e.g. failed logins for unknown emails).
+  const platform = session.can.platform && !workspaceId;
+  const tenants = useLoad(() => (platform ? all('/v1/tenants') : Promise.resolve([])));
   const [applied, setApplied] = useState(f);
   const [cursors, setCursors] = useState(['']);
   const [open, setOpen] = useState(null);
   const cursor = cursors[cursors.length - 1];
-  const workspaces = useLoad(() => all('/v1/workspaces'));
+  const workspaces = useLoad(() => (workspaceId ? Promise.resolve([]) : all('/v1/workspaces')));
   const page = useLoad(() => get(`/v1/audit-logs${qs({
-    actor: applied.actor, action: applied.action, target: applied.target, workspace: applied.workspace,
+    tenant_id: applied.tenant, actor: applied.actor, action: applied.action, target: applied.target, workspace: applied.workspace,
     since: toISO(applied.since), until: toISO(applied.until), limit: 25, cursor,
   })}`), [JSON.stringify(applied), cursor]);
   const set = (k) => (v) => setF({ ...f, [k]: v });
   return (
     <section>
-      <hgroup><h1>Audit log</h1><p>Every change made in {session.can.super_admin ? 'Gatehouse' : 'your tenant'}, newest first.</p></hgroup>
+      {workspaceId ? <p>Every change made in this workspace, newest first.</p>
+        : <hgroup><h1>Audit log</h1><p>Every change made in {platform ? 'any tenant (yours unless you choose another)' : 'your tenant'}, newest first.</p></hgroup>}
       <form class="toolbar" aria-label="Filter the audit log" onSubmit={(e) => { e.preventDefault(); setApplied(f); setCursors(['']); }}>
+        {platform ? (
+          <Select label="Tenant" name="tenant" value={f.tenant} onChange={(v) => setF({ ...f, tenant: v, workspace: '' })}
+            options={[{ value: '', label: 'mine' }, ...(tenants.data || []).filter((t) => t.id !== session.me.tenant_id).map((t) => ({ value: t.id, label: t.name })), { value: 'none', label: 'no tenant (e.g. failed logins)' }]} />
+        ) : null}
         <Text label="Actor" name="actor" value={f.actor} onChange={set('actor')} placeholder="user:…" />
         <Text label="Action" name="action" value={f.action} onChange={set('action')} placeholder="user.invite" />
         <Text label="Target" name="target" value={f.target} onChange={set('target')} />
-        <Select label="Workspace" value={f.workspace} onChange={set('workspace')}
-          options={[{ value: '', label: 'any' }, ...(workspaces.data || []).map((w) => ({ value: w.id, label: w.name }))]} />
+        {workspaceId || f.tenant ? null : (
+          <Select label="Workspace" value={f.workspace} onChange={set('workspace')}
+            options={[{ value: '', label: 'any' }, ...(workspaces.data || []).map((w) => ({ value: w.id, label: w.name }))]} />
+        )}
         <Text label="Since" type="datetime-local" name="since" value={f.since} onChange={set('since')} />
         <Text label="Until" type="datetime-local" name="until" value={f.until} onChange={set('until')} />
         <button type="submit">Filter</button>

@@ -24,8 +24,8 @@ export function Users({ session }) {
       <form class="toolbar" role="search" aria-label="Search users"
         onSubmit={(e) => { e.preventDefault(); setSearch({ q, role, status }); }}>
         <Text label="Search" name="q" value={q} onChange={setQ} placeholder="name or email" />
-        <Select label="Role" value={role} onChange={setRole} options={[{ value: '', label: 'any role' }, ...GLOBAL_ROLES]} />
-        <Select label="Status" value={status} onChange={setStatus}
+        <Select label="Role" name="role" value={role} onChange={setRole} options={[{ value: '', label: 'any role' }, ...GLOBAL_ROLES]} />
+        <Select label="Status" name="status" value={status} onChange={setStatus}
           options={[{ value: '', label: 'any status' }, 'invited', 'active', 'disabled']} />
         <button type="submit" class="secondary">Search</button>
         <button type="button" onClick={() => setInviting(true)}>Invite a user</button>
@@ -37,17 +37,17 @@ export function Users({ session }) {
           <table class="striped" data-testid="users">
             <thead><tr><th>Name</th><th>Email</th><th>Global role</th><th>Status</th><th>Actions</th></tr></thead>
             <tbody>
-              {list.data.map((u) => (
+              {list.data.map((u) => { const mine = u.id === session.me.id; const locked = u.global_role === 'superadmin' && !session.can.super_admin; return (
                 <tr data-email={u.email}>
                   <td>{u.name}</td><td>{u.email}</td>
                   <td>
-                    <select aria-label={`Global role of ${u.email}`} value={u.global_role} disabled={u.id === session.me.id}
+                    <select aria-label={`Global role of ${u.email}`} value={u.global_role} disabled={mine || locked}
                       onChange={(e) => act(() => put(`/v1/users/${u.id}/global-role`, { role: e.currentTarget.value }), `${u.email} is now ${e.currentTarget.value}.`)}>
                       {(roles.includes(u.global_role) ? roles : [u.global_role, ...roles]).map((r) => <option value={r}>{r}</option>)}
                     </select>
                   </td>
                   <td><span class="tag">{u.status}</span></td>
-                  <td class="actions">
+                  <td class="actions">{locked ? <small>Only a superadmin acts on a superadmin.</small> : <>
                     <button type="button" class="outline" onClick={() => setEditing(u)}>Edit</button>
                     <button type="button" class="outline" onClick={() => setGroupsOf(u)}>Groups</button>
                     {u.status === 'disabled'
@@ -56,13 +56,14 @@ export function Users({ session }) {
                         ? <button type="button" class="outline" onClick={() => act(() => post(`/v1/users/${u.id}/disable`), `${u.email} disabled: their sessions ended.`)}>Disable</button>
                         : null}
                     {u.status === 'invited' ? <button type="button" class="outline" onClick={() => a.run(async () => { const r = await post(`/v1/users/${u.id}/invitation`); setInviting({ resent: r }); })}>Re-send invitation</button> : null}
+                    {u.status === 'invited' ? <button type="button" class="outline" onClick={() => act(() => del(`/v1/users/${u.id}/invitation`), `The invitation of ${u.email} is revoked.`)}>Revoke invitation</button> : null}
                     {u.id !== session.me.id ? (
                       <button type="button" class="outline contrast"
                         onClick={() => confirm(`Delete ${u.email}? Their sessions end and their API keys are revoked.`) && act(() => del(`/v1/users/${u.id}`), `${u.email} deleted.`)}>Delete</button>
                     ) : null}
-                  </td>
+                  </>}</td>
                 </tr>
-              ))}
+              ); })}
             </tbody>
           </table>
           {list.data.length === 0 ? <p>No user matches.</p> : null}

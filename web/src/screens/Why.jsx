@@ -79,14 +79,15 @@ export function Explanation({ ex }) {
 }
 
 async function loadChoices(session) {
-  const [cat, workspaces, kinds, users, groups] = await Promise.all([
+  const [cat, workspaces, kinds, users, groups, branches] = await Promise.all([
     get('/v1/permissions'),
     all('/v1/workspaces'),
     session.can.view_tenant ? all('/v1/kinds') : Promise.resolve([]),
     session.can.manage_users ? all('/v1/users') : Promise.resolve([]),
     session.can.manage_users ? all('/v1/groups') : Promise.resolve([]),
+    session.can.view_tenant ? all('/v1/branches') : Promise.resolve([]),
   ]);
-  return { cat, workspaces, kinds, users, groups };
+  return { cat, workspaces, kinds, users, groups, branches };
 }
 
 export function Why({ session }) {
@@ -102,7 +103,7 @@ export function Why({ session }) {
   const a = useAction();
   if (choices.loading) return <Loading what="the question form" />;
   if (choices.error) return <Problem error={choices.error} />;
-  const { cat, workspaces, kinds, users, groups } = choices.data;
+  const { cat, workspaces, kinds, users, groups, branches } = choices.data;
   // Checking another subject needs super_admin (or a service credential).
   const others = can.super_admin;
   const perms = resType === 'tenant' ? cat.global_actions.map((x) => x.name) : PERMS[resType];
@@ -120,7 +121,10 @@ export function Why({ session }) {
       if (others && !(subjectType === 'user' && subjectId === me.id)) body.subject = { type: subjectType, id: subjectId || (subjectOptions && subjectOptions[0] ? subjectOptions[0].value : '') };
       if (resType === 'kind' && branch) body.branch = branch;
       const r = await post('/v1/check', body);
-      setAnswer({ ...r, question: body });
+      const name = (opts, id) => ((opts || []).find((o) => o.value === id) || {}).label;
+      const subjectLabel = body.subject ? (name(subjectOptions, body.subject.id) || `${body.subject.type}:${body.subject.id}`) : `you (${me.email})`;
+      const resourceLabel = `${resType} ${resType === 'tenant' ? '' : (name(resOptions, resource) || resource)}`.trim();
+      setAnswer({ ...r, question: body, subjectLabel, resourceLabel });
     });
   };
   return (
@@ -147,7 +151,14 @@ export function Why({ session }) {
             : resOptions ? <Select label="Resource" name="resource" value={resource} onChange={setResId} options={resOptions.length ? resOptions : [{ value: '', label: 'none visible' }]} />
               : <Text label="Resource id" name="resource" value={resId} onChange={setResId} required />}
           <Select label="Permission" name="permission" value={perm} onChange={setPermission} options={perms} />
-          {resType === 'kind' ? <Text label="Branch" name="branch" value={branch} onChange={setBranch} placeholder="main" /> : null}
+          {resType === 'kind' ? (
+            <label>
+              Branch
+              <input name="branch" list="why-branches" value={branch} placeholder="default branch" onInput={(e) => setBranch(e.currentTarget.value)} />
+              <datalist id="why-branches">{branches.map((b) => <option value={b.name}>{b.status}</option>)}</datalist>
+              <small>Empty for the default branch; a registered branch or any other name.</small>
+            </label>
+          ) : null}
         </fieldset>
         <Problem error={a.error} />
         <button type="submit" aria-busy={a.busy}>Ask</button>
@@ -158,7 +169,7 @@ export function Why({ session }) {
             <h2 class={answer.allowed ? 'allowed' : 'denied'} data-testid="why-decision">
               {answer.allowed ? 'Allowed' : 'Denied'} <small>({answer.decision})</small>
             </h2>
-            <small><code>{answer.question.subject ? `${answer.question.subject.type}:${answer.question.subject.id}` : 'you'}</code> → <strong>{answer.question.permission}</strong> on <code>{answer.question.resource.type}:{answer.question.resource.id}</code></small>
+            <small>{answer.question.branch ? <>on branch <code>{answer.question.branch}</code> · </> : null}<strong>{answer.subjectLabel}</strong> → <code>{answer.question.permission}</code> on <strong>{answer.resourceLabel}</strong></small>
           </header>
           <Explanation ex={answer.explanation} />
         </article>

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
-import { all, del, get, patch, post } from '../api.js';
+import { all, allowed, del, get, patch, post } from '../api.js';
 import { Link, navigate } from '../router.jsx';
+import { Audit } from './Audit.jsx';
 import { Loading, Modal, Notice, Problem, Secret, Select, Text, useAction, useLoad, when } from '../ui.jsx';
 
 export function Workspaces({ session }) {
@@ -89,6 +90,7 @@ export function WorkspaceDetail({ id, session }) {
   const { w, can } = d.data;
   const tabs = [['members', 'Members'], ['settings', 'Settings']];
   if (can.view_resources) tabs.push(['models', 'Models'], ['deployments', 'Deployments'], ['keys', 'API keys']);
+  if (can.view_audit_logs) tabs.push(['audit', 'Audit log']);
   return (
     <section>
       <hgroup><h1 data-testid="workspace-name">{w.name}</h1><p>{w.description || 'Workspace'}{w.role ? ` · your role: ${w.role}` : ''}</p></hgroup>
@@ -97,16 +99,17 @@ export function WorkspaceDetail({ id, session }) {
           <li><a href={`#${k}`} aria-current={tab === k ? 'page' : undefined} onClick={(e) => { e.preventDefault(); setTab(k); }}>{label}</a></li>
         ))}</ul>
       </nav>
-      {tab === 'members' ? <Members d={d} /> : null}
+      {tab === 'members' ? <Members d={d} session={session} /> : null}
       {tab === 'settings' ? <Settings d={d} /> : null}
       {tab === 'models' ? <Models d={d} session={session} /> : null}
       {tab === 'deployments' ? <Deployments d={d} /> : null}
-      {tab === 'keys' ? <Keys d={d} /> : null}
+      {tab === 'keys' ? <Keys d={d} session={session} /> : null}
+      {tab === 'audit' ? <Audit session={session} workspaceId={w.id} /> : null}
     </section>
   );
 }
 
-function Members({ d }) {
+function Members({ d, session }) {
   const { w, can, members, users, groups } = d.data;
   const byUser = Object.fromEntries(users.map((u) => [u.id, u]));
   const byGroup = Object.fromEntries(groups.map((g) => [g.id, g]));
@@ -124,7 +127,7 @@ function Members({ d }) {
   const act = (fn, msg) => a.run(async () => { await fn(); setNotice(msg); d.reload(); });
   const label = (m) => (m.user_id ? (byUser[m.user_id] ? `${byUser[m.user_id].name} <${byUser[m.user_id].email}>` : `user ${m.user_id}`)
     : `group ${byGroup[m.group_id] ? byGroup[m.group_id].name : m.group_id}`);
-  const hint = a.error && a.error.status === 409 ? OWNER_HINT : '';
+  const hint = a.error && a.error.code === 'last_owner' ? OWNER_HINT : '';
   const add = (e) => {
     e.preventDefault();
     const target = who || (candidates[0] && candidates[0].value);
@@ -171,9 +174,10 @@ function Members({ d }) {
       ) : null}
       {can.manage_owners ? (
         <form class="toolbar" aria-label="Transfer ownership"
-          onSubmit={(e) => { e.preventDefault(); const u = newOwner || (users.find((x) => x.id !== undefined && memberIds.has(x.id)) || {}).id; if (u) act(() => post(`/v1/workspaces/${w.id}/transfer-ownership`, { user_id: u }), 'Ownership transferred.'); }}>
-          <Select label="Transfer ownership to" value={newOwner} onChange={setNewOwner}
-            options={[{ value: '', label: 'choose a user' }, ...users.filter((u) => u.status === 'active').map((u) => ({ value: u.id, label: `${u.name} <${u.email}>` }))]} />
+          onSubmit={(e) => { e.preventDefault(); if (!newOwner) { a.setError(new Error('choose the user who becomes the owner')); return; } act(() => post(`/v1/workspaces/${w.id}/transfer-ownership`, { user_id: newOwner }), 'Ownership transferred.'); setNewOwner(''); }}>
+          <Select label="Transfer ownership to" name="new-owner" value={newOwner} onChange={setNewOwner}
+            help="They become an owner; if you are an owner, you become an admin."
+            options={[{ value: '', label: 'choose a user' }, ...users.filter((u) => u.status === 'active' && u.id !== session.me.id).map((u) => ({ value: u.id, label: `${u.name} <${u.email}>` }))]} />
           <button type="submit" class="secondary">Transfer</button>
         </form>
       ) : null}
@@ -239,55 +243,106 @@ function Models({ d, session }) {
   );
 }
 
+// loadDeployments lists the deployments with the caller's update and
+// delete checks on each, and the whitelisted models to deploy.
+async function loadDeployments(w, can) {
+  const [items, models] = await Promise.all([all(`/v1/workspaces/${w.id}/deployments`), can.create_deployment ? all(`/v1/workspaces/${w.id}/models`) : Promise.resolve([])]);
+  const ok = await allowed(items.flatMap((x) => ['update', 'delete'].map((permission) => ({ type: 'deployment', id: x.id, permission }))));
+  return { items, models, ok };
+}
+
 function Deployments({ d }) {
   const { w, can } = d.data;
-  const list = useLoad(() => all(`/v1/workspaces/${w.id}/deployments`), [w.id]);
+  const list = useLoad(() => loadDeployments(w, can), [w.id]);
   const [name, setName] = useState('');
+  const [model, setModel] = useState('');
+  const [renaming, setRenaming] = useState(null);
   const a = useAction();
-  if (list.loading) return <Loading what="deployments" />;
+  if (list.loading && !list.data) return <Loading what="deployments" />;
   if (list.error) return <Problem error={list.error} />;
+  const { items, models, ok } = list.data;
+  const mname = Object.fromEntries(models.map((m) => [m.id, m.name]));
+  const may = (x, p) => ok.has(`deployment:${x.id}#${p}`);
+  const anyActions = items.some((x) => may(x, 'update') || may(x, 'delete'));
   return (
     <>
       <Problem error={a.error} />
-      <table class="striped"><thead><tr><th>Deployment</th><th>Created</th>{can.create_deployment ? <th>Actions</th> : null}</tr></thead>
-        <tbody>{list.data.map((x) => (
-          <tr><td>{x.name}</td><td>{when(x.created_at)}</td>{can.create_deployment ? <td><button type="button" class="outline" onClick={() => a.run(async () => { await del(`/v1/workspaces/${w.id}/deployments/${x.id}`); list.reload(); })}>Delete</button></td> : null}</tr>
+      <table class="striped" data-testid="deployments"><thead><tr><th>Deployment</th><th>Model</th><th>Created</th>{anyActions ? <th>Actions</th> : null}</tr></thead>
+        <tbody>{items.map((x) => (
+          <tr data-deployment={x.name}><td>{x.name}</td><td>{x.model_id ? (mname[x.model_id] || x.model_id) : '—'}</td><td>{when(x.created_at)}</td>
+            {anyActions ? <td class="actions">
+              {may(x, 'update') ? <button type="button" class="outline" onClick={() => setRenaming(x)}>Rename</button> : null}
+              {may(x, 'delete') ? <button type="button" class="outline contrast" onClick={() => confirm(`Delete deployment ${x.name}?`) && a.run(async () => { await del(`/v1/workspaces/${w.id}/deployments/${x.id}`); list.reload(); })}>Delete</button> : null}
+            </td> : null}</tr>
         ))}</tbody></table>
+      {items.length === 0 ? <p>No deployment yet.</p> : null}
       {can.create_deployment ? (
-        <form class="toolbar" aria-label="Create a deployment" onSubmit={(e) => { e.preventDefault(); a.run(async () => { await post(`/v1/workspaces/${w.id}/deployments`, { name }); setName(''); list.reload(); }); }}>
+        <form class="toolbar" aria-label="Create a deployment" onSubmit={(e) => { e.preventDefault(); a.run(async () => { await post(`/v1/workspaces/${w.id}/deployments`, { name, ...(model ? { model_id: model } : {}) }); setName(''); list.reload(); }); }}>
           <Text label="New deployment" name="deployment" value={name} onChange={setName} required />
+          <Select label="Model" name="deployment-model" value={model} onChange={setModel}
+            options={[{ value: '', label: 'no model' }, ...models.map((m) => ({ value: m.id, label: m.name }))]} />
           <button type="submit">Create</button>
         </form>
+      ) : null}
+      {renaming ? (
+        <RenameDeployment w={w} x={renaming} onClose={() => { setRenaming(null); list.reload(); }} />
       ) : null}
     </>
   );
 }
 
-function Keys({ d }) {
+function RenameDeployment({ w, x, onClose }) {
+  const [name, setName] = useState(x.name);
+  const a = useAction();
+  return (
+    <Modal id="rename-deployment" title={`Rename ${x.name}`} onClose={onClose}>
+      <form aria-label="Rename the deployment" onSubmit={(e) => { e.preventDefault(); a.run(async () => { await patch(`/v1/workspaces/${w.id}/deployments/${x.id}`, { name }); onClose(); }); }}>
+        <Text label="Name" name="name" value={name} onChange={setName} required />
+        <Problem error={a.error} />
+        <button type="submit" aria-busy={a.busy}>Save</button>
+      </form>
+    </Modal>
+  );
+}
+
+const RANK = { member: 1, admin: 2, owner: 3 };
+
+async function loadKeys(w) {
+  const items = await all(`/v1/workspaces/${w.id}/api-keys`);
+  const ok = await allowed(items.filter((k) => !k.revoked_at).map((k) => ({ type: 'apikey', id: k.id, permission: 'revoke' })));
+  return { items, ok };
+}
+
+function Keys({ d, session }) {
   const { w, can } = d.data;
-  const list = useLoad(() => all(`/v1/workspaces/${w.id}/api-keys`), [w.id]);
+  const list = useLoad(() => loadKeys(w), [w.id]);
   const [name, setName] = useState('');
   const [role, setRole] = useState('member');
   const [created, setCreated] = useState(null);
   const a = useAction();
-  if (list.loading) return <Loading what="API keys" />;
+  if (list.loading && !list.data) return <Loading what="API keys" />;
   if (list.error) return <Problem error={list.error} />;
+  const { items, ok } = list.data;
+  // A key's role is admin or member, never above its creator's (a
+  // superadmin may pick either).
+  const roles = ['member', 'admin'].filter((r) => session.can.super_admin || RANK[r] <= (RANK[w.role] || 0));
   return (
     <>
       <Problem error={a.error} />
-      <table class="striped"><thead><tr><th>Key</th><th>Role</th><th>Prefix</th><th>Status</th><th>Actions</th></tr></thead>
-        <tbody>{list.data.map((k) => (
-          <tr><td>{k.name}</td><td>{k.role}</td><td><code>{k.prefix}…{k.last_four}</code></td><td>{k.revoked_at ? 'revoked' : 'active'}</td>
-            <td>{k.revoked_at ? null : <button type="button" class="outline" onClick={() => a.run(async () => { await del(`/v1/workspaces/${w.id}/api-keys/${k.id}`); list.reload(); })}>Revoke</button>}</td></tr>
+      <table class="striped" data-testid="api-keys"><thead><tr><th>Key</th><th>Role</th><th>Prefix</th><th>Last used</th><th>Status</th><th>Actions</th></tr></thead>
+        <tbody>{items.map((k) => (
+          <tr data-key={k.name}><td>{k.name}</td><td>{k.role}</td><td><code>{k.prefix}…{k.last_four}</code></td><td>{when(k.last_used_at) || 'never'}</td><td>{k.revoked_at ? 'revoked' : 'active'}</td>
+            <td>{!k.revoked_at && ok.has(`apikey:${k.id}#revoke`) ? <button type="button" class="outline" onClick={() => confirm(`Revoke key ${k.name}? Programs using it stop working.`) && a.run(async () => { await del(`/v1/workspaces/${w.id}/api-keys/${k.id}`); list.reload(); })}>Revoke</button> : null}</td></tr>
         ))}</tbody></table>
-      {can.create_api_key ? (
-        <form class="toolbar" aria-label="Create an API key" onSubmit={(e) => { e.preventDefault(); a.run(async () => { setCreated(await post(`/v1/workspaces/${w.id}/api-keys`, { name, role })); setName(''); list.reload(); }); }}>
+      {items.length === 0 ? <p>No API key yet.</p> : null}
+      {can.create_api_key && roles.length ? (
+        <form class="toolbar" aria-label="Create an API key" onSubmit={(e) => { e.preventDefault(); a.run(async () => { setCreated(await post(`/v1/workspaces/${w.id}/api-keys`, { name, role: roles.includes(role) ? role : roles[0] })); setName(''); list.reload(); }); }}>
           <Text label="New key name" name="key" value={name} onChange={setName} required />
-          <Select label="Role" value={role} onChange={setRole} options={['member', 'admin', 'owner']} />
+          <Select label="Role" name="key-role" value={role} onChange={setRole} options={roles} help="At most your own role here." />
           <button type="submit">Create key</button>
         </form>
       ) : null}
-      {created ? <Modal id="key-created" title={`API key ${created.name}`} onClose={() => setCreated(null)}><Secret label="Secret" value={created.key} testid="api-key-secret" /></Modal> : null}
+      {created ? <Modal id="key-created" title={`API key ${created.name}`} onClose={() => setCreated(null)}><Secret label="Secret" value={created.key} testid="api-key-secret" /><footer><button type="button" onClick={() => setCreated(null)}>Done</button></footer></Modal> : null}
     </>
   );
 }
