@@ -43,6 +43,19 @@ func TestCostOfAWriteAndACheck(t *testing.T) {
 	st1, sp1 := env.Store.Statements(), spicedbCalls(t, env)
 	t.Logf("membership write: %d PostgreSQL statements, %d SpiceDB calls", st1-st0, sp1-sp0)
 
+	// Whoever may list the members learns who they are, not only their ids.
+	list := env.Must(t, 200, "GET", "/v1/workspaces/"+ws+"/members", bob, nil)
+	named := false
+	for _, m := range list.Body["items"].([]any) {
+		if m := m.(map[string]any); m["user_id"] == bobID && m["name"] == "bob@example.com" {
+			named = true
+		}
+	}
+	if !named {
+		t.Fatalf("members list does not name bob: %s", list.Raw)
+	}
+	st1, sp1 = env.Store.Statements(), spicedbCalls(t, env)
+
 	const checks = 20
 	body := map[string]any{"resource": map[string]string{"type": "workspace", "id": ws}, "permission": "view_resources"}
 	for range checks {

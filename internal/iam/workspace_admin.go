@@ -206,6 +206,9 @@ func (s *Service) TransferOwnership(ctx context.Context, p *Principal, meta Requ
 // MemberListItem is a membership with the user's effective role.
 type MemberListItem struct {
 	store.Member
+	// Name is the user's or the group's name: whoever may list the members
+	// may know who they are.
+	Name string `json:"name"`
 	// EffectiveRole is a user member's strongest role, direct or through
 	// groups.
 	EffectiveRole string `json:"effective_role,omitempty"`
@@ -222,11 +225,15 @@ func (s *Service) ListMembers(ctx context.Context, p *Principal, meta RequestMet
 	if err != nil {
 		return nil, err
 	}
+	names, err := store.MemberNames(ctx, s.Store.Pool, w.ID)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]MemberListItem, len(ms))
 	var items []authz.CheckItem
 	var idx []int
 	for i, m := range ms {
-		out[i].Member = m
+		out[i].Member, out[i].Name = m, names[m.ID]
 		if m.UserID != nil {
 			for _, perm := range []string{schema.Workspace.RoleOwner, schema.Workspace.RoleAdmin, schema.Workspace.RoleMember} {
 				items = append(items, authz.CheckItem{Resource: authz.Obj("workspace", w.ID), Permission: perm, Subject: authz.Obj("user", *m.UserID)})
@@ -245,11 +252,11 @@ func (s *Service) ListMembers(ctx context.Context, p *Principal, meta RequestMet
 	if err != nil {
 		return nil, s.mapErr(err)
 	}
-	names := []string{RoleOwner, RoleAdmin, RoleMember}
+	ranks := []string{RoleOwner, RoleAdmin, RoleMember}
 	for j, i := range idx {
 		for k := 0; k < 3; k++ {
 			if res[j*3+k].Allowed {
-				out[i].EffectiveRole = names[k]
+				out[i].EffectiveRole = ranks[k]
 				break
 			}
 		}

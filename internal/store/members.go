@@ -25,6 +25,28 @@ func InsertMember(ctx context.Context, q Q, tenantID uuid.UUID, m Member) error 
 	return classify(err)
 }
 
+// MemberNames names the members of a workspace: each member id to its
+// user's or group's name.
+func MemberNames(ctx context.Context, q Q, workspaceID uuid.UUID) (map[uuid.UUID]string, error) {
+	rows, err := q.Query(ctx, `SELECT m.id, coalesce(u.name, g.name, '') FROM workspace_members m
+		LEFT JOIN users u ON u.id = m.user_id LEFT JOIN groups g ON g.id = m.group_id
+		WHERE m.workspace_id = $1`, workspaceID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	names := map[uuid.UUID]string{}
+	for rows.Next() {
+		var id uuid.UUID
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, err
+		}
+		names[id] = name
+	}
+	return names, rows.Err()
+}
+
 // ListMembers lists a workspace's memberships, oldest first.
 func ListMembers(ctx context.Context, q Q, workspaceID uuid.UUID) ([]Member, error) {
 	rows, err := q.Query(ctx, `SELECT id, workspace_id, user_id, group_id, role, created_at FROM workspace_members WHERE workspace_id = $1 ORDER BY created_at, id`, workspaceID)

@@ -125,8 +125,8 @@ function Members({ d, session }) {
     ? users.filter((u) => !memberIds.has(u.id) && u.status !== 'deleted').map((u) => ({ value: u.id, label: `${u.name} <${u.email}>` }))
     : groups.filter((g) => !memberIds.has(g.id)).map((g) => ({ value: g.id, label: g.name }));
   const act = (fn, msg) => a.run(async () => { await fn(); setNotice(msg); d.reload(); });
-  const label = (m) => (m.user_id ? (byUser[m.user_id] ? `${byUser[m.user_id].name} <${byUser[m.user_id].email}>` : `user ${m.user_id}`)
-    : `group ${byGroup[m.group_id] ? byGroup[m.group_id].name : m.group_id}`);
+  const label = (m) => (m.user_id ? (byUser[m.user_id] ? `${byUser[m.user_id].name} <${byUser[m.user_id].email}>` : (m.name || `user ${m.user_id}`))
+    : `group ${byGroup[m.group_id] ? byGroup[m.group_id].name : (m.name || m.group_id)}`);
   const hint = a.error && a.error.code === 'last_owner' ? OWNER_HINT : '';
   const add = (e) => {
     e.preventDefault();
