@@ -6,24 +6,6 @@ import (
 	"github.com/gatehouse/gatehouse/internal/testenv"
 )
 
-// spicedbCalls sums the SpiceDB calls the stack has made.
-func spicedbCalls(t *testing.T, env *testenv.Env) uint64 {
-	t.Helper()
-	families, err := env.Registry.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var n uint64
-	for _, f := range families {
-		if f.GetName() == "gatehouse_spicedb_call_seconds" {
-			for _, m := range f.GetMetric() {
-				n += m.GetHistogram().GetSampleCount()
-			}
-		}
-	}
-	return n
-}
-
 // The cost of the two paths the README walks through, in PostgreSQL
 // statements and SpiceDB calls (printed with -v): a membership write and a
 // check by a session. The check's budget is asserted: one statement (the
@@ -38,9 +20,9 @@ func TestCostOfAWriteAndACheck(t *testing.T) {
 	bobID, bob := env.User(t, root, "bob@example.com", "member")
 	ws := env.Must(t, 201, "POST", "/v1/workspaces", root, map[string]string{"name": "w"}).Str("id")
 
-	st0, sp0 := env.Store.Statements(), spicedbCalls(t, env)
+	st0, sp0 := env.Store.Statements(), env.SpiceDBCalls(t)
 	env.Must(t, 201, "POST", "/v1/workspaces/"+ws+"/members", root, map[string]string{"user_id": bobID, "role": "member"})
-	st1, sp1 := env.Store.Statements(), spicedbCalls(t, env)
+	st1, sp1 := env.Store.Statements(), env.SpiceDBCalls(t)
 	t.Logf("membership write: %d PostgreSQL statements, %d SpiceDB calls", st1-st0, sp1-sp0)
 
 	// Whoever may list the members learns who they are, not only their ids.
@@ -54,7 +36,7 @@ func TestCostOfAWriteAndACheck(t *testing.T) {
 	if !named {
 		t.Fatalf("members list does not name bob: %s", list.Raw)
 	}
-	st1, sp1 = env.Store.Statements(), spicedbCalls(t, env)
+	st1, sp1 = env.Store.Statements(), env.SpiceDBCalls(t)
 
 	const checks = 20
 	body := map[string]any{"resource": map[string]string{"type": "workspace", "id": ws}, "permission": "view_resources"}
@@ -63,7 +45,7 @@ func TestCostOfAWriteAndACheck(t *testing.T) {
 			t.Fatalf("check: %s", r.Raw)
 		}
 	}
-	st2, sp2 := env.Store.Statements(), spicedbCalls(t, env)
+	st2, sp2 := env.Store.Statements(), env.SpiceDBCalls(t)
 	t.Logf("check by a session: %.2f PostgreSQL statements, %.2f SpiceDB calls per check",
 		float64(st2-st1)/checks, float64(sp2-sp1)/checks)
 	if st2-st1 > checks*3/2 {
