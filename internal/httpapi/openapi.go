@@ -119,7 +119,7 @@ func (s *server) openAPI() (*openapi3.T, error) {
 				"Writes answer the `Gatehouse-Consistency-Token` header; sending it back on a later request makes that request at least as fresh as the write. " +
 				"A write whose projection to SpiceDB is pending (SpiceDB unreachable) answers 202 with `projection_pending`.",
 		},
-		Servers: openapi3.Servers{{URL: "http://localhost:8080", Description: "make dev (GATEHOUSE_HTTP_ADDR)"}},
+		Servers: openapi3.Servers{{URL: "/", Description: "This Gatehouse (its public URL, GATEHOUSE_PUBLIC_URL)."}},
 		Paths:   openapi3.NewPaths(),
 		Components: &openapi3.Components{
 			Schemas:    g.comps,
