@@ -25,13 +25,12 @@ type endpoint struct {
 	// in is the JSON request body (nil: none).
 	in reflect.Type
 	// status is the success status; outs are its body (several: one of
-	// them, as told by a query parameter); none for 204 and redirects.
+	// them, as told by a query parameter); none for 204 and redirects. A
+	// write (a non-GET whose answer carries an iam.WriteResult) may also
+	// answer 202 with the same body while its projection is pending.
 	status int
 	outs   []reflect.Type
-	// pending marks a write answered 202 while its projection to SpiceDB is
-	// pending (the body is the same as the success one).
-	pending bool
-	query   []param
+	query  []param
 	// fails are the error statuses the handler itself can answer (the
 	// middleware's are added by the generator: 400 for every route, 401
 	// and 403 behind authentication, 500 and 503 everywhere).

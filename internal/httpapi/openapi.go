@@ -264,8 +264,12 @@ func (r route) operation(g *schemaGen) (*openapi3.Operation, string, error) {
 		if !ok {
 			return nil, "", fmt.Errorf("openapi: path parameter %q of %s %s has no description (pathParamAbout)", m[1], r.method, r.path)
 		}
+		sch := openapi3.NewStringSchema()
+		if strings.HasSuffix(m[1], "_id") && m[1] != "role_id" {
+			sch.Format = "uuid"
+		}
 		op.Parameters = append(op.Parameters, &openapi3.ParameterRef{Value: &openapi3.Parameter{
-			Name: m[1], In: "path", Required: true, Description: about, Schema: openapi3.NewStringSchema().NewRef()}})
+			Name: m[1], In: "path", Required: true, Description: about, Schema: sch.NewRef()}})
 	}
 	for _, p := range e.query {
 		if p.about == "" {
