@@ -55,6 +55,8 @@ var problemCodes = map[int][]string{
 		"email_taken", "group_name_taken", "kind_exists", "last_owner", "last_superadmin", "model_name_taken", "no_invitation",
 		"not_invited", "role_name_taken", "sso_email_unverified", "sso_identity_conflict", "already_bootstrapped",
 		"invitation_expired", "invitation_revoked", "invitation_used"},
+	// 405 answers a method no route has (so it is in no operation).
+	http.StatusMethodNotAllowed:    {"method_not_allowed"},
 	http.StatusUnprocessableEntity: {"invalid_field", "invalid_permission", "invalid_request", "invitation_invalid"},
 	http.StatusTooManyRequests:     {"rate_limited"},
 	http.StatusInternalServerError: {"internal"},

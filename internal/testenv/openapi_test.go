@@ -43,6 +43,7 @@ func TestAnswersAreCheckedAgainstTheDocument(t *testing.T) {
 		{"GET", "/v1/users/0190a0c4-0000-7000-8000-000000000001", 404, "application/problem+json", problem},
 		{"GET", "/v1/nowhere", 404, "application/problem+json", strings.Replace(problem, `"not_found"`, `"no_route"`, 1)},
 		{"PATCH", "/v1/branches/feat%2Fx", 404, "application/problem+json", problem},
+		{"PUT", "/v1/me", 405, "application/problem+json", strings.NewReplacer(`"not_found"`, `"method_not_allowed"`, "404", "405").Replace(problem)},
 	}
 	for _, c := range good {
 		if errs := check(t, c.method, c.target, c.status, c.ct, c.body); len(errs) > 0 {
