@@ -109,7 +109,8 @@ func (s *server) acceptInvitation() endpoint {
 		u, wr, err := s.IAM.AcceptInvitation(k.ctx, k.meta, in)
 		return acceptAnswer{u, wr}, err
 	}).
-		doc("Accept an invitation", "Uses an invitation token: sets the account's password (and optionally its name) and activates it. A token works once.")
+		doc("Accept an invitation", "Uses an invitation token: sets the account's password (and optionally its name) and activates it. A token works once.").
+		failsWith(http.StatusNotFound, http.StatusConflict)
 }
 
 func (s *server) me() endpoint {
@@ -190,5 +191,6 @@ func (s *server) inspectInvitation() endpoint {
 	e.h = s.invitationPage(e.h)
 	return e.also(answer{status: http.StatusSeeOther, about: "A browser (Accept: text/html) goes to the console's invitation screen with the token.", location: true}).
 		doc("Show an invitation", "Tells whose invitation a token is, without using it. A browser (Accept: text/html) is redirected to the console's invitation screen instead.").
-		params(str("token", "The invitation token (from invitation_url)."))
+		params(str("token", "The invitation token (from invitation_url).")).
+		failsWith(http.StatusNotFound, http.StatusConflict)
 }

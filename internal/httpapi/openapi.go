@@ -354,13 +354,17 @@ func (r route) operation(g *schemaGen) (*openapi3.Operation, string, error) {
 		fails[http.StatusServiceUnavailable] = true
 	}
 	if r.authed {
-		fails[http.StatusUnauthorized], fails[http.StatusForbidden] = true, true
+		// Objects named by the path, the body or the query may be absent
+		// or invisible (404).
+		fails[http.StatusUnauthorized], fails[http.StatusForbidden], fails[http.StatusNotFound] = true, true, true
 		if r.method != http.MethodGet {
 			fails[http.StatusConflict] = true
 		}
 	}
 	if strings.Contains(r.path, ":") {
-		fails[http.StatusNotFound] = true
+		// Path parameters are parsed (an unknown holder type, permission
+		// or branch name is 422).
+		fails[http.StatusNotFound], fails[http.StatusUnprocessableEntity] = true, true
 	}
 	if e.in != nil || len(e.query) > 0 {
 		fails[http.StatusUnprocessableEntity] = true

@@ -115,7 +115,7 @@ func checkAgainstSpec(t testing.TB, req *http.Request, reqBody []byte, status in
 	out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: status, Header: header,
 		Body: io.NopCloser(bytes.NewReader(body)), Options: opts}
 	if err := openapi3filter.ValidateResponse(ctx, out); err != nil {
-		t.Errorf("openapi: the answer to %s does not match openapi.json: %v\n%s", where, err, truncated(body))
+		t.Errorf("openapi: the %d answer to %s does not match openapi.json: %v\n%s", status, where, err, truncated(body))
 	}
 }
 
