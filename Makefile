@@ -1,5 +1,5 @@
 # Gatehouse. `make dev` runs it on the embedded default; `make test` runs every test.
-.PHONY: dev test bench bench-large build schema clean
+.PHONY: dev test bench bench-large build schema openapi clean
 
 # `dev` builds the binary and execs it, rather than `go run`: `go run` exits 1
 # whenever its child does not exit 0, and a SIGTERM kills it without reaching
@@ -12,10 +12,11 @@ dev: ## run Gatehouse with a throwaway PostgreSQL and the pinned SpiceDB
 	@go build -buildvcs=auto -o bin/gatehouse ./cmd/gatehouse
 	exec ./bin/gatehouse dev
 
-test: ## gofmt, go vet and every test (with -race) against real PostgreSQL and SpiceDB
+test: ## gofmt, go vet, the OpenAPI lint and every test (with -race) against real PostgreSQL and SpiceDB
 	@./scripts/ensure-deps.sh
 	@test -z "$$(gofmt -l . | tee /dev/stderr)" || { echo "gofmt: the files above need formatting"; exit 1; }
 	go vet ./...
+	./scripts/openapi/lint.sh
 	GATEHOUSE_SPICEDB_BIN="$$(go tool -n spicedb)" go test -race -count=1 -timeout 45m ./...
 
 bench: ## load the benchmark data set and print Gatehouse vs direct SpiceDB figures
@@ -31,6 +32,10 @@ build:
 
 schema: ## regenerate schema/schema.zed from schema/generate.go, and schema/names_gen.go from it
 	go run ./scripts/genschema
+
+openapi: ## regenerate internal/httpapi/openapi.json from the route table and Go types, and lint it
+	go run ./scripts/openapi
+	./scripts/openapi/lint.sh
 
 clean:
 	rm -rf bin .data

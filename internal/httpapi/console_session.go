@@ -32,6 +32,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/console"
 	"github.com/gatehouse/gatehouse/internal/iam"
+	"github.com/gatehouse/gatehouse/internal/store"
 )
 
 const (
@@ -88,7 +89,7 @@ func (s *server) setSessionCookies(c *gin.Context, token string, expires time.Ti
 }
 
 // clearSessionCookies runs before logout: the browser forgets its session
-// whatever the outcome (the session itself is revoked by the handler).
+// whatever the outcome (the session itself is revoked by logout).
 func (s *server) clearSessionCookies(c *gin.Context) {
 	if _, err := c.Request.Cookie(sessionCookie); err == nil {
 		secure := s.secureCookies(c)
@@ -97,53 +98,69 @@ func (s *server) clearSessionCookies(c *gin.Context) {
 				Secure: secure, SameSite: http.SameSiteStrictMode})
 		}
 	}
-	c.Next()
 }
 
-// loginAnswer is a cookie login's answer: the login's without the token.
-type loginAnswer struct {
-	ExpiresAt time.Time `json:"expires_at"`
-	User      any       `json:"user"`
+// cookieLoginAnswer is a cookie login's answer: the login's without the
+// token.
+type cookieLoginAnswer struct {
+	ExpiresAt time.Time  `json:"expires_at"`
+	User      store.User `json:"user"`
 }
 
-// loginMaybeCookie is POST /v1/auth/login; with ?cookie=1 (the console)
-// the session goes into the cookies instead of the body. Such a login
-// needs the CSRF header too (any value: no cookie exists yet), so that
-// another site cannot log a browser into an account of its choosing.
-func (s *server) loginMaybeCookie() gin.HandlerFunc {
-	plain := s.login()
-	withCookie := withBody(s, http.StatusOK, func(k call, in iam.LoginInput) (loginAnswer, error) {
+// login is POST /v1/auth/login; with ?cookie=1 (the console) the session
+// goes into the cookies instead of the body. Such a login needs the CSRF
+// header too (any value: no cookie exists yet), so that another site
+// cannot log a browser into an account of its choosing.
+func (s *server) login() endpoint {
+	plain := s.tokenLogin()
+	withCookie := withBody(s, http.StatusOK, func(k call, in iam.LoginInput) (cookieLoginAnswer, error) {
 		res, err := s.IAM.Login(k.ctx, k.meta, in)
 		if err != nil {
-			return loginAnswer{}, err
+			return cookieLoginAnswer{}, err
 		}
 		s.setSessionCookies(k.c, res.Token, res.ExpiresAt)
-		return loginAnswer{ExpiresAt: res.ExpiresAt, User: res.User}, nil
+		return cookieLoginAnswer{ExpiresAt: res.ExpiresAt, User: res.User}, nil
 	})
-	return func(c *gin.Context) {
+	e := plain
+	e.h = func(c *gin.Context) {
 		switch c.Query("cookie") {
 		case "":
-			plain(c)
+			plain.h(c)
 		case "1", "true":
 			if c.GetHeader(CSRFHeader) == "" {
 				fail(c, s.Log, &iam.Error{Kind: iam.KindForbidden, Code: "csrf_failed", Message: "a cookie login needs the " + CSRFHeader + " header"})
 				return
 			}
-			withCookie(c)
+			withCookie.h(c)
 		default:
 			fail(c, s.Log, iam.Invalid("cookie", "must be 1 or true"))
 		}
 	}
+	return e.orAnswer(typeOf[cookieLoginAnswer]()).
+		doc("Log in", "Opens a session for an email and password (and the tenant, when the email has accounts in several). "+
+			"The answer carries the session token; with cookie=1 (the console) the session is set as the gatehouse_session and gatehouse_csrf cookies instead, "+
+			"the answer omits the token, and the request needs the "+CSRFHeader+" header (any value). Repeated failures are throttled (429 with Retry-After).").
+		params(str("cookie", "1 or true: answer with the console's session cookies instead of the token.").oneOf("1", "true")).
+		cookies("With cookie=1: gatehouse_session (HttpOnly) and gatehouse_csrf, both SameSite=Strict.").
+		failsWith(http.StatusUnauthorized, http.StatusForbidden, http.StatusUnprocessableEntity, http.StatusTooManyRequests)
 }
 
-// oidcLoginMaybeConsole is GET /v1/auth/oidc/login; ?console=1 marks the
-// login as the console's, so that its callback sets the session cookie.
-func (s *server) oidcLoginMaybeConsole(c *gin.Context) {
-	if c.Query("console") == "1" && s.IAM.SSO != nil {
-		http.SetCookie(c.Writer, &http.Cookie{Name: ssoConsoleCookie, Value: "1", Path: ssoCookiePath,
-			MaxAge: int(iam.SSOLoginTTL.Seconds()), HttpOnly: true, Secure: s.IAM.SSO.SecureCookie, SameSite: http.SameSiteLaxMode})
-	}
-	s.oidcLogin(c)
+// oidcLogin is GET /v1/auth/oidc/login: 302 to the identity provider;
+// ?console=1 marks the login as the console's, so that its callback sets
+// the session cookie.
+func (s *server) oidcLogin() endpoint {
+	return handled[noContent](http.StatusFound, func(c *gin.Context) {
+		if c.Query("console") == "1" && s.IAM.SSO != nil {
+			http.SetCookie(c.Writer, &http.Cookie{Name: ssoConsoleCookie, Value: "1", Path: ssoCookiePath,
+				MaxAge: int(iam.SSOLoginTTL.Seconds()), HttpOnly: true, Secure: s.IAM.SSO.SecureCookie, SameSite: http.SameSiteLaxMode})
+		}
+		s.startSSO(c)
+	}).
+		doc("Start an SSO login", "Redirects the browser to the OpenID provider, binding the login's state to a cookie; console=1 makes the callback open a console session.").
+		params(str("console", "1: the login is the console's; its callback sets the session cookies and redirects to /console/.").oneOf("1")).
+		redirect("To the OpenID provider's authorization endpoint.").
+		cookies("gatehouse_oidc_state (and gatehouse_oidc_console with console=1), HttpOnly, SameSite=Lax, path /v1/auth/oidc/.").
+		failsWith(http.StatusNotFound)
 }
 
 // ssoAnswer finishes a successful SSO callback: JSON like a login, or, for

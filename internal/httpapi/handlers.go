@@ -16,9 +16,31 @@ import (
 //go:embed openapi.json
 var openapiDoc []byte
 
-func (s *server) openapi(c *gin.Context) { c.Data(http.StatusOK, "application/json", openapiDoc) }
+func (s *server) openapi() endpoint {
+	return handled[openapiAnswer](http.StatusOK, func(c *gin.Context) { c.Data(http.StatusOK, "application/json", openapiDoc) }).
+		doc("This document", "The OpenAPI document of this API, generated from the route table (go run ./scripts/openapi).").
+		needsNothing()
+}
 
-func (s *server) healthz(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) }
+// openapiAnswer is the OpenAPI document (described as any JSON object).
+type openapiAnswer map[string]any
+
+// healthAnswer is GET /healthz's answer.
+type healthAnswer struct {
+	Status string `json:"status"`
+}
+
+func (s *server) healthz() endpoint {
+	return handled[healthAnswer](http.StatusOK, func(c *gin.Context) { c.JSON(http.StatusOK, healthAnswer{Status: "ok"}) }).
+		doc("Liveness", "Answers 200 while the process serves HTTP; it checks no dependency (see /readyz).").
+		needsNothing()
+}
+
+// readyAnswer is GET /readyz's answer.
+type readyAnswer struct {
+	Status string            `json:"status"`
+	Checks map[string]string `json:"checks"`
+}
 
 // readyTimeout bounds each dependency's readiness probe.
 const readyTimeout = 2 * time.Second
@@ -26,42 +48,55 @@ const readyTimeout = 2 * time.Second
 // readyz answers 200 only when PostgreSQL and SpiceDB both answer. Each is
 // probed at once and on its own deadline, so a hung one is reported as
 // such without making the other look down.
-func (s *server) readyz(c *gin.Context) {
-	type answer struct {
+func (s *server) readyz() endpoint {
+	return handled[readyAnswer](http.StatusOK, s.ready).
+		doc("Readiness", "Answers 200 when PostgreSQL and SpiceDB both answer (each probed within 2 seconds), 503 with the failing check otherwise.").
+		also(answer{status: http.StatusServiceUnavailable, about: "A dependency does not answer: checks tells which.", out: typeOf[readyAnswer]()}).
+		needsNothing()
+}
+
+func (s *server) ready(c *gin.Context) {
+	type result struct {
 		name string
 		err  error
 	}
-	answers := make(chan answer, len(s.Ready))
+	results := make(chan result, len(s.Ready))
 	for name, ready := range s.Ready {
 		go func() {
 			ctx, cancel := context.WithTimeout(c.Request.Context(), readyTimeout)
 			defer cancel()
-			answers <- answer{name, ready(ctx)}
+			results <- result{name, ready(ctx)}
 		}()
 	}
-	checks := gin.H{}
+	out := readyAnswer{Status: "ready", Checks: map[string]string{}}
 	status := http.StatusOK
 	for range s.Ready {
-		a := <-answers
-		checks[a.name] = "ok"
+		a := <-results
+		out.Checks[a.name] = "ok"
 		if a.err != nil {
-			checks[a.name] = "unavailable"
+			out.Checks[a.name] = "unavailable"
 			status = http.StatusServiceUnavailable
+			out.Status = "not ready"
 		}
 	}
-	c.JSON(status, gin.H{"status": map[bool]string{true: "ready", false: "not ready"}[status == http.StatusOK], "checks": checks})
+	c.JSON(status, out)
 }
 
-func (s *server) login() gin.HandlerFunc {
+// tokenLogin is a login answered with the session token (login, in
+// console_session.go, also serves the console's cookie login).
+func (s *server) tokenLogin() endpoint {
 	return withBody(s, http.StatusOK, func(k call, in iam.LoginInput) (iam.LoginResult, error) {
 		return s.IAM.Login(k.ctx, k.meta, in)
 	})
 }
 
-func (s *server) logout() gin.HandlerFunc {
+func (s *server) logout() endpoint {
 	return noBody(s, http.StatusNoContent, func(k call) (struct{}, error) {
 		return struct{}{}, s.IAM.Logout(k.ctx, k.p, k.meta)
-	})
+	}).
+		before(s.clearSessionCookies).
+		cookies("A console session's cookies (gatehouse_session, gatehouse_csrf) are cleared.").
+		doc("Log out", "Revokes the caller's session; a console session's cookies are cleared whatever the outcome. API keys and service credentials have no session to end.")
 }
 
 type acceptAnswer struct {
@@ -69,61 +104,72 @@ type acceptAnswer struct {
 	iam.WriteResult
 }
 
-func (s *server) acceptInvitation() gin.HandlerFunc {
+func (s *server) acceptInvitation() endpoint {
 	return withBody(s, http.StatusOK, func(k call, in iam.AcceptInput) (acceptAnswer, error) {
 		u, wr, err := s.IAM.AcceptInvitation(k.ctx, k.meta, in)
 		return acceptAnswer{u, wr}, err
-	})
+	}).
+		doc("Accept an invitation", "Uses an invitation token: sets the account's password (and optionally its name) and activates it. A token works once.").
+		failsWith(http.StatusNotFound, http.StatusConflict)
 }
 
-func (s *server) me() gin.HandlerFunc {
-	return noBody(s, http.StatusOK, func(k call) (iam.Me, error) { return s.IAM.GetMe(k.ctx, k.p, k.meta) })
+func (s *server) me() endpoint {
+	return noBody(s, http.StatusOK, func(k call) (iam.Me, error) { return s.IAM.GetMe(k.ctx, k.p, k.meta) }).
+		doc("The caller's profile", "The authenticated user with the workspaces they hold a role in (and that role).")
 }
 
-func (s *server) inviteUser() gin.HandlerFunc {
+func (s *server) inviteUser() endpoint {
 	return withBody(s, http.StatusCreated, func(k call, in iam.InviteInput) (iam.Invited, error) {
 		return s.IAM.InviteUser(k.ctx, k.p, k.meta, in)
-	})
+	}).
+		doc("Invite a user", "Creates an invited user in the caller's tenant (superadmins: in tenant_id) and answers the invitation token and URL once.")
 }
 
-func (s *server) createWorkspace() gin.HandlerFunc {
+func (s *server) createWorkspace() endpoint {
 	return withBody(s, http.StatusCreated, func(k call, in iam.WorkspaceInput) (iam.WorkspaceView, error) {
 		return s.IAM.CreateWorkspace(k.ctx, k.p, k.meta, in)
-	})
+	}).
+		doc("Create a workspace", "Creates a workspace; the caller becomes its owner.")
 }
 
-func (s *server) getWorkspace() gin.HandlerFunc {
+func (s *server) getWorkspace() endpoint {
 	return noBody(s, http.StatusOK, func(k call) (iam.WorkspaceView, error) {
 		return s.IAM.GetWorkspace(k.ctx, k.p, k.meta, k.c.Param("workspace_id"))
-	})
+	}).
+		doc("Get a workspace", "One workspace with the caller's role in it.")
 }
 
-func (s *server) listWorkspaces() gin.HandlerFunc {
+func (s *server) listWorkspaces() endpoint {
 	return noBody(s, http.StatusOK, func(k call) (iam.List[iam.WorkspaceView], error) {
 		pg, err := page(k.c)
 		if err != nil {
 			return iam.List[iam.WorkspaceView]{}, err
 		}
 		return s.IAM.ListWorkspaces(k.ctx, k.p, k.meta, pg, k.c.Query("mine") == "true")
-	})
+	}).
+		doc("List workspaces", "The workspaces the caller may view (with mine=true: only those the caller holds a role in), paged.").
+		params(paging...).params(str("mine", "true: only the workspaces the caller holds a role in.").oneOf("true", "false"))
 }
 
-func (s *server) addMember() gin.HandlerFunc {
+func (s *server) addMember() endpoint {
 	return withBody(s, http.StatusCreated, func(k call, in iam.MemberInput) (iam.MemberView, error) {
 		return s.IAM.AddMember(k.ctx, k.p, k.meta, k.c.Param("workspace_id"), in)
-	})
+	}).
+		doc("Add a member", "Adds a user (user_id) or an account group (group_id) to a workspace with a role.")
 }
 
-func (s *server) check() gin.HandlerFunc {
+func (s *server) check() endpoint {
 	return withBody(s, http.StatusOK, func(k call, in iam.CheckInput) (iam.CheckOutput, error) {
 		return s.IAM.Check(k.ctx, k.p, k.meta, in)
-	})
+	}).
+		doc("Check a permission", "May the subject (default: the caller) do permission on resource? With explain: true, the decision is also told in words.")
 }
 
-func (s *server) checkBulk() gin.HandlerFunc {
+func (s *server) checkBulk() endpoint {
 	return withBody(s, http.StatusOK, func(k call, in iam.BulkInput) (iam.BulkOutput, error) {
 		return s.IAM.CheckBulk(k.ctx, k.p, k.meta, in)
-	})
+	}).
+		doc("Check many permissions", "Up to 1000 checks, answered in order; an item that cannot be checked answers its own error.")
 }
 
 func limitParam(c *gin.Context) (int, error) {
@@ -138,8 +184,13 @@ func limitParam(c *gin.Context) (int, error) {
 	return n, nil
 }
 
-func (s *server) inspectInvitation() gin.HandlerFunc {
-	return noBody(s, http.StatusOK, func(k call) (iam.InvitationInfo, error) {
+func (s *server) inspectInvitation() endpoint {
+	e := noBody(s, http.StatusOK, func(k call) (iam.InvitationInfo, error) {
 		return s.IAM.InspectInvitation(k.ctx, k.c.Query("token"))
 	})
+	e.h = s.invitationPage(e.h)
+	return e.also(answer{status: http.StatusSeeOther, about: "A browser (Accept: text/html) goes to the console's invitation screen with the token.", location: true}).
+		doc("Show an invitation", "Tells whose invitation a token is, without using it. A browser (Accept: text/html) is redirected to the console's invitation screen instead.").
+		params(str("token", "The invitation token (from invitation_url).")).
+		failsWith(http.StatusNotFound, http.StatusConflict)
 }

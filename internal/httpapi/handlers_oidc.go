@@ -15,8 +15,8 @@ const (
 	ssoCookiePath  = "/v1/auth/oidc/"
 )
 
-// oidcLogin starts an SSO login: 302 to the identity provider.
-func (s *server) oidcLogin(c *gin.Context) {
+// startSSO starts an SSO login: 302 to the identity provider.
+func (s *server) startSSO(c *gin.Context) {
 	start, err := s.IAM.StartSSO(c.Request.Context(), s.meta(c))
 	if err != nil {
 		fail(c, s.Log, err)
@@ -31,7 +31,18 @@ func (s *server) oidcLogin(c *gin.Context) {
 }
 
 // oidcCallback finishes an SSO login and answers like POST /v1/auth/login.
-func (s *server) oidcCallback(c *gin.Context) {
+func (s *server) oidcCallback() endpoint {
+	return handled[iam.LoginResult](http.StatusOK, s.finishSSO).
+		doc("Finish an SSO login", "The OpenID provider's redirect back: checks the state against the browser's cookie, redeems the code and opens a session, answered like POST /v1/auth/login; "+
+			"a login started by the console instead sets the session cookies and redirects to /console/.").
+		params(str("state", "The login's state, as sent to the provider."), str("code", "The provider's authorization code."),
+			str("error", "The provider's error code, when it refused the login."), str("error_description", "The provider's description of its error.")).
+		also(answer{status: http.StatusSeeOther, about: "A console login: the session cookies are set and the browser goes to /console/.", location: true,
+			cookies: "gatehouse_session (HttpOnly) and gatehouse_csrf, both SameSite=Strict."}).
+		failsWith(http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity)
+}
+
+func (s *server) finishSSO(c *gin.Context) {
 	bound, _ := c.Cookie(ssoStateCookie)
 	// The login is over once its own state comes back (used, whatever the
 	// outcome); a forged callback leaves the real login alone.

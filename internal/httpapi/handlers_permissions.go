@@ -9,109 +9,135 @@ import (
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
-func (s *server) permissionCatalog(c *gin.Context) { c.JSON(http.StatusOK, iam.PermissionCatalog()) }
+func (s *server) permissionCatalog() endpoint {
+	return handled[iam.Catalog](http.StatusOK, func(c *gin.Context) { c.JSON(http.StatusOK, iam.PermissionCatalog()) }).
+		doc("Permission catalog", "The global actions, object actions and decisions that permission identifiers are made of, with their formats.")
+}
 
-func (s *server) listKinds() gin.HandlerFunc {
+func (s *server) listKinds() endpoint {
 	return noBody(s, http.StatusOK, func(k call) (iam.List[iam.KindView], error) {
 		ks, err := s.IAM.ListKinds(k.ctx, k.p, k.meta)
 		return paged(k, ks, err, func(x iam.KindView) string { return x.ID })
-	})
+	}).
+		doc("List object kinds", "The built-in and registered object kinds, paged.").
+		params(paging...)
 }
 
-func (s *server) registerKind() gin.HandlerFunc {
+func (s *server) registerKind() endpoint {
 	return withBody(s, http.StatusCreated, func(k call, in iam.KindInput) (iam.KindView, error) {
 		return s.IAM.RegisterKind(k.ctx, k.p, k.meta, in)
-	})
+	}).
+		doc("Register an object kind", "Registers a kind of object that custom roles may grant actions on.")
 }
 
-func (s *server) createRole() gin.HandlerFunc {
+func (s *server) createRole() endpoint {
 	return withBody(s, http.StatusCreated, func(k call, in iam.RoleInput) (iam.RoleResult, error) {
 		return s.IAM.CreateRole(k.ctx, k.p, k.meta, in)
-	})
+	}).
+		doc("Create a custom role", "Creates a custom role from permission identifiers (see GET /v1/permissions).")
 }
 
-func (s *server) getRole() gin.HandlerFunc {
-	return noBody(s, http.StatusOK, func(k call) (iam.RoleView, error) { return s.IAM.GetRole(k.ctx, k.p, k.meta, k.c.Param("role_id")) })
+func (s *server) getRole() endpoint {
+	return noBody(s, http.StatusOK, func(k call) (iam.RoleView, error) { return s.IAM.GetRole(k.ctx, k.p, k.meta, k.c.Param("role_id")) }).
+		doc("Get a role", "A built-in role (builtin:superadmin, builtin:admin, builtin:member) or a custom role.")
 }
 
-func (s *server) updateRole() gin.HandlerFunc {
+func (s *server) updateRole() endpoint {
 	return withBody(s, http.StatusOK, func(k call, in iam.RolePatch) (iam.RoleResult, error) {
 		return s.IAM.UpdateRole(k.ctx, k.p, k.meta, k.c.Param("role_id"), in)
-	})
+	}).
+		doc("Edit a custom role", "Renames a custom role, changes its description or replaces its permissions.")
 }
 
-func (s *server) deleteRole() gin.HandlerFunc {
+func (s *server) deleteRole() endpoint {
 	return noBody(s, http.StatusOK, func(k call) (writeAnswer, error) {
 		wr, err := s.IAM.DeleteRole(k.ctx, k.p, k.meta, k.c.Param("role_id"))
 		return writeAnswer{wr}, err
-	})
+	}).
+		doc("Delete a custom role", "Deletes a custom role and all its assignments.")
 }
 
-func (s *server) addRolePermission() gin.HandlerFunc {
-	return withBody(s, http.StatusOK, func(k call, in struct {
-		Permission string `json:"permission"`
-	}) (iam.RoleResult, error) {
+// rolePermissionInput is POST /v1/roles/{role_id}/permissions.
+type rolePermissionInput struct {
+	Permission string `json:"permission"`
+}
+
+func (s *server) addRolePermission() endpoint {
+	return withBody(s, http.StatusOK, func(k call, in rolePermissionInput) (iam.RoleResult, error) {
 		return s.IAM.AddRolePermission(k.ctx, k.p, k.meta, k.c.Param("role_id"), in.Permission)
-	})
+	}).
+		doc("Add a permission to a role", "Adds one permission identifier to a custom role.")
 }
 
-func (s *server) removeRolePermission() gin.HandlerFunc {
+func (s *server) removeRolePermission() endpoint {
 	return noBody(s, http.StatusOK, func(k call) (iam.RoleResult, error) {
 		return s.IAM.RemoveRolePermission(k.ctx, k.p, k.meta, k.c.Param("role_id"), k.c.Param("permission"))
-	})
+	}).
+		doc("Remove a permission from a role", "Removes one permission identifier from a custom role.")
 }
 
-func (s *server) listAssignments() gin.HandlerFunc {
+func (s *server) listAssignments() endpoint {
 	return noBody(s, http.StatusOK, func(k call) (iam.List[store.Assignment], error) {
 		as, err := s.IAM.ListAssignments(k.ctx, k.p, k.meta, k.c.Param("role_id"))
 		return paged(k, as, err, func(x store.Assignment) string { return x.ID.String() })
-	})
+	}).
+		doc("List a role's holders", "The users and groups a role is assigned to, paged.").
+		params(paging...)
 }
 
-func (s *server) assignRole() gin.HandlerFunc {
+func (s *server) assignRole() endpoint {
 	return noBody(s, http.StatusOK, func(k call) (iam.AssignmentResult, error) {
 		return s.IAM.AssignRole(k.ctx, k.p, k.meta, k.c.Param("role_id"), k.c.Param("holder"))
-	})
+	}).
+		doc("Assign a role", "Assigns a role to a holder: user:<id> or group:<id>.")
 }
 
-func (s *server) unassignRole() gin.HandlerFunc {
+func (s *server) unassignRole() endpoint {
 	return noBody(s, http.StatusOK, func(k call) (iam.AssignmentResult, error) {
 		return s.IAM.UnassignRole(k.ctx, k.p, k.meta, k.c.Param("role_id"), k.c.Param("holder"))
-	})
+	}).
+		doc("Unassign a role", "Takes a role away from a holder: user:<id> or group:<id>.")
 }
 
-func (s *server) listBranches() gin.HandlerFunc {
+func (s *server) listBranches() endpoint {
 	return noBody(s, http.StatusOK, func(k call) (iam.List[store.Branch], error) {
 		bs, err := s.IAM.ListBranches(k.ctx, k.p, k.meta)
 		return paged(k, bs, err, func(x store.Branch) string { return x.Name })
-	})
+	}).
+		doc("List branches", "The registered branches with their status, paged.").
+		params(paging...)
 }
 
-func (s *server) registerBranch() gin.HandlerFunc {
+func (s *server) registerBranch() endpoint {
 	return withBody(s, http.StatusCreated, func(k call, in iam.BranchInput) (iam.BranchView, error) {
 		return s.IAM.RegisterBranch(k.ctx, k.p, k.meta, in)
-	})
+	}).
+		doc("Register a branch", "Registers a branch (status open).")
 }
 
-func (s *server) setBranchStatus() gin.HandlerFunc {
+func (s *server) setBranchStatus() endpoint {
 	return withBody(s, http.StatusOK, func(k call, in iam.BranchPatch) (iam.BranchView, error) {
 		return s.IAM.SetBranchStatus(k.ctx, k.p, k.meta, k.c.Param("name"), in)
-	})
+	}).
+		doc("Set a branch's status", "Sets a branch's status; a name holding / is sent as %2F.")
 }
 
-func (s *server) deleteBranch() gin.HandlerFunc {
+func (s *server) deleteBranch() endpoint {
 	return noBody(s, http.StatusOK, func(k call) (writeAnswer, error) {
 		wr, err := s.IAM.DeleteBranch(k.ctx, k.p, k.meta, k.c.Param("name"))
 		return writeAnswer{wr}, err
-	})
+	}).
+		doc("Remove a branch", "Removes a branch registration.")
 }
 
-func (s *server) permissionReport() gin.HandlerFunc {
+func (s *server) permissionReport() endpoint {
 	return noBody(s, http.StatusOK, func(k call) (iam.Report, error) {
 		pg, err := page(k.c)
 		if err != nil {
 			return iam.Report{}, err
 		}
 		return s.IAM.PermissionReport(k.ctx, k.p, k.meta, iam.ReportInput{Branch: k.c.Query("branch"), Subject: k.c.Query("subject"), Page: pg})
-	})
+	}).
+		doc("Permission report", "For every kind (one page of them), whether the subject may view, create, update and delete it on a branch, as branch-relative decisions.").
+		params(paging...).params(str("branch", "The branch the decisions are relative to (default: the main branch)."), str("subject", "The subject as type:id (default: the caller)."))
 }

@@ -42,28 +42,7 @@ func (s *server) respond(c *gin.Context, status int, out any, err error) {
 	c.JSON(status, out)
 }
 
-// withBody decodes the JSON body into In, then answers fn's result.
-func withBody[In any, Out any](s *server, status int, fn func(call, In) (Out, error)) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		var in In
-		if err := decode(c, &in); err != nil {
-			fail(c, s.Log, err)
-			return
-		}
-		out, err := fn(s.call(c), in)
-		s.respond(c, status, out, err)
-	}
-}
-
-// noBody answers fn's result.
-func noBody[Out any](s *server, status int, fn func(call) (Out, error)) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		out, err := fn(s.call(c))
-		s.respond(c, status, out, err)
-	}
-}
-
-// writeOnly answers a write that returns only its result.
+// writeAnswer answers a write that returns only its result.
 type writeAnswer struct {
 	iam.WriteResult
 }

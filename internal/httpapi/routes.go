@@ -8,28 +8,33 @@ import (
 // address (management.go), not on the public port.
 
 // routes lists every route of the API: the whole surface in one screen.
-func (s *server) routes(r *gin.Engine) {
-	r.GET("/healthz", s.healthz)
-	r.GET("/readyz", s.readyz)
-	r.GET("/openapi.json", s.openapi)
+// Each handler method returns an endpoint: the handler with its request
+// and response types and its documentation (endpoint.go), from which the
+// OpenAPI document is generated (openapi.go; go run ./scripts/openapi).
+// The handler method's name is the route's operationId.
+func (s *server) routes(e *gin.Engine) {
+	r := s.router(e)
+	r.GET("/healthz", s.healthz())
+	r.GET("/readyz", s.readyz())
+	r.GET("/openapi.json", s.openapi())
 
 	v1 := r.Group("/v1")
-	v1.POST("/auth/login", s.loginMaybeCookie()) // ?cookie=1: the console (console_session.go)
-	v1.GET("/auth/oidc/login", s.oidcLoginMaybeConsole)
-	v1.GET("/auth/oidc/callback", s.oidcCallback)
-	v1.GET("/invitations/accept", s.invitationPage(s.inspectInvitation()))
+	v1.POST("/auth/login", s.login()) // ?cookie=1: the console (console_session.go)
+	v1.GET("/auth/oidc/login", s.oidcLogin())
+	v1.GET("/auth/oidc/callback", s.oidcCallback())
+	v1.GET("/invitations/accept", s.inspectInvitation())
 	v1.POST("/invitations/accept", s.acceptInvitation())
 
-	authed := v1.Group("", s.authenticate)
-	authed.POST("/auth/logout", s.clearSessionCookies, s.logout())
+	authed := v1.authenticated()
+	authed.POST("/auth/logout", s.logout())
 	authed.GET("/me", s.me())
 
-	authed.GET("/tenants", s.listTenants)
+	authed.GET("/tenants", s.listTenants())
 	authed.POST("/tenants", s.createTenant())
 	authed.GET("/tenants/:tenant_id", s.getTenant())
 	authed.PATCH("/tenants/:tenant_id", s.updateTenant())
 
-	authed.GET("/users", s.listUsers)
+	authed.GET("/users", s.listUsers())
 	authed.POST("/users", s.inviteUser())
 	authed.GET("/users/:user_id", s.getUser())
 	authed.PATCH("/users/:user_id", s.updateUser())
@@ -41,7 +46,7 @@ func (s *server) routes(r *gin.Engine) {
 	authed.DELETE("/users/:user_id/invitation", s.revokeInvitation())
 	authed.GET("/users/:user_id/groups", s.userGroups())
 
-	authed.GET("/groups", s.listGroups)
+	authed.GET("/groups", s.listGroups())
 	authed.POST("/groups", s.createGroup())
 	authed.GET("/groups/:group_id", s.getGroup())
 	authed.PATCH("/groups/:group_id", s.renameGroup())
@@ -59,7 +64,7 @@ func (s *server) routes(r *gin.Engine) {
 	authed.GET("/roles/:role_id/assignments", s.listAssignments())
 	authed.PUT("/roles/:role_id/assignments/:holder", s.assignRole())
 	authed.DELETE("/roles/:role_id/assignments/:holder", s.unassignRole())
-	authed.GET("/permissions", s.permissionCatalog)
+	authed.GET("/permissions", s.permissionCatalog())
 	authed.GET("/kinds", s.listKinds())
 	authed.POST("/kinds", s.registerKind())
 	authed.GET("/permissions/report", s.permissionReport())
@@ -67,7 +72,7 @@ func (s *server) routes(r *gin.Engine) {
 	authed.POST("/branches", s.registerBranch())
 	authed.PATCH("/branches/:name", s.setBranchStatus())
 	authed.DELETE("/branches/:name", s.deleteBranch())
-	authed.GET("/audit-logs", s.listAuditLogs)
+	authed.GET("/audit-logs", s.listAuditLogs())
 
 	authed.GET("/workspaces", s.listWorkspaces())
 	authed.POST("/workspaces", s.createWorkspace())
@@ -87,7 +92,7 @@ func (s *server) routes(r *gin.Engine) {
 	authed.GET("/workspaces/:workspace_id/models", s.whitelistedModels())
 	authed.POST("/workspaces/:workspace_id/models", s.whitelistModel())
 	authed.DELETE("/workspaces/:workspace_id/models/:model_id", s.unwhitelistModel())
-	authed.GET("/workspaces/:workspace_id/deployments", s.listDeployments)
+	authed.GET("/workspaces/:workspace_id/deployments", s.listDeployments())
 	authed.POST("/workspaces/:workspace_id/deployments", s.createDeployment())
 	authed.GET("/workspaces/:workspace_id/deployments/:deployment_id", s.getDeployment())
 	authed.PATCH("/workspaces/:workspace_id/deployments/:deployment_id", s.updateDeployment())

@@ -41,10 +41,17 @@ type Deps struct {
 type server struct {
 	Deps
 	metrics *metrics
+	// table is every route served, with its documentation (routes.go).
+	table []route
 }
 
 // NewServer builds the HTTP handler.
 func NewServer(d Deps) http.Handler {
+	_, r := build(d)
+	return r
+}
+
+func build(d Deps) (*server, *gin.Engine) {
 	gin.SetMode(gin.ReleaseMode)
 	if d.Registry == nil {
 		d.Registry = prometheus.NewRegistry()
@@ -74,7 +81,7 @@ func NewServer(d Deps) http.Handler {
 		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, Problem{Type: "https://gatehouse.dev/problems/method_not_allowed", Title: "Method Not Allowed", Status: 405, Code: "method_not_allowed", Detail: "method not allowed on this endpoint", RequestID: requestID(c)})
 	})
 	s.routes(r)
-	return r
+	return s, r
 }
 
 const (

@@ -23,7 +23,8 @@ func (r Response) Str(key string) string {
 }
 
 // Do calls the API. body may be nil, a string (sent as is) or a value
-// (sent as JSON).
+// (sent as JSON). The answer is checked against the OpenAPI document
+// (openapi.go): a mismatch fails the test.
 func (e *Env) Do(t testing.TB, method, path, token string, body any) Response {
 	t.Helper()
 	return e.DoWith(t, method, path, token, body, nil)
@@ -33,18 +34,22 @@ func (e *Env) Do(t testing.TB, method, path, token string, body any) Response {
 func (e *Env) DoWith(t testing.TB, method, path, token string, body any, header http.Header) Response {
 	t.Helper()
 	var rd io.Reader
+	var sent []byte
 	switch b := body.(type) {
 	case nil:
 	case string:
-		rd = bytes.NewBufferString(b)
+		sent = []byte(b)
 	case []byte:
-		rd = bytes.NewReader(b)
+		sent = b
 	default:
 		raw, err := json.Marshal(b)
 		if err != nil {
 			t.Fatal(err)
 		}
-		rd = bytes.NewReader(raw)
+		sent = raw
+	}
+	if body != nil {
+		rd = bytes.NewReader(sent)
 	}
 	req, err := http.NewRequest(method, e.Server.URL+path, rd)
 	if err != nil {
@@ -63,6 +68,7 @@ func (e *Env) DoWith(t testing.TB, method, path, token string, body any, header 
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
+	checkAgainstSpec(t, req, sent, resp.StatusCode, resp.Header, raw)
 	out := Response{Status: resp.StatusCode, Header: resp.Header, Raw: raw}
 	_ = json.Unmarshal(raw, &out.Body)
 	return out
