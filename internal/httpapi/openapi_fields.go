@@ -338,6 +338,7 @@ var fieldDocs = map[string]fieldDoc{
 	"Member.group_id":               about("The member group, for a group membership."),
 	"Member.role":                   {about: "The membership's role.", enum: workspaceRoles},
 	"MemberListItem.effective_role": {about: "A user member's strongest role, direct or through groups.", enum: workspaceRoles},
+	"MemberListItem.name":           {about: "The member user's or group's name."},
 	"MemberInput.user_id":           {about: "The user to add (or give group_id).", format: "uuid"},
 	"MemberInput.group_id":          {about: "The account group to add (or give user_id).", format: "uuid"},
 	"MemberInput.role":              {about: "The member's role.", enum: workspaceRoles},

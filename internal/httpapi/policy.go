@@ -13,14 +13,14 @@ const (
 )
 
 var routePolicy = map[string][]string{
-	"healthz":               {public},
-	"readyz":                {public},
-	"openapi":               {public},
-	"loginMaybeCookie":      {public},
-	"oidcLoginMaybeConsole": {public},
-	"oidcCallback":          {public},
-	"invitationPage":        {public},
-	"acceptInvitation":      {public},
+	"healthz":           {public},
+	"readyz":            {public},
+	"openapi":           {public},
+	"login":             {public},
+	"oidcLogin":         {public},
+	"oidcCallback":      {public},
+	"inspectInvitation": {public},
+	"acceptInvitation":  {public},
 
 	"logout": {self},
 	"me":     {self},

@@ -167,24 +167,6 @@ func TestLookupSubjectsNamesNoOtherTenantsSubjects(t *testing.T) {
 	}
 }
 
-// spicedbCalls sums the SpiceDB calls the stack has made.
-func spicedbCalls(t *testing.T, env *testenv.Env) uint64 {
-	t.Helper()
-	families, err := env.Registry.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var n uint64
-	for _, f := range families {
-		if f.GetName() == "gatehouse_spicedb_call_seconds" {
-			for _, m := range f.GetMetric() {
-				n += m.GetHistogram().GetSampleCount()
-			}
-		}
-	}
-	return n
-}
-
 // Attack (cost): a bulk check of many items about other subjects cost a
 // database read and two SpiceDB checks per item, one after another (~30×
 // a self check). Subjects' tenants and check_subjects are now resolved in
@@ -201,9 +183,9 @@ func TestBulkCheckAboutOtherSubjectsIsOneBatch(t *testing.T) {
 		items = append(items, map[string]any{"subject": map[string]string{"type": "user", "id": id},
 			"resource": map[string]string{"type": "workspace", "id": ws}, "permission": "view"})
 	}
-	calls, statements := spicedbCalls(t, env), env.Store.Statements()
+	calls, statements := env.SpiceDBCalls(t), env.Store.Statements()
 	r := env.Must(t, 200, "POST", "/v1/check/bulk", root, map[string]any{"items": items})
-	calls, statements = spicedbCalls(t, env)-calls, env.Store.Statements()-statements
+	calls, statements = env.SpiceDBCalls(t)-calls, env.Store.Statements()-statements
 	results, _ := r.Body["results"].([]any)
 	if len(results) != len(items) {
 		t.Fatalf("results: %s", r.Raw)
