@@ -29,7 +29,7 @@ func InsertMember(ctx context.Context, q Q, tenantID uuid.UUID, m Member) error 
 // user's or group's name.
 func MemberNames(ctx context.Context, q Q, workspaceID uuid.UUID) (map[uuid.UUID]string, error) {
 	rows, err := q.Query(ctx, `SELECT m.id, coalesce(u.name, g.name, '') FROM workspace_members m
-		LEFT JOIN users u ON u.id = m.user_id LEFT JOIN groups g ON g.id = m.group_id
+		LEFT JOIN users u ON u.id = m.user_id LEFT JOIN account_groups g ON g.id = m.group_id
 		WHERE m.workspace_id = $1`, workspaceID)
 	if err != nil {
 		return nil, err
