@@ -25,7 +25,7 @@ func pgTool(t *testing.T, name string) string {
 	}
 	matches, _ := filepath.Glob("/usr/lib/postgresql/*/bin/" + name)
 	if len(matches) == 0 {
-		t.Skipf("%s not found (install the PostgreSQL client programs)", name)
+		t.Fatalf("%s not found: install the PostgreSQL client programs (make test installs them with the server binaries)", name)
 	}
 	return matches[len(matches)-1]
 }
