@@ -131,6 +131,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		},
 		devCommand(ctx, load, stdout),
 		reconcileCommand(ctx, withStack, stdout),
+		importCommand(ctx, withStack, stdout),
 		&cobra.Command{
 			Use:   "probe",
 			Short: "Exit 0 when the local API answers /readyz with 200 (container health checks)",
@@ -149,12 +150,14 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		},
 	)
 	for _, c := range root.Commands() {
-		c.Args = noArgs
+		if c.Args == nil {
+			c.Args = noArgs
+		}
 	}
 	root.AddCommand(cli.Commands(getenv, stdout, stderr)...) // the admin CLI over the HTTP API
 	for _, c := range root.Commands() {
 		switch c.Name() {
-		case "serve", "migrate", "dev", "reconcile":
+		case "serve", "migrate", "dev", "reconcile", "import":
 			for _, v := range config.Vars {
 				if c.Flags().Lookup(flagName(v[0])) == nil { // SPICEDB_KEY and GATEHOUSE_SPICEDB_KEY share one
 					c.Flags().String(flagName(v[0]), "", v[1]+" (env "+v[0]+")")

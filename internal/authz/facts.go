@@ -178,6 +178,7 @@ func (UserChanged) Fact() string            { return "user_changed" }
 func (GroupCreated) Fact() string           { return "group_created" }
 func (GroupDeleted) Fact() string           { return "group_deleted" }
 func (GroupMembershipChanged) Fact() string { return "group_membership_changed" }
+func (Imported) Fact() string               { return "imported" }
 func (RoleChanged) Fact() string            { return "role_changed" }
 func (RoleDeleted) Fact() string            { return "role_deleted" }
 func (RoleAssignmentChanged) Fact() string  { return "role_assignment_changed" }
@@ -199,9 +200,56 @@ var AllFacts = []Fact{
 	RoleChanged{}, RoleDeleted{}, RoleAssignmentChanged{}, KindChanged{}, BranchChanged{},
 	ModelChanged{}, ModelWhitelistChanged{}, DeploymentChanged{}, WorkspaceCreated{},
 	WorkspaceDeleted{}, MembershipChanged{}, APIKeyChanged{}, ServiceChanged{},
+	Imported{},
+}
+
+// Imported: a bulk import created users, groups and workspaces of a
+// tenant, with memberships: of the new workspaces (any user of the
+// tenant), and of groups (new or existing; GroupMembers lists every pair
+// the import added, Existing the pairs of an existing user and an existing
+// group).
+type Imported struct {
+	Tenant       uuid.UUID      `json:"tenant"`
+	Users        []uuid.UUID    `json:"users"`
+	Groups       []uuid.UUID    `json:"groups"`
+	Workspaces   []uuid.UUID    `json:"workspaces"`
+	GroupMembers [][2]uuid.UUID `json:"group_members"` // group, user
+	Existing     [][2]uuid.UUID `json:"existing"`      // group, user: both existed before
 }
 
 // ---- what each fact touches
+
+// An import: each new user's standing (they hold nothing else yet but what
+// the import gives them), each new group and workspace whole (their
+// memberships included), and both directions of every group membership. A
+// new user has no API keys, so memberships of new users change no key; an
+// existing user joining an existing group is GroupMembershipChanged.
+func (f Imported) units(ctx context.Context, q store.Q) ([]Unit, error) {
+	tenant := tenantObj(f.Tenant)
+	units := make([]Unit, 0, 3*len(f.Users)+len(f.Groups)+len(f.Workspaces)+2*len(f.GroupMembers))
+	for _, u := range f.Users {
+		sub := userObj(u)
+		units = append(units, Whole(sub), Pair(tenant, sub), Pair(PlatformObject, sub))
+	}
+	for _, g := range f.Groups {
+		units = append(units, Whole(Obj("group", g)))
+	}
+	for _, w := range f.Workspaces {
+		units = append(units, Whole(Obj("workspace", w)))
+	}
+	for _, gm := range f.GroupMembers {
+		group, user := Obj("group", gm[0]), userObj(gm[1])
+		units = append(units, Pair(group, user), Pair(user, group))
+	}
+	for _, gm := range f.Existing {
+		us, err := GroupMembershipChanged{Group: gm[0], User: gm[1]}.units(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		units = append(units, us...)
+	}
+	return units, nil
+}
 
 func (f TenantCreated) units(ctx context.Context, q store.Q) ([]Unit, error) {
 	units := []Unit{Whole(tenantObj(f.Tenant))}

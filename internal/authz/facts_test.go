@@ -7,7 +7,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
+
 	"github.com/gatehouse/gatehouse/internal/authz"
+	"github.com/gatehouse/gatehouse/internal/iam/provision"
+	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/testenv"
 )
 
@@ -104,6 +108,33 @@ func TestFactsNameEveryUnitTheirWriteChanges(t *testing.T) {
 		{"join group", func() { env.Must(t, 200, "PUT", "/v1/groups/"+group+"/members/"+bobID, root, nil) }},
 		{"group joins workspace", func() {
 			groupMember = env.Must(t, 201, "POST", "/v1/workspaces/"+ws+"/members", alice, map[string]string{"group_id": group, "role": "admin"}).Str("id")
+		}},
+		{"import", func() {
+			ctx := context.Background()
+			u, err := store.GetUser(ctx, env.Store.Pool, uuid.MustParse(aliceID))
+			if err != nil {
+				t.Fatal(err)
+			}
+			tenant, err := store.GetTenant(ctx, env.Store.Pool, u.TenantID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			im := provision.Importer{Store: env.Store, Projector: env.Projector, Log: testenv.Logger(t)}
+			// alice joins G, a group that is admin of her workspace, where
+			// she created a key: an existing user in an existing group.
+			_, err = im.Import(ctx, tenant.Name, "test", provision.Set{
+				Users: []provision.User{{Email: "dan@example.com", Name: "Dan"}, {Email: "erin@example.com", Role: "admin"}},
+				Groups: []provision.Group{
+					{Name: "G", Members: []string{"dan@example.com", "alice@example.com"}},
+					{Name: "H", Members: []string{"dan@example.com", "bob@example.com"}},
+				},
+				Workspaces: []provision.Workspace{{Name: "IW", Owner: "dan@example.com", Members: []provision.Member{
+					{Email: "alice@example.com", Role: "admin"}, {Email: "erin@example.com"},
+				}}},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
 		}},
 		{"create model", func() { model = env.Must(t, 201, "POST", "/v1/models", root, map[string]string{"name": "m"}).Str("id") }},
 		{"whitelist model", func() {

@@ -59,7 +59,7 @@ func (p *Projector) ApplyFor(ctx context.Context, tenant uuid.UUID, outboxID int
 		}
 		defer release()
 	}
-	token, err := p.apply(ctx, outboxID)
+	token, err := p.apply(ctx, tenant, outboxID)
 	if err != nil {
 		// Record the failure outside the rolled-back transaction. An entry
 		// that failed because SpiceDB (or PostgreSQL) was unreachable is
@@ -102,9 +102,22 @@ func backoff(attempts int) time.Duration {
 	return min(d, 30*time.Second)
 }
 
-func (p *Projector) apply(ctx context.Context, outboxID int64) (string, error) {
+func (p *Projector) apply(ctx context.Context, tenant uuid.UUID, outboxID int64) (string, error) {
+	if tenant == uuid.Nil {
+		var err error
+		if tenant, err = store.OutboxTenant(ctx, p.Store.Pool, outboxID); err != nil {
+			return "", fmt.Errorf("outbox %d: %w", outboxID, err)
+		}
+	}
 	var token string
 	err := p.Store.Tx(ctx, func(tx pgx.Tx) error {
+		// The tenant's lock comes first, the entry's row lock second: an
+		// applier waiting for the tenant holds no row lock, so whoever
+		// holds the tenant takes the waiters' entries along (group commit)
+		// and they find them applied when their turn comes.
+		if err := store.LockTenantProjection(ctx, tx, tenant); err != nil {
+			return err
+		}
 		entry, err := store.LockOutbox(ctx, tx, outboxID)
 		if err != nil {
 			return fmt.Errorf("outbox %d: %w", outboxID, err)
@@ -113,8 +126,8 @@ func (p *Projector) apply(ctx context.Context, outboxID int64) (string, error) {
 			token = entry.ZedToken
 			return nil
 		}
-		if err := store.LockTenantProjection(ctx, tx, entry.TenantID); err != nil {
-			return err
+		if entry.TenantID != tenant {
+			return fmt.Errorf("outbox %d: belongs to tenant %s, not %s", outboxID, entry.TenantID, tenant)
 		}
 		units, err := DecodeUnits(entry.Units)
 		if err != nil {
@@ -137,16 +150,11 @@ func (p *Projector) apply(ctx context.Context, outboxID int64) (string, error) {
 			units = append(units, us...)
 			along = append(along, o.ID)
 		}
-		updates, err := p.diff(ctx, tx, units)
+		creates, updates, err := p.diff(ctx, tx, units)
 		if err != nil {
 			return err
 		}
-		if len(updates) > 0 {
-			token, err = writeRels(ctx, p.SpiceDB, updates)
-		} else {
-			token, err = headToken(ctx, p.SpiceDB)
-		}
-		if err != nil {
+		if token, err = p.write(ctx, creates, updates); err != nil {
 			return err
 		}
 		if err := store.MarkOutboxApplied(ctx, tx, outboxID, entry.TenantID, token); err != nil {
@@ -160,10 +168,19 @@ func (p *Projector) apply(ctx context.Context, outboxID int64) (string, error) {
 // groupCommit bounds how many other pending entries one apply takes along.
 const groupCommit = 200
 
-// diff computes the updates that make SpiceDB hold exactly the units'
-// projection.
-func (p *Projector) diff(ctx context.Context, q store.Q, units []Unit) ([]*v1.RelationshipUpdate, error) {
+// bulkUnits is the size above which an entry (an import) is diffed per
+// resource type, one projection query and one SpiceDB read per type,
+// rather than per unit.
+const bulkUnits = 256
+
+// diff computes what makes SpiceDB hold exactly the units' projection:
+// relationships to create (none of the same tuple is stored: they may be
+// bulk-imported) and the other updates.
+func (p *Projector) diff(ctx context.Context, q store.Q, units []Unit) ([]Rel, []*v1.RelationshipUpdate, error) {
 	units = uniqueUnits(units)
+	if len(units) > bulkUnits {
+		return p.diffByType(ctx, q, units)
+	}
 	// What SpiceDB holds, read for all units at once (a few at a time).
 	haves := make([][]Rel, len(units))
 	if err := parallel(ctx, len(units), 8, func(ctx context.Context, i int) error {
@@ -171,14 +188,14 @@ func (p *Projector) diff(ctx context.Context, q store.Q, units []Unit) ([]*v1.Re
 		haves[i], err = readRels(ctx, p.SpiceDB, unitFilter(units[i]))
 		return err
 	}); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var updates []*v1.RelationshipUpdate
 	seen := map[string]bool{}
 	for i, u := range units {
 		want, err := Desired(ctx, q, u)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		have := haves[i]
 		for _, up := range diffRels(want, have) {
@@ -189,7 +206,105 @@ func (p *Projector) diff(ctx context.Context, q store.Q, units []Unit) ([]*v1.Re
 			}
 		}
 	}
-	return updates, nil
+	return nil, updates, nil
+}
+
+// diffByType is diff for many units: per resource type, the whole
+// projection and everything SpiceDB holds, each kept where a unit covers
+// it.
+func (p *Projector) diffByType(ctx context.Context, q store.Q, units []Unit) ([]Rel, []*v1.RelationshipUpdate, error) {
+	idx := newUnitIndex(units)
+	var creates []Rel
+	var updates []*v1.RelationshipUpdate
+	for _, typ := range idx.types {
+		want, err := DesiredAll(ctx, q, typ)
+		if err != nil {
+			return nil, nil, err
+		}
+		have, err := readRels(ctx, p.SpiceDB, &v1.RelationshipFilter{ResourceType: typ})
+		if err != nil {
+			return nil, nil, err
+		}
+		want, have = idx.covered(want), idx.covered(have)
+		stored := make(map[string]bool, len(have))
+		for _, r := range have {
+			stored[r.tuple()] = true
+		}
+		for _, up := range diffRels(want, have) {
+			if r := relFromProto(up.Relationship); up.Operation == v1.RelationshipUpdate_OPERATION_TOUCH && !stored[r.tuple()] {
+				creates = append(creates, r)
+			} else {
+				updates = append(updates, up)
+			}
+		}
+	}
+	return creates, updates, nil
+}
+
+// unitIndex answers which of many units covers a relationship.
+type unitIndex struct {
+	types []string
+	units map[string]*unitCover // resource "type:id"
+}
+
+type unitCover struct {
+	whole    bool
+	subjects map[string]bool // subject "type:id"
+}
+
+func newUnitIndex(units []Unit) unitIndex {
+	idx := unitIndex{units: make(map[string]*unitCover, len(units))}
+	seenType := map[string]bool{}
+	for _, u := range units {
+		if !seenType[u.Resource.Type] {
+			seenType[u.Resource.Type] = true
+			idx.types = append(idx.types, u.Resource.Type)
+		}
+		k := u.Resource.Type + ":" + u.Resource.ID
+		c := idx.units[k]
+		if c == nil {
+			c = &unitCover{subjects: map[string]bool{}}
+			idx.units[k] = c
+		}
+		if u.Subject == nil {
+			c.whole = true
+		} else {
+			c.subjects[u.Subject.Type+":"+u.Subject.ID] = true
+		}
+	}
+	return idx
+}
+
+func (idx unitIndex) covered(rels []Rel) []Rel {
+	out := rels[:0:0]
+	for _, r := range rels {
+		c := idx.units[r.Resource.Type+":"+r.Resource.ID]
+		if c != nil && (c.whole || c.subjects[r.Subject.Type+":"+r.Subject.ID]) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// write applies a diff: creates by bulk import when there are many, the
+// other updates by WriteRelationships; it returns a token at least as
+// fresh as both.
+func (p *Projector) write(ctx context.Context, creates []Rel, updates []*v1.RelationshipUpdate) (string, error) {
+	if len(creates) > 0 && len(creates) < bulkUnits {
+		for _, r := range creates {
+			updates = append(updates, &v1.RelationshipUpdate{Operation: v1.RelationshipUpdate_OPERATION_TOUCH, Relationship: r.proto()})
+		}
+		creates = nil
+	}
+	if len(creates) > 0 {
+		if err := importRels(ctx, p.SpiceDB, creates); err != nil {
+			return "", err
+		}
+	}
+	if len(updates) > 0 {
+		return writeRels(ctx, p.SpiceDB, updates)
+	}
+	return headToken(ctx, p.SpiceDB)
 }
 
 // uniqueUnits drops repeated units, keeping the first of each.
@@ -250,23 +365,18 @@ func diffRels(want, have []Rel) []*v1.RelationshipUpdate {
 			updates = append(updates, &v1.RelationshipUpdate{Operation: v1.RelationshipUpdate_OPERATION_TOUCH, Relationship: r.proto()})
 		}
 	}
+	wantTuples := make(map[string]bool, len(want))
+	for _, r := range want {
+		wantTuples[r.tuple()] = true
+	}
 	for _, r := range have {
-		if !wantKeys[r.Key()] && !sameTupleWanted(r, want) {
+		// A relationship whose expiry changed is rewritten by the TOUCH
+		// of the wanted one; deleting the old one would delete the new one.
+		if !wantKeys[r.Key()] && !wantTuples[r.tuple()] {
 			updates = append(updates, &v1.RelationshipUpdate{Operation: v1.RelationshipUpdate_OPERATION_DELETE, Relationship: r.proto()})
 		}
 	}
 	return updates
-}
-
-// sameTupleWanted: a relationship whose expiry changed is rewritten by the
-// TOUCH of the wanted one; deleting the old one would delete the new one.
-func sameTupleWanted(r Rel, want []Rel) bool {
-	for _, w := range want {
-		if w.Resource == r.Resource && w.Relation == r.Relation && w.Subject == r.Subject {
-			return true
-		}
-	}
-	return false
 }
 
 // Relay applies pending outbox entries in the background until ctx ends:

@@ -52,6 +52,11 @@ func (r Rel) Key() string {
 
 func (r Rel) String() string { return r.Key() }
 
+// tuple is the relationship without its expiry: SpiceDB stores one of each.
+func (r Rel) tuple() string {
+	return r.Resource.String() + "#" + r.Relation + "@" + r.Subject.String()
+}
+
 func (r Rel) proto() *v1.Relationship {
 	p := &v1.Relationship{
 		Resource: &v1.ObjectReference{ObjectType: r.Resource.Type, ObjectId: r.Resource.ID},

@@ -153,7 +153,7 @@ func (s *Service) write(ctx context.Context, p *Principal, meta RequestMeta, act
 	if err != nil {
 		return WriteResult{}, s.refused(ctx, p, meta, action, ch, err)
 	}
-	token, err := s.Projector.Apply(ctx, outboxID)
+	token, err := s.Projector.ApplyFor(ctx, ch.TenantID, outboxID)
 	if err != nil {
 		s.Log.Warn("write stored, projection pending", "outbox", outboxID, "err", err)
 		select {

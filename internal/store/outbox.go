@@ -45,6 +45,13 @@ func LockOutbox(ctx context.Context, q Q, id int64) (OutboxEntry, error) {
 	return e, classify(err)
 }
 
+// OutboxTenant returns the tenant of an outbox entry.
+func OutboxTenant(ctx context.Context, q Q, id int64) (uuid.UUID, error) {
+	var t uuid.UUID
+	err := q.QueryRow(ctx, `SELECT tenant_id FROM outbox WHERE id = $1`, id).Scan(&t)
+	return t, classify(err)
+}
+
 // LockPendingOutbox row-locks up to limit other pending entries of a
 // tenant, oldest first, skipping those another applier holds: the
 // entries one apply takes along (group commit).

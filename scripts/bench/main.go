@@ -23,6 +23,7 @@ import (
 	"os"
 	"os/signal"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -50,7 +51,21 @@ var (
 	nKinds      = flag.Int("kinds", 200, "kinds in the kind-check scenario")
 	nRoles      = flag.Int("roles", 10, "custom roles in the kind-check scenario")
 	permsPer    = flag.Int("perms", 20, "object permissions per role")
+	only        = flag.String("only", "", "comma-separated scenarios to run (checks,bulk,ryw,kinds,lookup,writes,hot); default all")
 )
+
+// runs reports whether the scenario was asked for (-only).
+func runs(scenario string) bool {
+	if *only == "" {
+		return true
+	}
+	for _, s := range strings.Split(*only, ",") {
+		if strings.TrimSpace(s) == scenario {
+			return true
+		}
+	}
+	return false
+}
 
 func main() {
 	flag.Parse()
@@ -177,6 +192,9 @@ func run(ctx context.Context) error {
 	fmt.Println("Check: Gatehouse POST /v1/check (default consistency) vs direct authzed-go CheckPermission (at_least_as_fresh), random mostly-negative deployment#invoke")
 	fmt.Printf("%-34s %5s %9s %9s %9s %12s\n", "scenario", "conc", "requests", "p50", "p95", "checks/s")
 	for _, conc := range []int{1, 16} {
+		if !runs("checks") {
+			break
+		}
 		d := measure(ctx, conc, *duration, direct)
 		g := measure(ctx, conc, *duration, viaAPI)
 		d.print("direct CheckPermission", conc)
@@ -199,6 +217,9 @@ func run(ctx context.Context) error {
 	bulkBody, _ := json.Marshal(map[string]any{"items": items})
 	var bulkTimes, singleTimes []time.Duration
 	for range 5 {
+		if !runs("bulk") {
+			break
+		}
 		t0 := time.Now()
 		if err := post(ctx, client, base+"/v1/check/bulk", ds.sessions[u], string(bulkBody), nil); err != nil {
 			return err
@@ -206,6 +227,9 @@ func run(ctx context.Context) error {
 		bulkTimes = append(bulkTimes, time.Since(t0))
 	}
 	for range 2 {
+		if !runs("bulk") {
+			break
+		}
 		t0 := time.Now()
 		for _, it := range items {
 			b, _ := json.Marshal(it)
@@ -215,8 +239,10 @@ func run(ctx context.Context) error {
 		}
 		singleTimes = append(singleTimes, time.Since(t0))
 	}
-	mb, ms := median(bulkTimes), median(singleTimes)
-	fmt.Printf("Bulk: 1000 checks in one POST /v1/check/bulk: %s; 1000 single POST /v1/check: %s; ratio x%.1f faster\n", mb.Round(time.Millisecond), ms.Round(time.Millisecond), ms.Seconds()/mb.Seconds())
+	if runs("bulk") {
+		mb, ms := median(bulkTimes), median(singleTimes)
+		fmt.Printf("Bulk: 1000 checks in one POST /v1/check/bulk: %s; 1000 single POST /v1/check: %s; ratio x%.1f faster\n", mb.Round(time.Millisecond), ms.Round(time.Millisecond), ms.Seconds()/mb.Seconds())
+	}
 
 	// Read-your-writes: add a member, then check as that member with the token.
 	stale, pairTimes := 0, []time.Duration{}
@@ -236,7 +262,7 @@ func run(ctx context.Context) error {
 	}
 	done := 0
 	for _, user := range ds.users {
-		if done >= *pairs {
+		if done >= *pairs || !runs("ryw") {
 			break
 		}
 		if isMember[user] {
@@ -267,19 +293,30 @@ func run(ctx context.Context) error {
 		done++
 	}
 	sort.Slice(pairTimes, func(i, j int) bool { return pairTimes[i] < pairTimes[j] })
-	fmt.Printf("Read-your-writes: %d write-then-check pairs with the returned token: %d stale; pair p50 %s p95 %s\n",
-		done, stale, pct(pairTimes, 50).Round(10*time.Microsecond), pct(pairTimes, 95).Round(10*time.Microsecond))
+	if runs("ryw") {
+		fmt.Printf("Read-your-writes: %d write-then-check pairs with the returned token: %d stale; pair p50 %s p95 %s\n",
+			done, stale, pct(pairTimes, 50).Round(10*time.Microsecond), pct(pairTimes, 95).Round(10*time.Microsecond))
+	}
 
-	if err := kindScenario(ctx, st, ds, client, base); err != nil {
-		return err
+	if runs("kinds") {
+		if err := kindScenario(ctx, st, ds, client, base); err != nil {
+			return err
+		}
 	}
-	if err := lookupScenario(ctx, st, ds, client, base); err != nil {
-		return err
+	if runs("lookup") {
+		if err := lookupScenario(ctx, st, ds, client, base); err != nil {
+			return err
+		}
 	}
-	if err := writeScenario(ctx, st, ds, base); err != nil {
-		return err
+	if runs("writes") {
+		if err := writeScenario(ctx, st, ds, base); err != nil {
+			return err
+		}
 	}
-	return hotScenario(ctx, st, ds, client, base, token)
+	if runs("hot") {
+		return hotScenario(ctx, st, ds, client, base, token)
+	}
+	return nil
 }
 
 // kindScenario: custom roles with object permissions over many kinds;
@@ -371,6 +408,9 @@ func kindScenario(ctx context.Context, st *app.Stack, ds *dataset, client *http.
 	}
 	fmt.Printf("%-34s %5s %9s %9s %9s %12s\n", "scenario", "conc", "requests", "p50", "p95", "checks/s")
 	for _, conc := range []int{1, 16} {
+		if !runs("checks") {
+			break
+		}
 		d := measure(ctx, conc, *duration, direct)
 		g := measure(ctx, conc, *duration, viaAPI)
 		d.print("direct kind CheckPermission", conc)
