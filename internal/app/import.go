@@ -95,7 +95,7 @@ func importCommand(ctx context.Context, withStack func(func(config.Config, *Stac
 				if res.Applied {
 					fmt.Fprintf(stdout, "projected into SpiceDB in %s\n", res.Projected.Round(1e6))
 				} else {
-					fmt.Fprintln(stdout, "SpiceDB could not be reached: the relationships are applied when it returns (the write is stored)")
+					fmt.Fprintf(stdout, "stored; the projection into SpiceDB is pending (the relay applies it when it can): %v\n", res.Pending)
 				}
 				return nil
 			})

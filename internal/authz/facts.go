@@ -204,32 +204,39 @@ var AllFacts = []Fact{
 }
 
 // Imported: a bulk import created users, groups and workspaces of a
-// tenant, with memberships: of the new workspaces (any user of the
-// tenant), and of groups (new or existing; GroupMembers lists every pair
-// the import added, Existing the pairs of an existing user and an existing
-// group).
+// tenant, with memberships of the new workspaces (any user of the tenant)
+// and of groups, new or existing (Joined); Existing lists the group
+// memberships it gave users who existed before.
 type Imported struct {
-	Tenant       uuid.UUID      `json:"tenant"`
-	Users        []uuid.UUID    `json:"users"`
-	Groups       []uuid.UUID    `json:"groups"`
-	Workspaces   []uuid.UUID    `json:"workspaces"`
-	GroupMembers [][2]uuid.UUID `json:"group_members"` // group, user
-	Existing     [][2]uuid.UUID `json:"existing"`      // group, user: both existed before
+	Tenant     uuid.UUID      `json:"tenant"`
+	Users      []uuid.UUID    `json:"users"`
+	Groups     []uuid.UUID    `json:"groups"`
+	Joined     []uuid.UUID    `json:"joined_groups"`
+	Workspaces []uuid.UUID    `json:"workspaces"`
+	Existing   [][2]uuid.UUID `json:"existing_users"` // group, user
 }
 
 // ---- what each fact touches
 
-// An import: each new user's standing (they hold nothing else yet but what
-// the import gives them), each new group and workspace whole (their
-// memberships included), and both directions of every group membership. A
-// new user has no API keys, so memberships of new users change no key; an
-// existing user joining an existing group is GroupMembershipChanged.
+// An import: the tenant whole (its members and admins), each new user's
+// standing whole (they hold nothing yet but what the import gives them),
+// each new workspace whole (its memberships included), each group it
+// created or joined whole (its members), and the user side of the group
+// memberships of users who existed before, with what follows from joining
+// a group that existed (GroupMembershipChanged: its workspaces' keys). A
+// new user has no API keys and a new workspace none, so no other key
+// changes. Units are whole objects on purpose: an import names a few
+// units per user, not one per relationship.
 func (f Imported) units(ctx context.Context, q store.Q) ([]Unit, error) {
-	tenant := tenantObj(f.Tenant)
-	units := make([]Unit, 0, 3*len(f.Users)+len(f.Groups)+len(f.Workspaces)+2*len(f.GroupMembers))
+	units := make([]Unit, 0, 1+len(f.Users)+len(f.Groups)+len(f.Joined)+len(f.Workspaces)+len(f.Existing))
+	units = append(units, Whole(tenantObj(f.Tenant)))
 	for _, u := range f.Users {
-		sub := userObj(u)
-		units = append(units, Whole(sub), Pair(tenant, sub), Pair(PlatformObject, sub))
+		units = append(units, Whole(userObj(u)))
+	}
+	joined := map[uuid.UUID]bool{}
+	for _, g := range f.Joined {
+		joined[g] = true
+		units = append(units, Whole(Obj("group", g)))
 	}
 	for _, g := range f.Groups {
 		units = append(units, Whole(Obj("group", g)))
@@ -237,11 +244,11 @@ func (f Imported) units(ctx context.Context, q store.Q) ([]Unit, error) {
 	for _, w := range f.Workspaces {
 		units = append(units, Whole(Obj("workspace", w)))
 	}
-	for _, gm := range f.GroupMembers {
-		group, user := Obj("group", gm[0]), userObj(gm[1])
-		units = append(units, Pair(group, user), Pair(user, group))
-	}
 	for _, gm := range f.Existing {
+		if !joined[gm[0]] {
+			units = append(units, Pair(userObj(gm[1]), Obj("group", gm[0])))
+			continue
+		}
 		us, err := GroupMembershipChanged{Group: gm[0], User: gm[1]}.units(ctx, q)
 		if err != nil {
 			return nil, err

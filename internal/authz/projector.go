@@ -133,6 +133,14 @@ func (p *Projector) apply(ctx context.Context, tenant uuid.UUID, outboxID int64)
 		if err != nil {
 			return fmt.Errorf("outbox %d: units: %w", outboxID, err)
 		}
+		if len(units) > bulkUnits {
+			// An import: whole-type reads and a bulk load, not bounded by
+			// a request's deadlines; the transaction waits on SpiceDB.
+			ctx = LongCall(ctx)
+			if err := store.AllowIdleTransaction(ctx, tx); err != nil {
+				return err
+			}
+		}
 		// Group commit: the tenant's other pending entries (committed
 		// writes queued behind this one) go in the same diff and the same
 		// SpiceDB write. The projection is recomputed from the current

@@ -83,6 +83,15 @@ func importGroupMembers(ctx context.Context, tx pgx.Tx, set ImportSet) error {
 	return nil
 }
 
+// AllowIdleTransaction lifts idle_in_transaction_session_timeout for the
+// rest of tx: a bulk import's transaction is idle between its statements
+// while the client computes and sends megabytes of rows, which a request's
+// transaction never is.
+func AllowIdleTransaction(ctx context.Context, tx pgx.Tx) error {
+	_, err := tx.Exec(ctx, `SET LOCAL idle_in_transaction_session_timeout = 0`)
+	return err
+}
+
 // TenantByName finds a tenant by its (case-insensitive) name.
 func TenantByName(ctx context.Context, q Q, name string) (Tenant, error) {
 	var t Tenant
@@ -93,11 +102,8 @@ func TenantByName(ctx context.Context, q Q, name string) (Tenant, error) {
 // LiveUsersByEmail maps the lower-cased emails of live (not deleted) users
 // of a tenant among emails to their ids and statuses.
 func LiveUsersByEmail(ctx context.Context, q Q, tenantID uuid.UUID, emails []string) (map[string]User, error) {
-	lower := make([]string, len(emails))
-	for i, e := range emails {
-		lower[i] = strings.ToLower(e)
-	}
-	rows, err := q.Query(ctx, `SELECT `+userCols+` FROM users WHERE tenant_id = $1 AND status <> 'deleted' AND lower(email) = ANY($2)`, tenantID, lower)
+	rows, err := q.Query(ctx, `SELECT `+userColsPrefixed("u")+` FROM users u JOIN unnest($2::text[]) AS e(email) ON lower(u.email) = e.email
+		WHERE u.tenant_id = $1 AND u.status <> 'deleted'`, tenantID, lowerSet(emails))
 	if err != nil {
 		return nil, err
 	}
@@ -112,11 +118,8 @@ func LiveUsersByEmail(ctx context.Context, q Q, tenantID uuid.UUID, emails []str
 // GroupsByName maps the lower-cased names of a tenant's groups among names
 // to the groups.
 func GroupsByName(ctx context.Context, q Q, tenantID uuid.UUID, names []string) (map[string]Group, error) {
-	lower := make([]string, len(names))
-	for i, n := range names {
-		lower[i] = strings.ToLower(n)
-	}
-	rows, err := q.Query(ctx, `SELECT id, tenant_id, name, created_at FROM account_groups WHERE tenant_id = $1 AND lower(name) = ANY($2)`, tenantID, lower)
+	rows, err := q.Query(ctx, `SELECT g.id, g.tenant_id, g.name, g.created_at FROM account_groups g JOIN unnest($2::text[]) AS n(name) ON lower(g.name) = n.name
+		WHERE g.tenant_id = $1`, tenantID, lowerSet(names))
 	if err != nil {
 		return nil, err
 	}
@@ -130,4 +133,18 @@ func GroupsByName(ctx context.Context, q Q, tenantID uuid.UUID, names []string) 
 		out[strings.ToLower(g.Name)] = g
 	}
 	return out, rows.Err()
+}
+
+// lowerSet is the distinct lower-cased values of ss (a join with unnest
+// hashes them; = ANY of a long array compares every row with each).
+func lowerSet(ss []string) []string {
+	seen := make(map[string]bool, len(ss))
+	out := make([]string, 0, len(ss))
+	for _, s := range ss {
+		if l := strings.ToLower(s); !seen[l] {
+			seen[l] = true
+			out = append(out, l)
+		}
+	}
+	return out
 }

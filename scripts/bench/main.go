@@ -51,7 +51,7 @@ var (
 	nKinds      = flag.Int("kinds", 200, "kinds in the kind-check scenario")
 	nRoles      = flag.Int("roles", 10, "custom roles in the kind-check scenario")
 	permsPer    = flag.Int("perms", 20, "object permissions per role")
-	only        = flag.String("only", "", "comma-separated scenarios to run (checks,bulk,ryw,kinds,lookup,writes,hot); default all")
+	only        = flag.String("only", "", "comma-separated scenarios to run (checks,bulk,ryw,kinds,lookup,writes,hot,import); default all")
 )
 
 // runs reports whether the scenario was asked for (-only).
@@ -314,7 +314,12 @@ func run(ctx context.Context) error {
 		}
 	}
 	if runs("hot") {
-		return hotScenario(ctx, st, ds, client, base, token)
+		if err := hotScenario(ctx, st, ds, client, base, token); err != nil {
+			return err
+		}
+	}
+	if runs("import") {
+		return importScenario(ctx, st, ds)
 	}
 	return nil
 }

@@ -79,9 +79,10 @@ type Member struct {
 // Result counts what was stored.
 type Result struct {
 	Users, Groups, JoinedGroups, GroupMembers, Workspaces, Members int
-	// Applied is false when the rows are stored but SpiceDB could not be
-	// reached: the relay applies them when it returns.
+	// Applied is false when the rows are stored but their projection
+	// failed (Pending says why): the relay applies them when it can.
 	Applied bool
+	Pending error
 	// Stored and Projected are how long each step took.
 	Stored, Projected time.Duration
 }
@@ -126,6 +127,9 @@ func (im *Importer) Import(ctx context.Context, tenant, actor string, set Set) (
 	var outboxID int64
 	start := time.Now()
 	err = im.Store.Tx(ctx, func(tx pgx.Tx) error {
+		if err := store.AllowIdleTransaction(ctx, tx); err != nil {
+			return err
+		}
 		rows, fact, err := resolve(ctx, tx, t.ID, set)
 		if err != nil {
 			return err
@@ -171,6 +175,7 @@ func (im *Importer) Import(ctx context.Context, tenant, actor string, set Set) (
 	start = time.Now()
 	if _, err := im.Projector.ApplyFor(ctx, t.ID, outboxID); err != nil {
 		im.Log.Warn("import stored, projection pending (the relay applies it)", "outbox", outboxID, "err", err)
+		res.Pending = err
 		return res, nil
 	}
 	res.Applied = true
@@ -295,9 +300,11 @@ func resolve(ctx context.Context, q store.Q, tenant uuid.UUID, set Set) (store.I
 			continue
 		}
 		seenGroup[key] = true
-		id, joined := groups[key].ID, true
-		if _, ok := groups[key]; !ok {
-			id, joined = uuid.New(), false
+		id := groups[key].ID
+		if _, ok := groups[key]; ok {
+			fact.Joined = append(fact.Joined, id)
+		} else {
+			id = uuid.New()
 			rows.Groups = append(rows.Groups, store.Group{ID: id, TenantID: tenant, Name: g.Name})
 			fact.Groups = append(fact.Groups, id)
 		}
@@ -310,8 +317,7 @@ func resolve(ctx context.Context, q store.Q, tenant uuid.UUID, set Set) (store.I
 			seenMember[user] = true
 			pair := [2]uuid.UUID{id, user}
 			rows.GroupMembers = append(rows.GroupMembers, pair)
-			fact.GroupMembers = append(fact.GroupMembers, pair)
-			if joined && !isNew[user] {
+			if !isNew[user] {
 				fact.Existing = append(fact.Existing, pair)
 			}
 		}
