@@ -53,11 +53,18 @@ func (p *Projector) Apply(ctx context.Context, outboxID int64) (string, error) {
 func (p *Projector) ApplyFor(ctx context.Context, tenant uuid.UUID, outboxID int64) (string, error) {
 	start := time.Now()
 	if tenant != uuid.Nil {
-		release, err := p.gate(ctx, tenant)
+		release, waited, err := p.gate(ctx, tenant)
 		if err != nil {
 			return "", fmt.Errorf("outbox %d: %w: waiting for the tenant's projection: %v", outboxID, ErrUnavailable, err)
 		}
 		defer release()
+		// An entry a group commit applied while this one waited for the
+		// tenant is done: one read, no transaction, no lock.
+		if waited {
+			if token, done, err := store.OutboxAppliedToken(ctx, p.Store.Pool, outboxID); err == nil && done {
+				return token, nil
+			}
+		}
 	}
 	token, err := p.apply(ctx, tenant, outboxID)
 	if err != nil {
@@ -81,14 +88,19 @@ func (p *Projector) ApplyFor(ctx context.Context, tenant uuid.UUID, outboxID int
 
 // gate serialises this process's applies of one tenant (the advisory lock
 // serialises replicas); waiting ends with ctx.
-func (p *Projector) gate(ctx context.Context, tenant uuid.UUID) (func(), error) {
+func (p *Projector) gate(ctx context.Context, tenant uuid.UUID) (release func(), waited bool, err error) {
 	v, _ := p.gates.LoadOrStore(tenant, make(chan struct{}, 1))
 	ch := v.(chan struct{})
 	select {
 	case ch <- struct{}{}:
-		return func() { <-ch }, nil
+		return func() { <-ch }, false, nil
+	default:
+	}
+	select {
+	case ch <- struct{}{}:
+		return func() { <-ch }, true, nil
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return nil, true, ctx.Err()
 	}
 }
 

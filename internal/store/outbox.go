@@ -45,6 +45,17 @@ func LockOutbox(ctx context.Context, q Q, id int64) (OutboxEntry, error) {
 	return e, classify(err)
 }
 
+// OutboxAppliedToken reports whether an entry is applied, and its token.
+func OutboxAppliedToken(ctx context.Context, q Q, id int64) (string, bool, error) {
+	var token *string
+	var applied bool
+	err := q.QueryRow(ctx, `SELECT applied_at IS NOT NULL, zed_token FROM outbox WHERE id = $1`, id).Scan(&applied, &token)
+	if err != nil || !applied || token == nil {
+		return "", false, classify(err)
+	}
+	return *token, true, nil
+}
+
 // OutboxTenant returns the tenant of an outbox entry.
 func OutboxTenant(ctx context.Context, q Q, id int64) (uuid.UUID, error) {
 	var t uuid.UUID

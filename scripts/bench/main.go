@@ -212,7 +212,7 @@ func run(ctx context.Context) error {
 	u := ds.sampled[0]
 	items := make([]map[string]any, 1000)
 	for i := range items {
-		items[i] = map[string]any{"resource": map[string]string{"type": "deployment", "id": ds.deployments[i%len(ds.deployments)][i%len(ds.deployments[0])].String()}, "permission": "invoke"}
+		items[i] = map[string]any{"resource": map[string]string{"type": "deployment", "id": dep(ds, i).String()}, "permission": "invoke"}
 	}
 	bulkBody, _ := json.Marshal(map[string]any{"items": items})
 	var bulkTimes, singleTimes []time.Duration
@@ -672,4 +672,10 @@ func load(ctx context.Context, st *store.Store, tenant uuid.UUID) (*dataset, err
 		ds.sampled = append(ds.sampled, u)
 	}
 	return ds, nil
+}
+
+// dep is the i-th deployment of the bulk scenario: workspaces in turn.
+func dep(ds *dataset, i int) uuid.UUID {
+	d := ds.deployments[i%len(ds.deployments)]
+	return d[i%len(d)]
 }
