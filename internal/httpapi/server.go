@@ -247,7 +247,7 @@ func (s *server) authenticate(c *gin.Context) {
 
 // written answers a write: 201 (or 200) with the body and the consistency
 // token, or 202 when the write is stored but its projection is pending.
-func written(c *gin.Context, status int, wr iam.WriteResult, body any) {
+func written(c *gin.Context, status int, wr WriteResult, body any) {
 	if wr.Pending {
 		status = http.StatusAccepted
 	} else if wr.ConsistencyToken != "" {
