@@ -1,6 +1,8 @@
 // Package httpapi is Gatehouse's HTTP API: the Gin server, every route
-// (routes.go), request decoding, authentication, and the one mapping from
-// domain errors to problem+json.
+// (routes.go), the request and response bodies (wire_*.go: the only JSON
+// tags of the service, and what the OpenAPI document describes), request
+// decoding, authentication, and the one mapping from domain errors to
+// problem+json.
 package httpapi
 
 import (

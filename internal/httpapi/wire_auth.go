@@ -30,7 +30,7 @@ func toLoginResult(v iam.LoginResult) LoginResult {
 	return LoginResult{Token: v.Token, ExpiresAt: v.ExpiresAt, User: toUser(v.User)}
 }
 
-// InvitationInfo is whose invitation a token is.
+// InvitationInfo tells whose invitation a token is.
 type InvitationInfo struct {
 	Email     string    `json:"email"`
 	Name      string    `json:"name"`

@@ -50,7 +50,7 @@ func toRoleResult(v iam.RoleResult) RoleResult {
 	return RoleResult{RoleView: toRoleView(v.RoleView), WriteResult: toWriteResult(v.WriteResult)}
 }
 
-// RolePatch is the custom role fields to change.
+// RolePatch holds the custom role fields to change.
 type RolePatch struct {
 	Name        *string   `json:"name,omitempty"`
 	Description *string   `json:"description,omitempty"`
@@ -90,7 +90,7 @@ func toAssignmentResult(v iam.AssignmentResult) AssignmentResult {
 	return AssignmentResult{Assignment: toAssignment(v.Assignment), WriteResult: toWriteResult(v.WriteResult)}
 }
 
-// Catalog is what permission identifiers are made of.
+// Catalog tells what permission identifiers are made of.
 type Catalog struct {
 	GlobalActions []CatalogAction   `json:"global_actions"`
 	ObjectActions []string          `json:"object_actions"`
@@ -248,7 +248,7 @@ func toBranchView(v iam.BranchView) BranchView {
 	return BranchView{Branch: toBranch(v.Branch), WriteResult: toWriteResult(v.WriteResult)}
 }
 
-// BranchPatch is a branch's new status.
+// BranchPatch holds a branch's new status.
 type BranchPatch struct {
 	Status string `json:"status"`
 }

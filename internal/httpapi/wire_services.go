@@ -136,7 +136,7 @@ func toItemError(v iam.ItemError) ItemError {
 	return ItemError{Code: v.Code, Field: v.Field, Message: v.Message}
 }
 
-// BulkInput is up to 1000 checks.
+// BulkInput holds up to 1000 checks.
 type BulkInput struct {
 	Items       []CheckInput      `json:"items"`
 	Consistency *ConsistencyInput `json:"consistency,omitempty"`
@@ -146,7 +146,7 @@ func (v BulkInput) toIAM() iam.BulkInput {
 	return iam.BulkInput{Items: convertAll(v.Items, CheckInput.toIAM), Consistency: convertPtr(v.Consistency, ConsistencyInput.toIAM)}
 }
 
-// BulkOutput is the decisions, in the order asked.
+// BulkOutput holds the decisions, in the order asked.
 type BulkOutput struct {
 	Results   []CheckOutput `json:"results"`
 	CheckedAt string        `json:"checked_at"`
@@ -156,7 +156,7 @@ func toBulkOutput(v iam.BulkOutput) BulkOutput {
 	return BulkOutput{Results: convertAll(v.Results, toCheckOutput), CheckedAt: v.CheckedAt}
 }
 
-// LookupResult is the ids found.
+// LookupResult holds the ids found.
 type LookupResult struct {
 	Items     []string `json:"items"`
 	CheckedAt string   `json:"checked_at,omitempty"`

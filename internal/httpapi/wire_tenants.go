@@ -56,7 +56,7 @@ func toTenantCreated(v iam.TenantCreated) TenantCreated {
 	return out
 }
 
-// TenantPatch is the tenant settings to change.
+// TenantPatch holds the tenant settings to change.
 type TenantPatch struct {
 	Name *string `json:"name,omitempty"`
 }

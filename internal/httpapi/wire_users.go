@@ -69,7 +69,7 @@ func toInvited(v iam.Invited) Invited {
 	}
 }
 
-// UserPatch is the profile fields to change.
+// UserPatch holds the profile fields to change.
 type UserPatch struct {
 	Name  *string `json:"name,omitempty"`
 	Email *string `json:"email,omitempty"`
@@ -106,7 +106,7 @@ func toGroup(v iam.Group) Group {
 	}
 }
 
-// GroupInput is an account group's name.
+// GroupInput holds an account group's name.
 type GroupInput struct {
 	Name string `json:"name"`
 }

@@ -52,7 +52,7 @@ func (v WorkspaceInput) toIAM() iam.WorkspaceInput {
 	return iam.WorkspaceInput{Name: v.Name, Description: v.Description}
 }
 
-// WorkspacePatch is the workspace fields to change.
+// WorkspacePatch holds the workspace fields to change.
 type WorkspacePatch struct {
 	Name        *string `json:"name,omitempty"`
 	Description *string `json:"description,omitempty"`
@@ -115,7 +115,7 @@ func toMemberView(v iam.MemberView) MemberView {
 	return MemberView{Member: toMember(v.Member), WriteResult: toWriteResult(v.WriteResult)}
 }
 
-// MemberPatch is a member's new role.
+// MemberPatch holds a member's new role.
 type MemberPatch struct {
 	Role string `json:"role"`
 }
@@ -124,7 +124,7 @@ func (v MemberPatch) toIAM() iam.MemberPatch {
 	return iam.MemberPatch{Role: v.Role}
 }
 
-// TransferInput is the new owner.
+// TransferInput names the new owner.
 type TransferInput struct {
 	UserID string `json:"user_id"`
 }
@@ -172,7 +172,7 @@ func toModelView(v iam.ModelView) ModelView {
 	return ModelView{Model: toModel(v.Model), WriteResult: toWriteResult(v.WriteResult)}
 }
 
-// ModelPatch is the catalog model fields to change.
+// ModelPatch holds the catalog model fields to change.
 type ModelPatch struct {
 	Name     *string `json:"name,omitempty"`
 	Provider *string `json:"provider,omitempty"`
