@@ -32,7 +32,6 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/console"
 	"github.com/gatehouse/gatehouse/internal/iam"
-	"github.com/gatehouse/gatehouse/internal/store"
 )
 
 const (
@@ -103,8 +102,8 @@ func (s *server) clearSessionCookies(c *gin.Context) {
 // cookieLoginAnswer is a cookie login's answer: the login's without the
 // token.
 type cookieLoginAnswer struct {
-	ExpiresAt time.Time  `json:"expires_at"`
-	User      store.User `json:"user"`
+	ExpiresAt time.Time `json:"expires_at"`
+	User      User      `json:"user"`
 }
 
 // login is POST /v1/auth/login; with ?cookie=1 (the console) the session
@@ -113,13 +112,13 @@ type cookieLoginAnswer struct {
 // cannot log a browser into an account of its choosing.
 func (s *server) login() endpoint {
 	plain := s.tokenLogin()
-	withCookie := withBody(s, http.StatusOK, func(k call, in iam.LoginInput) (cookieLoginAnswer, error) {
-		res, err := s.IAM.Login(k.ctx, k.meta, in)
+	withCookie := withBody(s, http.StatusOK, func(k call, in LoginInput) (cookieLoginAnswer, error) {
+		res, err := s.IAM.Login(k.ctx, k.meta, in.toIAM())
 		if err != nil {
 			return cookieLoginAnswer{}, err
 		}
 		s.setSessionCookies(k.c, res.Token, res.ExpiresAt)
-		return cookieLoginAnswer{ExpiresAt: res.ExpiresAt, User: res.User}, nil
+		return cookieLoginAnswer{ExpiresAt: res.ExpiresAt, User: toUser(res.User)}, nil
 	})
 	e := plain
 	e.h = func(c *gin.Context) {
@@ -173,7 +172,7 @@ func (s *server) ssoAnswer(c *gin.Context, res iam.LoginResult) {
 		c.Redirect(http.StatusSeeOther, console.Prefix+"/")
 		return
 	}
-	c.JSON(http.StatusOK, res)
+	c.JSON(http.StatusOK, toLoginResult(res))
 }
 
 // invitationPage makes the invitation_url a page for people: a browser

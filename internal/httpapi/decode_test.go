@@ -18,7 +18,7 @@ func FuzzDecodeCheckInput(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		var in iam.CheckInput
+		var in CheckInput
 		if err := decodeBytes(body, &in); err != nil {
 			if iam.KindOf(err) != iam.KindBadRequest {
 				t.Fatalf("decode error of kind %v: %v", iam.KindOf(err), err)
@@ -29,7 +29,7 @@ func FuzzDecodeCheckInput(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var again iam.CheckInput
+		var again CheckInput
 		if err := decodeBytes(raw, &again); err != nil {
 			t.Fatalf("re-decode of %s: %v", raw, err)
 		}

@@ -26,7 +26,7 @@ type endpoint struct {
 	in reflect.Type
 	// status is the success status; outs are its body (several: one of
 	// them, as told by a query parameter); none for 204 and redirects. A
-	// write (a non-GET whose answer carries an iam.WriteResult) may also
+	// write (a non-GET whose answer carries a WriteResult) may also
 	// answer 202 with the same body while its projection is pending.
 	status int
 	outs   []reflect.Type

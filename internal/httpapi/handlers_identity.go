@@ -4,30 +4,34 @@ import (
 	"net/http"
 
 	"github.com/gatehouse/gatehouse/internal/iam"
-	"github.com/gatehouse/gatehouse/internal/store"
 )
 
 func (s *server) listUsers() endpoint {
-	return noBody(s, http.StatusOK, func(k call) (iam.List[store.User], error) {
+	return noBody(s, http.StatusOK, func(k call) (List[User], error) {
 		pg, err := page(k.c)
 		if err != nil {
-			return iam.List[store.User]{}, err
+			return List[User]{}, err
 		}
 		c := k.c
-		return s.IAM.ListUsers(k.ctx, k.p, k.meta, iam.UserQuery{Query: c.Query("q"), Role: c.Query("role"), Status: c.Query("status"), TenantID: c.Query("tenant_id"), Page: pg})
+		us, err := s.IAM.ListUsers(k.ctx, k.p, k.meta, iam.UserQuery{Query: c.Query("q"), Role: c.Query("role"), Status: c.Query("status"), TenantID: c.Query("tenant_id"), Page: pg})
+		return listOf(us, err, toUser)
 	}).
 		doc("List users", "Users of the caller's tenant (superadmins: any tenant, with tenant_id), filtered and paged.").
 		params(paging...).params(str("q", "Only users whose email or name contains this text (at most 200 characters)."), str("role", "Only users with this global role.").oneOf("superadmin", "admin", "member"), str("status", "Only users in this status.").oneOf("invited", "active", "disabled", "deleted"), str("tenant_id", "The tenant to list (superadmins; default: the caller's).").formatted("uuid"))
 }
 
 func (s *server) getUser() endpoint {
-	return noBody(s, http.StatusOK, func(k call) (store.User, error) { return s.IAM.GetUser(k.ctx, k.p, k.meta, k.c.Param("user_id")) }).
+	return noBody(s, http.StatusOK, func(k call) (User, error) {
+		u, err := s.IAM.GetUser(k.ctx, k.p, k.meta, k.c.Param("user_id"))
+		return toUser(u), err
+	}).
 		doc("Get a user", "One user of the caller's tenant.")
 }
 
 func (s *server) updateUser() endpoint {
-	return withBody(s, http.StatusOK, func(k call, in iam.UserPatch) (iam.UserResult, error) {
-		return s.IAM.UpdateUser(k.ctx, k.p, k.meta, k.c.Param("user_id"), in)
+	return withBody(s, http.StatusOK, func(k call, in UserPatch) (UserResult, error) {
+		u, err := s.IAM.UpdateUser(k.ctx, k.p, k.meta, k.c.Param("user_id"), in.toIAM())
+		return toUserResult(u), err
 	}).
 		doc("Edit a user's profile", "Changes a user's name or email; only the fields given change.")
 }
@@ -38,14 +42,18 @@ type globalRoleInput struct {
 }
 
 func (s *server) setGlobalRole() endpoint {
-	return withBody(s, http.StatusOK, func(k call, in globalRoleInput) (iam.UserResult, error) {
-		return s.IAM.SetGlobalRole(k.ctx, k.p, k.meta, k.c.Param("user_id"), in.Role)
+	return withBody(s, http.StatusOK, func(k call, in globalRoleInput) (UserResult, error) {
+		u, err := s.IAM.SetGlobalRole(k.ctx, k.p, k.meta, k.c.Param("user_id"), in.Role)
+		return toUserResult(u), err
 	}).
 		doc("Set a user's global role", "Makes a user superadmin, admin or member of their tenant.")
 }
 
 func (s *server) userStatus(op func(k call, id string) (iam.UserResult, error)) endpoint {
-	return noBody(s, http.StatusOK, func(k call) (iam.UserResult, error) { return op(k, k.c.Param("user_id")) })
+	return noBody(s, http.StatusOK, func(k call) (UserResult, error) {
+		u, err := op(k, k.c.Param("user_id"))
+		return toUserResult(u), err
+	})
 }
 
 func (s *server) disableUser() endpoint {
@@ -64,141 +72,150 @@ func (s *server) deleteUser() endpoint {
 }
 
 func (s *server) resendInvitation() endpoint {
-	return noBody(s, http.StatusCreated, func(k call) (iam.Invited, error) {
-		return s.IAM.ResendInvitation(k.ctx, k.p, k.meta, k.c.Param("user_id"))
+	return noBody(s, http.StatusCreated, func(k call) (Invited, error) {
+		inv, err := s.IAM.ResendInvitation(k.ctx, k.p, k.meta, k.c.Param("user_id"))
+		return toInvited(inv), err
 	}).
 		doc("Resend an invitation", "Issues a new invitation token for an invited user (earlier tokens stop working).")
 }
 
 func (s *server) revokeInvitation() endpoint {
 	return noBody(s, http.StatusOK, func(k call) (writeAnswer, error) {
-		wr, err := s.IAM.RevokeInvitation(k.ctx, k.p, k.meta, k.c.Param("user_id"))
-		return writeAnswer{wr}, err
+		return wrote(s.IAM.RevokeInvitation(k.ctx, k.p, k.meta, k.c.Param("user_id")))
 	}).
 		doc("Revoke invitations", "Makes every open invitation token of an invited user unusable.")
 }
 
 func (s *server) userGroups() endpoint {
-	return noBody(s, http.StatusOK, func(k call) (iam.List[store.Group], error) {
+	return noBody(s, http.StatusOK, func(k call) (List[Group], error) {
 		gs, err := s.IAM.UserGroups(k.ctx, k.p, k.meta, k.c.Param("user_id"))
-		return paged(k, gs, err, func(x store.Group) string { return x.ID.String() })
+		return paged(k, gs, err, toGroup, func(x Group) string { return x.ID.String() })
 	}).
 		doc("A user's groups", "The account groups a user belongs to, paged.").
 		params(paging...)
 }
 
 func (s *server) listTenants() endpoint {
-	return noBody(s, http.StatusOK, func(k call) (iam.List[store.Tenant], error) {
+	return noBody(s, http.StatusOK, func(k call) (List[Tenant], error) {
 		pg, err := page(k.c)
 		if err != nil {
-			return iam.List[store.Tenant]{}, err
+			return List[Tenant]{}, err
 		}
-		return s.IAM.ListTenants(k.ctx, k.p, k.meta, pg)
+		ts, err := s.IAM.ListTenants(k.ctx, k.p, k.meta, pg)
+		return listOf(ts, err, toTenant)
 	}).
 		doc("List tenants", "Superadmins see every tenant; others see their own.").
 		params(paging...)
 }
 
 func (s *server) createTenant() endpoint {
-	return withBody(s, http.StatusCreated, func(k call, in iam.TenantInput) (iam.TenantCreated, error) {
-		return s.IAM.CreateTenant(k.ctx, k.p, k.meta, in)
+	return withBody(s, http.StatusCreated, func(k call, in TenantInput) (TenantCreated, error) {
+		t, err := s.IAM.CreateTenant(k.ctx, k.p, k.meta, in.toIAM())
+		return toTenantCreated(t), err
 	}).
 		doc("Create a tenant", "Creates a tenant with its first admin, who is invited (superadmins only).")
 }
 
 func (s *server) getTenant() endpoint {
-	return noBody(s, http.StatusOK, func(k call) (store.Tenant, error) { return s.IAM.GetTenant(k.ctx, k.p, k.meta, k.c.Param("tenant_id")) }).
+	return noBody(s, http.StatusOK, func(k call) (Tenant, error) {
+		t, err := s.IAM.GetTenant(k.ctx, k.p, k.meta, k.c.Param("tenant_id"))
+		return toTenant(t), err
+	}).
 		doc("Get a tenant", "One tenant: the caller's own, or any for a superadmin.")
 }
 
 type tenantAnswer struct {
-	store.Tenant
-	iam.WriteResult
+	Tenant
+	WriteResult
 }
 
 func (s *server) updateTenant() endpoint {
-	return withBody(s, http.StatusOK, func(k call, in iam.TenantPatch) (tenantAnswer, error) {
-		t, wr, err := s.IAM.UpdateTenant(k.ctx, k.p, k.meta, k.c.Param("tenant_id"), in)
-		return tenantAnswer{t, wr}, err
+	return withBody(s, http.StatusOK, func(k call, in TenantPatch) (tenantAnswer, error) {
+		t, wr, err := s.IAM.UpdateTenant(k.ctx, k.p, k.meta, k.c.Param("tenant_id"), in.toIAM())
+		return tenantAnswer{toTenant(t), toWriteResult(wr)}, err
 	}).
 		doc("Rename a tenant", "Changes a tenant's settings; only the fields given change.")
 }
 
 func (s *server) listGroups() endpoint {
-	return noBody(s, http.StatusOK, func(k call) (iam.List[store.Group], error) {
+	return noBody(s, http.StatusOK, func(k call) (List[Group], error) {
 		pg, err := page(k.c)
 		if err != nil {
-			return iam.List[store.Group]{}, err
+			return List[Group]{}, err
 		}
-		return s.IAM.ListGroups(k.ctx, k.p, k.meta, pg)
+		gs, err := s.IAM.ListGroups(k.ctx, k.p, k.meta, pg)
+		return listOf(gs, err, toGroup)
 	}).
 		doc("List account groups", "The account groups of the caller's tenant, paged.").
 		params(paging...)
 }
 
 func (s *server) createGroup() endpoint {
-	return withBody(s, http.StatusCreated, func(k call, in iam.GroupInput) (iam.GroupView, error) {
-		return s.IAM.CreateGroup(k.ctx, k.p, k.meta, in)
+	return withBody(s, http.StatusCreated, func(k call, in GroupInput) (GroupView, error) {
+		g, err := s.IAM.CreateGroup(k.ctx, k.p, k.meta, in.toIAM())
+		return toGroupView(g), err
 	}).
 		doc("Create an account group", "Creates an empty account group in the caller's tenant.")
 }
 
 func (s *server) getGroup() endpoint {
-	return noBody(s, http.StatusOK, func(k call) (iam.GroupView, error) { return s.IAM.GetGroup(k.ctx, k.p, k.meta, k.c.Param("group_id")) }).
+	return noBody(s, http.StatusOK, func(k call) (GroupView, error) {
+		g, err := s.IAM.GetGroup(k.ctx, k.p, k.meta, k.c.Param("group_id"))
+		return toGroupView(g), err
+	}).
 		doc("Get a group", "An account group with its members.")
 }
 
 func (s *server) renameGroup() endpoint {
-	return withBody(s, http.StatusOK, func(k call, in iam.GroupInput) (iam.GroupView, error) {
-		return s.IAM.RenameGroup(k.ctx, k.p, k.meta, k.c.Param("group_id"), in)
+	return withBody(s, http.StatusOK, func(k call, in GroupInput) (GroupView, error) {
+		g, err := s.IAM.RenameGroup(k.ctx, k.p, k.meta, k.c.Param("group_id"), in.toIAM())
+		return toGroupView(g), err
 	}).
 		doc("Rename a group", "Gives an account group a new name.")
 }
 
 func (s *server) deleteGroup() endpoint {
 	return noBody(s, http.StatusOK, func(k call) (writeAnswer, error) {
-		wr, err := s.IAM.DeleteGroup(k.ctx, k.p, k.meta, k.c.Param("group_id"))
-		return writeAnswer{wr}, err
+		return wrote(s.IAM.DeleteGroup(k.ctx, k.p, k.meta, k.c.Param("group_id")))
 	}).
 		doc("Delete a group", "Deletes an account group with its memberships (refused while it is a workspace's last owner).")
 }
 
 func (s *server) addGroupMember() endpoint {
 	return noBody(s, http.StatusOK, func(k call) (writeAnswer, error) {
-		wr, err := s.IAM.AddGroupMember(k.ctx, k.p, k.meta, k.c.Param("group_id"), k.c.Param("user_id"))
-		return writeAnswer{wr}, err
+		return wrote(s.IAM.AddGroupMember(k.ctx, k.p, k.meta, k.c.Param("group_id"), k.c.Param("user_id")))
 	}).
 		doc("Add a user to a group", "Makes a user a member of an account group (idempotent).")
 }
 
 func (s *server) removeGroupMember() endpoint {
 	return noBody(s, http.StatusOK, func(k call) (writeAnswer, error) {
-		wr, err := s.IAM.RemoveGroupMember(k.ctx, k.p, k.meta, k.c.Param("group_id"), k.c.Param("user_id"))
-		return writeAnswer{wr}, err
+		return wrote(s.IAM.RemoveGroupMember(k.ctx, k.p, k.meta, k.c.Param("group_id"), k.c.Param("user_id")))
 	}).
 		doc("Remove a user from a group", "Takes a user out of an account group.")
 }
 
 func (s *server) listAuditLogs() endpoint {
-	return noBody(s, http.StatusOK, func(k call) (iam.List[store.AuditEntry], error) {
+	return noBody(s, http.StatusOK, func(k call) (List[AuditEntry], error) {
 		pg, err := page(k.c)
 		if err != nil {
-			return iam.List[store.AuditEntry]{}, err
+			return List[AuditEntry]{}, err
 		}
 		c := k.c
-		return s.IAM.ListAuditLogs(k.ctx, k.p, k.meta, iam.AuditQuery{
+		es, err := s.IAM.ListAuditLogs(k.ctx, k.p, k.meta, iam.AuditQuery{
 			TenantID: c.Query("tenant_id"), WorkspaceID: c.Query("workspace"), Actor: c.Query("actor"), Action: c.Query("action"),
 			Target: c.Query("target"), Since: c.Query("since"), Until: c.Query("until"), Page: pg,
 		})
+		return listOf(es, err, toAuditEntry)
 	}).
 		doc("Audit log", "The audit entries the caller may read, newest first, filtered and paged.").
 		params(paging...).params(str("tenant_id", "A tenant's id (superadmins; default: the caller's tenant), or none for the entries of no tenant (superadmins only)."), str("workspace", "Only entries of this workspace (its id)."), str("actor", "Only entries by this actor (user:<id>, api_key:<id>, service:<id>, ...; at most 300 characters)."), str("action", "Only entries of this action (e.g. user.invite; at most 300 characters)."), str("target", "Only entries about this target (type:id; at most 300 characters)."), str("since", "Only entries at or after this RFC 3339 time.").formatted("date-time"), str("until", "Only entries before this RFC 3339 time.").formatted("date-time"))
 }
 
 func (s *server) listRoles() endpoint {
-	return noBody(s, http.StatusOK, func(k call) (iam.List[iam.RoleView], error) {
+	return noBody(s, http.StatusOK, func(k call) (List[RoleView], error) {
 		rs, err := s.IAM.ListRoles(k.ctx, k.p, k.meta)
-		return paged(k, rs, err, func(x iam.RoleView) string { return x.ID })
+		return paged(k, rs, err, toRoleView, func(x RoleView) string { return x.ID })
 	}).
 		doc("List roles", "The built-in roles (read-only) and the tenant's custom roles, paged.").
 		params(paging...)

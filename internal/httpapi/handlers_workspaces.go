@@ -2,173 +2,175 @@ package httpapi
 
 import (
 	"net/http"
-
-	"github.com/gatehouse/gatehouse/internal/iam"
-	"github.com/gatehouse/gatehouse/internal/store"
 )
 
 func (s *server) updateWorkspace() endpoint {
-	return withBody(s, http.StatusOK, func(k call, in iam.WorkspacePatch) (iam.WorkspaceView, error) {
-		return s.IAM.UpdateWorkspace(k.ctx, k.p, k.meta, k.c.Param("workspace_id"), in)
+	return withBody(s, http.StatusOK, func(k call, in WorkspacePatch) (WorkspaceView, error) {
+		w, err := s.IAM.UpdateWorkspace(k.ctx, k.p, k.meta, k.c.Param("workspace_id"), in.toIAM())
+		return toWorkspaceView(w), err
 	}).
 		doc("Update a workspace", "Changes a workspace's name or description; only the fields given change.")
 }
 
 func (s *server) deleteWorkspace() endpoint {
 	return noBody(s, http.StatusOK, func(k call) (writeAnswer, error) {
-		wr, err := s.IAM.DeleteWorkspace(k.ctx, k.p, k.meta, k.c.Param("workspace_id"))
-		return writeAnswer{wr}, err
+		return wrote(s.IAM.DeleteWorkspace(k.ctx, k.p, k.meta, k.c.Param("workspace_id")))
 	}).
 		doc("Delete a workspace", "Deletes a workspace with its members, deployments, whitelist and API keys (owners).")
 }
 
 func (s *server) listMembers() endpoint {
-	return noBody(s, http.StatusOK, func(k call) (iam.List[iam.MemberListItem], error) {
+	return noBody(s, http.StatusOK, func(k call) (List[MemberListItem], error) {
 		ms, err := s.IAM.ListMembers(k.ctx, k.p, k.meta, k.c.Param("workspace_id"))
-		return paged(k, ms, err, func(m iam.MemberListItem) string { return m.ID.String() })
+		return paged(k, ms, err, toMemberListItem, func(m MemberListItem) string { return m.ID.String() })
 	}).
 		doc("List members", "A workspace's user and group members with each user's effective role, paged.").
 		params(paging...)
 }
 
 func (s *server) updateMember() endpoint {
-	return withBody(s, http.StatusOK, func(k call, in iam.MemberPatch) (iam.MemberView, error) {
-		return s.IAM.UpdateMember(k.ctx, k.p, k.meta, k.c.Param("workspace_id"), k.c.Param("member_id"), in)
+	return withBody(s, http.StatusOK, func(k call, in MemberPatch) (MemberView, error) {
+		m, err := s.IAM.UpdateMember(k.ctx, k.p, k.meta, k.c.Param("workspace_id"), k.c.Param("member_id"), in.toIAM())
+		return toMemberView(m), err
 	}).
 		doc("Change a member's role", "Sets a member's role (a workspace keeps at least one owner).")
 }
 
 func (s *server) removeMember() endpoint {
 	return noBody(s, http.StatusOK, func(k call) (writeAnswer, error) {
-		wr, err := s.IAM.RemoveMember(k.ctx, k.p, k.meta, k.c.Param("workspace_id"), k.c.Param("member_id"))
-		return writeAnswer{wr}, err
+		return wrote(s.IAM.RemoveMember(k.ctx, k.p, k.meta, k.c.Param("workspace_id"), k.c.Param("member_id")))
 	}).
 		doc("Remove a member", "Removes a user or group member (a workspace keeps at least one owner).")
 }
 
 func (s *server) transferOwnership() endpoint {
-	return withBody(s, http.StatusOK, func(k call, in iam.TransferInput) (writeAnswer, error) {
-		wr, err := s.IAM.TransferOwnership(k.ctx, k.p, k.meta, k.c.Param("workspace_id"), in)
-		return writeAnswer{wr}, err
+	return withBody(s, http.StatusOK, func(k call, in TransferInput) (writeAnswer, error) {
+		return wrote(s.IAM.TransferOwnership(k.ctx, k.p, k.meta, k.c.Param("workspace_id"), in.toIAM()))
 	}).
 		doc("Transfer ownership", "Makes another member the workspace's owner; the caller becomes an admin.")
 }
 
 func (s *server) listModels() endpoint {
-	return noBody(s, http.StatusOK, func(k call) (iam.List[store.Model], error) {
+	return noBody(s, http.StatusOK, func(k call) (List[Model], error) {
 		ms, err := s.IAM.ListModels(k.ctx, k.p, k.meta, k.c.Query("whitelist_for"))
-		return paged(k, ms, err, modelKey)
+		return paged(k, ms, err, toModel, modelKey)
 	}).
 		doc("List catalog models", "The tenant's global model catalog, paged; whitelist_for limits it to what a workspace may whitelist.").
 		params(paging...).params(str("whitelist_for", "A workspace id: only the catalog models that workspace may whitelist."))
 }
 
 func (s *server) createModel() endpoint {
-	return withBody(s, http.StatusCreated, func(k call, in iam.ModelInput) (iam.ModelView, error) {
-		return s.IAM.CreateModel(k.ctx, k.p, k.meta, in)
+	return withBody(s, http.StatusCreated, func(k call, in ModelInput) (ModelView, error) {
+		m, err := s.IAM.CreateModel(k.ctx, k.p, k.meta, in.toIAM())
+		return toModelView(m), err
 	}).
 		doc("Add a catalog model", "Adds a model to the tenant's global catalog.")
 }
 
 func (s *server) deleteModel() endpoint {
 	return noBody(s, http.StatusOK, func(k call) (writeAnswer, error) {
-		wr, err := s.IAM.DeleteModel(k.ctx, k.p, k.meta, k.c.Param("model_id"))
-		return writeAnswer{wr}, err
+		return wrote(s.IAM.DeleteModel(k.ctx, k.p, k.meta, k.c.Param("model_id")))
 	}).
 		doc("Remove a catalog model", "Removes a model from the catalog and from every whitelist.")
 }
 
 func (s *server) whitelistedModels() endpoint {
-	return noBody(s, http.StatusOK, func(k call) (iam.List[store.Model], error) {
+	return noBody(s, http.StatusOK, func(k call) (List[Model], error) {
 		ms, err := s.IAM.WhitelistedModels(k.ctx, k.p, k.meta, k.c.Param("workspace_id"))
-		return paged(k, ms, err, modelKey)
+		return paged(k, ms, err, toModel, modelKey)
 	}).
 		doc("Whitelisted models", "The catalog models a workspace has whitelisted, paged.").
 		params(paging...)
 }
 
 func (s *server) whitelistModel() endpoint {
-	return withBody(s, http.StatusCreated, func(k call, in iam.WhitelistInput) (iam.ModelView, error) {
-		return s.IAM.WhitelistModel(k.ctx, k.p, k.meta, k.c.Param("workspace_id"), in)
+	return withBody(s, http.StatusCreated, func(k call, in WhitelistInput) (ModelView, error) {
+		m, err := s.IAM.WhitelistModel(k.ctx, k.p, k.meta, k.c.Param("workspace_id"), in.toIAM())
+		return toModelView(m), err
 	}).
 		doc("Whitelist a model", "Lets a workspace deploy a catalog model.")
 }
 
 func (s *server) unwhitelistModel() endpoint {
-	return noBody(s, http.StatusOK, func(k call) (iam.ModelView, error) {
-		return s.IAM.UnwhitelistModel(k.ctx, k.p, k.meta, k.c.Param("workspace_id"), k.c.Param("model_id"))
+	return noBody(s, http.StatusOK, func(k call) (ModelView, error) {
+		m, err := s.IAM.UnwhitelistModel(k.ctx, k.p, k.meta, k.c.Param("workspace_id"), k.c.Param("model_id"))
+		return toModelView(m), err
 	}).
 		doc("Un-whitelist a model", "Takes a model off a workspace's whitelist.")
 }
 
 func (s *server) listDeployments() endpoint {
-	return noBody(s, http.StatusOK, func(k call) (iam.List[store.Deployment], error) {
+	return noBody(s, http.StatusOK, func(k call) (List[Deployment], error) {
 		pg, err := page(k.c)
 		if err != nil {
-			return iam.List[store.Deployment]{}, err
+			return List[Deployment]{}, err
 		}
-		return s.IAM.ListDeployments(k.ctx, k.p, k.meta, k.c.Param("workspace_id"), pg)
+		ds, err := s.IAM.ListDeployments(k.ctx, k.p, k.meta, k.c.Param("workspace_id"), pg)
+		return listOf(ds, err, toDeployment)
 	}).
 		doc("List deployments", "The deployments of a workspace, paged.").
 		params(paging...)
 }
 
 func (s *server) createDeployment() endpoint {
-	return withBody(s, http.StatusCreated, func(k call, in iam.DeploymentInput) (iam.DeploymentView, error) {
-		return s.IAM.CreateDeployment(k.ctx, k.p, k.meta, k.c.Param("workspace_id"), in)
+	return withBody(s, http.StatusCreated, func(k call, in DeploymentInput) (DeploymentView, error) {
+		d, err := s.IAM.CreateDeployment(k.ctx, k.p, k.meta, k.c.Param("workspace_id"), in.toIAM())
+		return toDeploymentView(d), err
 	}).
 		doc("Create a deployment", "Creates a deployment, optionally of a whitelisted model.")
 }
 
 func (s *server) getDeployment() endpoint {
-	return noBody(s, http.StatusOK, func(k call) (store.Deployment, error) {
-		return s.IAM.GetDeployment(k.ctx, k.p, k.meta, k.c.Param("workspace_id"), k.c.Param("deployment_id"))
+	return noBody(s, http.StatusOK, func(k call) (Deployment, error) {
+		d, err := s.IAM.GetDeployment(k.ctx, k.p, k.meta, k.c.Param("workspace_id"), k.c.Param("deployment_id"))
+		return toDeployment(d), err
 	}).
 		doc("Get a deployment", "One deployment of a workspace.")
 }
 
 func (s *server) updateDeployment() endpoint {
-	return withBody(s, http.StatusOK, func(k call, in iam.DeploymentInput) (iam.DeploymentView, error) {
-		return s.IAM.UpdateDeployment(k.ctx, k.p, k.meta, k.c.Param("workspace_id"), k.c.Param("deployment_id"), in)
+	return withBody(s, http.StatusOK, func(k call, in DeploymentInput) (DeploymentView, error) {
+		d, err := s.IAM.UpdateDeployment(k.ctx, k.p, k.meta, k.c.Param("workspace_id"), k.c.Param("deployment_id"), in.toIAM())
+		return toDeploymentView(d), err
 	}).
 		doc("Update a deployment", "Renames a deployment or changes its model.")
 }
 
 func (s *server) deleteDeployment() endpoint {
 	return noBody(s, http.StatusOK, func(k call) (writeAnswer, error) {
-		wr, err := s.IAM.DeleteDeployment(k.ctx, k.p, k.meta, k.c.Param("workspace_id"), k.c.Param("deployment_id"))
-		return writeAnswer{wr}, err
+		return wrote(s.IAM.DeleteDeployment(k.ctx, k.p, k.meta, k.c.Param("workspace_id"), k.c.Param("deployment_id")))
 	}).
 		doc("Delete a deployment", "Deletes a deployment.")
 }
 
 func (s *server) listAPIKeys() endpoint {
-	return noBody(s, http.StatusOK, func(k call) (iam.List[store.APIKey], error) {
+	return noBody(s, http.StatusOK, func(k call) (List[APIKey], error) {
 		ks, err := s.IAM.ListAPIKeys(k.ctx, k.p, k.meta, k.c.Param("workspace_id"))
-		return paged(k, ks, err, func(x store.APIKey) string { return x.ID.String() })
+		return paged(k, ks, err, toAPIKey, func(x APIKey) string { return x.ID.String() })
 	}).
 		doc("List API keys", "A workspace's API keys (owners and admins: all; members: their own), paged. The secret is never shown again.").
 		params(paging...)
 }
 
 func (s *server) createAPIKey() endpoint {
-	return withBody(s, http.StatusCreated, func(k call, in iam.APIKeyInput) (iam.APIKeyView, error) {
-		return s.IAM.CreateAPIKey(k.ctx, k.p, k.meta, k.c.Param("workspace_id"), in)
+	return withBody(s, http.StatusCreated, func(k call, in APIKeyInput) (APIKeyView, error) {
+		ak, err := s.IAM.CreateAPIKey(k.ctx, k.p, k.meta, k.c.Param("workspace_id"), in.toIAM())
+		return toAPIKeyView(ak), err
 	}).
 		doc("Create an API key", "Creates a workspace API key; the secret (key) is in this answer only.")
 }
 
 func (s *server) revokeAPIKey() endpoint {
 	return noBody(s, http.StatusOK, func(k call) (writeAnswer, error) {
-		wr, err := s.IAM.RevokeAPIKey(k.ctx, k.p, k.meta, k.c.Param("workspace_id"), k.c.Param("key_id"))
-		return writeAnswer{wr}, err
+		return wrote(s.IAM.RevokeAPIKey(k.ctx, k.p, k.meta, k.c.Param("workspace_id"), k.c.Param("key_id")))
 	}).
 		doc("Revoke an API key", "Revokes an API key at once.")
 }
 
 func (s *server) updateModel() endpoint {
-	return withBody(s, http.StatusOK, func(k call, in iam.ModelPatch) (iam.ModelView, error) {
-		return s.IAM.UpdateModel(k.ctx, k.p, k.meta, k.c.Param("model_id"), in)
+	return withBody(s, http.StatusOK, func(k call, in ModelPatch) (ModelView, error) {
+		m, err := s.IAM.UpdateModel(k.ctx, k.p, k.meta, k.c.Param("model_id"), in.toIAM())
+		return toModelView(m), err
 	}).
 		doc("Edit a catalog model", "Renames a catalog model or changes its provider; only the fields given change.")
 }

@@ -100,7 +100,7 @@ var (
 	timeType       = reflect.TypeFor[time.Time]()
 	uuidType       = reflect.TypeFor[uuid.UUID]()
 	rawMessageType = reflect.TypeFor[json.RawMessage]()
-	writeResultIf  = reflect.TypeFor[interface{ Result() iam.WriteResult }]()
+	writeResultIf  = reflect.TypeFor[interface{ Result() WriteResult }]()
 	problemType    = reflect.TypeFor[Problem]()
 	pathParamRE    = regexp.MustCompile(`:(\w+)`)
 )

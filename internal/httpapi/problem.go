@@ -8,9 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/gatehouse/gatehouse/internal/authz"
 	"github.com/gatehouse/gatehouse/internal/iam"
-	"github.com/gatehouse/gatehouse/internal/store"
 )
 
 // Problem is an RFC 9457 problem document with a stable machine code.
@@ -41,7 +39,7 @@ func fail(c *gin.Context, log *slog.Logger, err error) {
 	var e *iam.Error
 	switch {
 	case errors.As(err, &e):
-	case store.IsUnavailable(err), errors.Is(err, authz.ErrUnavailable):
+	case iam.IsUnavailable(err):
 		log.Warn("dependency unavailable", "err", err, "path", c.FullPath(), "request_id", requestID(c))
 		e = &iam.Error{Kind: iam.KindUnavailable, Code: "unavailable", Message: "a dependency (PostgreSQL or SpiceDB) is unavailable; try again"}
 	default:

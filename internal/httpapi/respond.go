@@ -7,7 +7,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/gatehouse/gatehouse/internal/iam"
-	"github.com/gatehouse/gatehouse/internal/store"
 )
 
 type call struct {
@@ -31,7 +30,7 @@ func (s *server) respond(c *gin.Context, status int, out any, err error) {
 		fail(c, s.Log, err)
 		return
 	}
-	if r, ok := out.(interface{ Result() iam.WriteResult }); ok {
+	if r, ok := out.(interface{ Result() WriteResult }); ok {
 		written(c, status, r.Result(), out)
 		return
 	}
@@ -44,7 +43,12 @@ func (s *server) respond(c *gin.Context, status int, out any, err error) {
 
 // writeAnswer answers a write that returns only its result.
 type writeAnswer struct {
-	iam.WriteResult
+	WriteResult
+}
+
+// wrote answers a write's result (or its error).
+func wrote(wr iam.WriteResult, err error) (writeAnswer, error) {
+	return writeAnswer{toWriteResult(wr)}, err
 }
 
 func page(c *gin.Context) (iam.Page, error) {
@@ -59,16 +63,18 @@ func page(c *gin.Context) (iam.Page, error) {
 	return iam.Page{Cursor: cursor, Limit: limit}, nil
 }
 
-// paged answers one page of a fully loaded list (?limit=&cursor=).
-func paged[T any](k call, items []T, err error, key func(T) string) (iam.List[T], error) {
+// paged answers one page of a fully loaded list (?limit=&cursor=), its
+// items converted by to and ordered by key.
+func paged[T, W any](k call, items []T, err error, to func(T) W, key func(W) string) (List[W], error) {
 	if err != nil {
-		return iam.List[T]{}, err
+		return List[W]{}, err
 	}
 	pg, err := page(k.c)
 	if err != nil {
-		return iam.List[T]{}, err
+		return List[W]{}, err
 	}
-	return iam.PageBy(items, pg, key)
+	l, err := iam.PageBy(convertAll(items, to), pg, key)
+	return List[W]{Items: l.Items, NextCursor: l.NextCursor}, err
 }
 
-func modelKey(m store.Model) string { return m.ID.String() }
+func modelKey(m Model) string { return m.ID.String() }

@@ -1,6 +1,8 @@
 // Package httpapi is Gatehouse's HTTP API: the Gin server, every route
-// (routes.go), request decoding, authentication, and the one mapping from
-// domain errors to problem+json.
+// (routes.go), the request and response bodies (wire_*.go: the only JSON
+// tags of the service, and what the OpenAPI document describes), request
+// decoding, authentication, and the one mapping from domain errors to
+// problem+json.
 package httpapi
 
 import (
@@ -247,7 +249,7 @@ func (s *server) authenticate(c *gin.Context) {
 
 // written answers a write: 201 (or 200) with the body and the consistency
 // token, or 202 when the write is stored but its projection is pending.
-func written(c *gin.Context, status int, wr iam.WriteResult, body any) {
+func written(c *gin.Context, status int, wr WriteResult, body any) {
 	if wr.Pending {
 		status = http.StatusAccepted
 	} else if wr.ConsistencyToken != "" {

@@ -10,19 +10,19 @@ import (
 
 // APIKey is a workspace API key (the secret is never stored).
 type APIKey struct {
-	ID          uuid.UUID  `json:"id"`
-	TenantID    uuid.UUID  `json:"tenant_id"`
-	WorkspaceID uuid.UUID  `json:"workspace_id"`
-	CreatedBy   uuid.UUID  `json:"created_by"`
-	Name        string     `json:"name"`
-	Role        string     `json:"role"`
-	PublicID    string     `json:"prefix"`
-	SecretHash  []byte     `json:"-"`
-	LastFour    string     `json:"last_four"`
-	ExpiresAt   *time.Time `json:"expires_at,omitempty"`
-	RevokedAt   *time.Time `json:"revoked_at,omitempty"`
-	LastUsedAt  *time.Time `json:"last_used_at,omitempty"`
-	CreatedAt   time.Time  `json:"created_at"`
+	ID          uuid.UUID
+	TenantID    uuid.UUID
+	WorkspaceID uuid.UUID
+	CreatedBy   uuid.UUID
+	Name        string
+	Role        string
+	PublicID    string
+	SecretHash  []byte
+	LastFour    string
+	ExpiresAt   *time.Time
+	RevokedAt   *time.Time
+	LastUsedAt  *time.Time
+	CreatedAt   time.Time
 }
 
 const apiKeyCols = `id, tenant_id, workspace_id, created_by, name, role, public_id, secret_hash, last_four, expires_at, revoked_at, last_used_at, created_at`

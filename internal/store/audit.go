@@ -9,17 +9,17 @@ import (
 
 // AuditEntry is one row of the append-only audit log.
 type AuditEntry struct {
-	ID          int64          `json:"id"`
-	TenantID    *uuid.UUID     `json:"tenant_id,omitempty"`
-	WorkspaceID *uuid.UUID     `json:"workspace_id,omitempty"`
-	Actor       string         `json:"actor"`
-	Action      string         `json:"action"`
-	Target      string         `json:"target"`
-	Outcome     string         `json:"outcome"`
-	RequestID   string         `json:"request_id"`
-	ClientAddr  string         `json:"client_addr"`
-	Details     map[string]any `json:"details,omitempty"`
-	CreatedAt   time.Time      `json:"created_at"`
+	ID          int64
+	TenantID    *uuid.UUID
+	WorkspaceID *uuid.UUID
+	Actor       string
+	Action      string
+	Target      string
+	Outcome     string
+	RequestID   string
+	ClientAddr  string
+	Details     map[string]any
+	CreatedAt   time.Time
 }
 
 // AuditFilter selects audit entries.

@@ -10,11 +10,11 @@ import (
 
 // Branch is a registered branch of a tenant.
 type Branch struct {
-	TenantID  uuid.UUID `json:"tenant_id"`
-	Name      string    `json:"name"`
-	Status    string    `json:"status"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	TenantID  uuid.UUID
+	Name      string
+	Status    string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 const branchCols = `tenant_id, name, status, created_at, updated_at`

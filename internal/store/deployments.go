@@ -10,13 +10,13 @@ import (
 
 // Deployment is a deployment of a workspace.
 type Deployment struct {
-	ID          uuid.UUID  `json:"id"`
-	WorkspaceID uuid.UUID  `json:"workspace_id"`
-	Name        string     `json:"name"`
-	ModelID     *uuid.UUID `json:"model_id,omitempty"`
-	CreatedBy   *uuid.UUID `json:"created_by,omitempty"`
-	CreatedAt   time.Time  `json:"created_at"`
-	UpdatedAt   time.Time  `json:"updated_at"`
+	ID          uuid.UUID
+	WorkspaceID uuid.UUID
+	Name        string
+	ModelID     *uuid.UUID
+	CreatedBy   *uuid.UUID
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 const deploymentCols = `id, workspace_id, name, model_id, created_by, created_at, updated_at`

@@ -10,10 +10,10 @@ import (
 
 // Group is an account group.
 type Group struct {
-	ID        uuid.UUID `json:"id"`
-	TenantID  uuid.UUID `json:"tenant_id"`
-	Name      string    `json:"name"`
-	CreatedAt time.Time `json:"created_at"`
+	ID        uuid.UUID
+	TenantID  uuid.UUID
+	Name      string
+	CreatedAt time.Time
 }
 
 // InsertGroup stores a group; a duplicate name is ErrConflict.

@@ -10,12 +10,12 @@ import (
 
 // Member is a workspace membership of a user or an account group.
 type Member struct {
-	ID          uuid.UUID  `json:"id"`
-	WorkspaceID uuid.UUID  `json:"workspace_id"`
-	UserID      *uuid.UUID `json:"user_id,omitempty"`
-	GroupID     *uuid.UUID `json:"group_id,omitempty"`
-	Role        string     `json:"role"`
-	CreatedAt   time.Time  `json:"created_at"`
+	ID          uuid.UUID
+	WorkspaceID uuid.UUID
+	UserID      *uuid.UUID
+	GroupID     *uuid.UUID
+	Role        string
+	CreatedAt   time.Time
 }
 
 // InsertMember stores a membership; a duplicate is ErrConflict.

@@ -10,11 +10,11 @@ import (
 
 // Model is a global catalog entry.
 type Model struct {
-	ID        uuid.UUID `json:"id"`
-	TenantID  uuid.UUID `json:"tenant_id"`
-	Name      string    `json:"name"`
-	Provider  string    `json:"provider"`
-	CreatedAt time.Time `json:"created_at"`
+	ID        uuid.UUID
+	TenantID  uuid.UUID
+	Name      string
+	Provider  string
+	CreatedAt time.Time
 }
 
 // ModelFact is a live model and where it is whitelisted (live workspaces).

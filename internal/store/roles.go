@@ -10,22 +10,22 @@ import (
 
 // Role is a custom role.
 type Role struct {
-	ID          uuid.UUID `json:"id"`
-	TenantID    uuid.UUID `json:"tenant_id"`
-	Name        string    `json:"name"`
-	Description string    `json:"description"`
-	Permissions []string  `json:"permissions"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	ID          uuid.UUID
+	TenantID    uuid.UUID
+	Name        string
+	Description string
+	Permissions []string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 // Assignment is a role held by a user or a group.
 type Assignment struct {
-	ID        uuid.UUID  `json:"id"`
-	RoleID    uuid.UUID  `json:"role_id"`
-	UserID    *uuid.UUID `json:"user_id,omitempty"`
-	GroupID   *uuid.UUID `json:"group_id,omitempty"`
-	CreatedAt time.Time  `json:"created_at"`
+	ID        uuid.UUID
+	RoleID    uuid.UUID
+	UserID    *uuid.UUID
+	GroupID   *uuid.UUID
+	CreatedAt time.Time
 }
 
 // InsertRole stores a role; a duplicate name is ErrConflict.

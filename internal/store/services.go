@@ -10,15 +10,15 @@ import (
 
 // ServiceCredential is a tenant's machine principal.
 type ServiceCredential struct {
-	ID         uuid.UUID  `json:"id"`
-	TenantID   uuid.UUID  `json:"tenant_id"`
-	Name       string     `json:"name"`
-	PublicID   string     `json:"prefix"`
-	SecretHash []byte     `json:"-"`
-	LastFour   string     `json:"last_four"`
-	CreatedAt  time.Time  `json:"created_at"`
-	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
-	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+	ID         uuid.UUID
+	TenantID   uuid.UUID
+	Name       string
+	PublicID   string
+	SecretHash []byte
+	LastFour   string
+	CreatedAt  time.Time
+	RevokedAt  *time.Time
+	LastUsedAt *time.Time
 }
 
 const serviceCols = `id, tenant_id, name, public_id, secret_hash, last_four, created_at, revoked_at, last_used_at`

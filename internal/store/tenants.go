@@ -9,9 +9,9 @@ import (
 
 // Tenant is an organization.
 type Tenant struct {
-	ID        uuid.UUID `json:"id"`
-	Name      string    `json:"name"`
-	CreatedAt time.Time `json:"created_at"`
+	ID        uuid.UUID
+	Name      string
+	CreatedAt time.Time
 }
 
 // LockBootstrap serialises bootstraps (replicas starting at once) until

@@ -86,15 +86,15 @@ func collectUsers(rows pgx.Rows, err error) ([]User, error) {
 
 // User is a global user of one tenant.
 type User struct {
-	ID           uuid.UUID `json:"id"`
-	TenantID     uuid.UUID `json:"tenant_id"`
-	Email        string    `json:"email"`
-	Name         string    `json:"name"`
-	GlobalRole   string    `json:"global_role"`
-	Status       string    `json:"status"`
-	PasswordHash string    `json:"-"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
+	ID           uuid.UUID
+	TenantID     uuid.UUID
+	Email        string
+	Name         string
+	GlobalRole   string
+	Status       string
+	PasswordHash string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 // User statuses.
