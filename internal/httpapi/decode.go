@@ -2,11 +2,13 @@ package httpapi
 
 import (
 	"bytes"
+	"encoding"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 	"unicode/utf8"
 
@@ -55,7 +57,7 @@ func decodeBytes(body []byte, v any) error {
 		case errors.As(err, &syn):
 			return bad("", "malformed JSON at byte %d: %v", syn.Offset, syn)
 		case errors.As(err, &typ):
-			return bad(typ.Field, "field %q must be %s, not %s", typ.Field, typ.Type.String(), typ.Value)
+			return bad(typ.Field, "field %q must be %s, not %s", typ.Field, jsonKind(typ.Type), typ.Value)
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
 			field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 			return bad(field, "unknown field %q", field)
@@ -72,4 +74,31 @@ func decodeBytes(body []byte, v any) error {
 		return bad("", "request body must hold exactly one JSON object")
 	}
 	return nil
+}
+
+// jsonKind names what a Go type decodes from, in JSON's words (never a Go
+// type name).
+func jsonKind(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Implements(reflect.TypeFor[encoding.TextUnmarshaler]()) || reflect.PointerTo(t).Implements(reflect.TypeFor[encoding.TextUnmarshaler]()) {
+		return "a string" // ids, times
+	}
+	switch t.Kind() {
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.String:
+		return "a string"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	}
+	return "a JSON value"
 }
