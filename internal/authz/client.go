@@ -17,6 +17,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/gatehouse/gatehouse/internal/store"
 )
@@ -199,6 +200,36 @@ func ReadSchema(ctx context.Context, c *authzed.Client) (string, error) {
 		return "", wrap("read schema", err)
 	}
 	return resp.SchemaText, nil
+}
+
+// relProto is r in SpiceDB's terms; its expiry is truncated to the second.
+func relProto(r Rel) *v1.Relationship {
+	p := &v1.Relationship{
+		Resource: &v1.ObjectReference{ObjectType: r.Resource.Type, ObjectId: r.Resource.ID},
+		Relation: r.Relation,
+		Subject: &v1.SubjectReference{
+			Object:           &v1.ObjectReference{ObjectType: r.Subject.Type, ObjectId: r.Subject.ID},
+			OptionalRelation: r.Subject.Relation,
+		},
+	}
+	if r.ExpiresAt != nil {
+		p.OptionalExpiresAt = timestamppb.New(r.ExpiresAt.UTC().Truncate(time.Second))
+	}
+	return p
+}
+
+// relFromProto is the relationship SpiceDB returned.
+func relFromProto(p *v1.Relationship) Rel {
+	r := Rel{
+		Resource: Object{Type: p.Resource.ObjectType, ID: p.Resource.ObjectId},
+		Relation: p.Relation,
+		Subject:  Object{Type: p.Subject.Object.ObjectType, ID: p.Subject.Object.ObjectId, Relation: p.Subject.OptionalRelation},
+	}
+	if p.OptionalExpiresAt != nil {
+		t := p.OptionalExpiresAt.AsTime().UTC()
+		r.ExpiresAt = &t
+	}
+	return r
 }
 
 // readRels reads every relationship matching filter, fully consistent.

@@ -59,7 +59,7 @@ func importRels(ctx context.Context, c *authzed.Client, rels []Rel) error {
 		end := min(start+batch, len(rels))
 		req := &v1.ImportBulkRelationshipsRequest{}
 		for _, r := range rels[start:end] {
-			req.Relationships = append(req.Relationships, r.proto())
+			req.Relationships = append(req.Relationships, relProto(r))
 		}
 		if err := stream.Send(req); err != nil {
 			return wrap("import", err)

@@ -248,10 +248,10 @@ func (p *Projector) diffByType(ctx context.Context, q store.Q, units []Unit) ([]
 		want, have = idx.covered(want), idx.covered(have)
 		stored := make(map[string]bool, len(have))
 		for _, r := range have {
-			stored[r.tuple()] = true
+			stored[r.Tuple()] = true
 		}
 		for _, up := range diffRels(want, have) {
-			if r := relFromProto(up.Relationship); up.Operation == v1.RelationshipUpdate_OPERATION_TOUCH && !stored[r.tuple()] {
+			if r := relFromProto(up.Relationship); up.Operation == v1.RelationshipUpdate_OPERATION_TOUCH && !stored[r.Tuple()] {
 				creates = append(creates, r)
 			} else {
 				updates = append(updates, up)
@@ -312,7 +312,7 @@ func (idx unitIndex) covered(rels []Rel) []Rel {
 func (p *Projector) write(ctx context.Context, creates []Rel, updates []*v1.RelationshipUpdate) (string, error) {
 	if len(creates) > 0 && len(creates) < bulkUnits {
 		for _, r := range creates {
-			updates = append(updates, &v1.RelationshipUpdate{Operation: v1.RelationshipUpdate_OPERATION_TOUCH, Relationship: r.proto()})
+			updates = append(updates, &v1.RelationshipUpdate{Operation: v1.RelationshipUpdate_OPERATION_TOUCH, Relationship: relProto(r)})
 		}
 		creates = nil
 	}
@@ -382,18 +382,18 @@ func diffRels(want, have []Rel) []*v1.RelationshipUpdate {
 		}
 		wantKeys[r.Key()] = true
 		if !haveKeys[r.Key()] {
-			updates = append(updates, &v1.RelationshipUpdate{Operation: v1.RelationshipUpdate_OPERATION_TOUCH, Relationship: r.proto()})
+			updates = append(updates, &v1.RelationshipUpdate{Operation: v1.RelationshipUpdate_OPERATION_TOUCH, Relationship: relProto(r)})
 		}
 	}
 	wantTuples := make(map[string]bool, len(want))
 	for _, r := range want {
-		wantTuples[r.tuple()] = true
+		wantTuples[r.Tuple()] = true
 	}
 	for _, r := range have {
 		// A relationship whose expiry changed is rewritten by the TOUCH
 		// of the wanted one; deleting the old one would delete the new one.
-		if !wantKeys[r.Key()] && !wantTuples[r.tuple()] {
-			updates = append(updates, &v1.RelationshipUpdate{Operation: v1.RelationshipUpdate_OPERATION_DELETE, Relationship: r.proto()})
+		if !wantKeys[r.Key()] && !wantTuples[r.Tuple()] {
+			updates = append(updates, &v1.RelationshipUpdate{Operation: v1.RelationshipUpdate_OPERATION_DELETE, Relationship: relProto(r)})
 		}
 	}
 	return updates

@@ -8,6 +8,7 @@ import (
 	v1 "github.com/authzed/authzed-go/proto/authzed/api/v1"
 	"github.com/google/uuid"
 
+	"github.com/gatehouse/gatehouse/internal/authz/projection"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
@@ -69,11 +70,11 @@ func (p *Projector) Reconcile(ctx context.Context, repair bool) (Drift, error) {
 		case "tenant":
 			tenant, _ = uuid.Parse(r.Resource.ID)
 		case "kind":
-			if t, _, _, ok := splitKindID(r.Resource.ID); ok {
+			if t, _, _, ok := projection.SplitKindID(r.Resource.ID); ok {
 				tenant, _ = uuid.Parse(t)
 			}
 		case "branch":
-			if t, _, ok := splitBranchID(r.Resource.ID); ok {
+			if t, _, ok := projection.SplitBranchID(r.Resource.ID); ok {
 				tenant, _ = uuid.Parse(t)
 			}
 		case "platform":

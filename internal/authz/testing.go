@@ -12,10 +12,10 @@ import (
 func WriteForTest(ctx context.Context, c *authzed.Client, touch, del []Rel) error {
 	var updates []*v1.RelationshipUpdate
 	for _, r := range touch {
-		updates = append(updates, &v1.RelationshipUpdate{Operation: v1.RelationshipUpdate_OPERATION_TOUCH, Relationship: r.proto()})
+		updates = append(updates, &v1.RelationshipUpdate{Operation: v1.RelationshipUpdate_OPERATION_TOUCH, Relationship: relProto(r)})
 	}
 	for _, r := range del {
-		updates = append(updates, &v1.RelationshipUpdate{Operation: v1.RelationshipUpdate_OPERATION_DELETE, Relationship: r.proto()})
+		updates = append(updates, &v1.RelationshipUpdate{Operation: v1.RelationshipUpdate_OPERATION_DELETE, Relationship: relProto(r)})
 	}
 	_, err := writeRels(ctx, c, updates)
 	return err

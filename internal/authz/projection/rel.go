@@ -1,7 +1,11 @@
-// Package authz is the only place that talks to SpiceDB: the client, the
-// schema migration, the projection of PostgreSQL facts into relationships,
-// the outbox relay that applies it, checks and lookups, and reconcile.
-package authz
+// Package projection is the vocabulary and the rules of Gatehouse's
+// SpiceDB projection, with no SpiceDB client: objects, relationships and
+// units (rel.go); the typed facts use cases record and the units each
+// touches (facts.go); and the projection functions that compute, from
+// PostgreSQL alone, the relationships a unit or a resource type must hold
+// (projection.go). Package authz applies it to SpiceDB and re-exports
+// what the rest of Gatehouse uses.
+package projection
 
 import (
 	"encoding/json"
@@ -9,9 +13,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-
-	v1 "github.com/authzed/authzed-go/proto/authzed/api/v1"
-	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 // Object is a SpiceDB object reference (type:id), optionally a subject
@@ -52,37 +53,10 @@ func (r Rel) Key() string {
 
 func (r Rel) String() string { return r.Key() }
 
-// tuple is the relationship without its expiry: SpiceDB stores one of each.
-func (r Rel) tuple() string {
+// Tuple is the relationship without its expiry: SpiceDB stores one of
+// each.
+func (r Rel) Tuple() string {
 	return r.Resource.String() + "#" + r.Relation + "@" + r.Subject.String()
-}
-
-func (r Rel) proto() *v1.Relationship {
-	p := &v1.Relationship{
-		Resource: &v1.ObjectReference{ObjectType: r.Resource.Type, ObjectId: r.Resource.ID},
-		Relation: r.Relation,
-		Subject: &v1.SubjectReference{
-			Object:           &v1.ObjectReference{ObjectType: r.Subject.Type, ObjectId: r.Subject.ID},
-			OptionalRelation: r.Subject.Relation,
-		},
-	}
-	if r.ExpiresAt != nil {
-		p.OptionalExpiresAt = timestamppb.New(r.ExpiresAt.UTC().Truncate(time.Second))
-	}
-	return p
-}
-
-func relFromProto(p *v1.Relationship) Rel {
-	r := Rel{
-		Resource: Object{Type: p.Resource.ObjectType, ID: p.Resource.ObjectId},
-		Relation: p.Relation,
-		Subject:  Object{Type: p.Subject.Object.ObjectType, ID: p.Subject.Object.ObjectId, Relation: p.Subject.OptionalRelation},
-	}
-	if p.OptionalExpiresAt != nil {
-		t := p.OptionalExpiresAt.AsTime().UTC()
-		r.ExpiresAt = &t
-	}
-	return r
 }
 
 // Unit is a unit of projection: every relationship whose resource is
@@ -150,7 +124,8 @@ func KindObject(tenantID fmt.Stringer, namespace, name string) Object {
 	return Object{Type: "kind", ID: kindObjectID(tenantID.String(), namespace, name)}
 }
 
-func splitKindID(id string) (tenant, namespace, name string, ok bool) {
+// SplitKindID reads back the id of a KindObject.
+func SplitKindID(id string) (tenant, namespace, name string, ok bool) {
 	parts := strings.Split(id, "/")
 	if len(parts) != 3 {
 		return "", "", "", false
@@ -168,7 +143,8 @@ func BranchObject(tenantID fmt.Stringer, name string) Object {
 	return Object{Type: "branch", ID: tenantID.String() + "/" + strings.ReplaceAll(name, ".", "=2E")}
 }
 
-func splitBranchID(id string) (tenant, name string, ok bool) {
+// SplitBranchID reads back the id of a BranchObject.
+func SplitBranchID(id string) (tenant, name string, ok bool) {
 	tenant, escaped, ok := strings.Cut(id, "/")
 	return tenant, strings.ReplaceAll(escaped, "=2E", "."), ok && escaped != ""
 }

@@ -1,4 +1,4 @@
-package authz
+package projection
 
 import (
 	"context"

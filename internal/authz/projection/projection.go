@@ -1,4 +1,4 @@
-package authz
+package projection
 
 import (
 	"context"
@@ -212,7 +212,7 @@ func projectKind(ctx context.Context, q store.Q, _ *uuid.UUID, rawID string, sub
 	var tenantID *uuid.UUID
 	var ns, name string
 	if rawID != "" {
-		t, n, nm, ok := splitKindID(rawID)
+		t, n, nm, ok := SplitKindID(rawID)
 		parsed, err := uuid.Parse(t)
 		if !ok || err != nil {
 			return nil, nil
@@ -313,7 +313,7 @@ func projectBranch(ctx context.Context, q store.Q, _ *uuid.UUID, rawID string, _
 	var tenantID *uuid.UUID
 	var name string
 	if rawID != "" {
-		t, n, ok := splitBranchID(rawID)
+		t, n, ok := SplitBranchID(rawID)
 		parsed, err := uuid.Parse(t)
 		if !ok || err != nil {
 			return nil, nil
