@@ -10,9 +10,11 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/gatehouse/gatehouse/internal/cli/output"
 )
 
-var auditColumns = cols("ID", "id", "TIME", "created_at", "ACTOR", "actor", "ACTION", "action", "TARGET", "target",
+var auditColumns = output.Cols("ID", "id", "TIME", "created_at", "ACTOR", "actor", "ACTION", "action", "TARGET", "target",
 	"OUTCOME", "outcome", "WORKSPACE", "workspace_id")
 
 // auditTime accepts an RFC 3339 time or a duration back from now ("1h").
@@ -77,7 +79,7 @@ func (g *globals) auditCmd() *cobra.Command {
 type auditEntry struct {
 	id  int64
 	raw json.RawMessage
-	obj object
+	obj output.Object
 }
 
 // followAudit prints the newest page, oldest first, then polls for newer
@@ -122,11 +124,11 @@ func (g *globals) newAudit(cmd *cobra.Command, q url.Values, limit int, last int
 		}
 		done := first || page.NextCursor == ""
 		for _, raw := range page.Items {
-			o, err := decodeObject(raw)
+			o, err := output.Decode(raw)
 			if err != nil {
 				return nil, err
 			}
-			id, err := strconv.ParseInt(o.str("id"), 10, 64)
+			id, err := strconv.ParseInt(o.Str("id"), 10, 64)
 			if err != nil {
 				return nil, errors.New("unexpected answer from the API: an audit entry without a numeric id")
 			}
@@ -161,7 +163,7 @@ func (g *globals) printAudit(entries []auditEntry, header bool) error {
 			if i > 0 {
 				row += "  "
 			}
-			row += c.header
+			row += c.Header
 		}
 		fmt.Fprintln(g.stdout, row)
 	}
@@ -171,7 +173,7 @@ func (g *globals) printAudit(entries []auditEntry, header bool) error {
 			if i > 0 {
 				row += "  "
 			}
-			v := oneLine(c.value(e.obj))
+			v := output.OneLine(c.Value(e.obj))
 			if v == "" {
 				v = "-"
 			}

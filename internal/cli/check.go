@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/gatehouse/gatehouse/internal/cli/output"
 )
 
 // ref parses TYPE:ID (the id may hold colons: kind:Core:Workspace).
@@ -81,7 +83,7 @@ func (g *globals) checkCmd(explain bool) *cobra.Command {
 				return err
 			}
 			if g.format() == outputJSON {
-				return writeJSON(g.stdout, raw)
+				return output.JSON(g.stdout, raw)
 			}
 			var out struct {
 				Allowed     bool            `json:"allowed"`
@@ -140,7 +142,7 @@ func printExplanation(w io.Writer, raw json.RawMessage) error {
 				}
 			case []any:
 				for _, line := range x {
-					fmt.Fprintln(w, cell(line))
+					fmt.Fprintln(w, output.Cell(line))
 					printed = true
 				}
 			}
@@ -199,7 +201,7 @@ func findTraces(v any, lines *[]string, depth int) {
 }
 
 func walkTrace(t map[string]any, lines *[]string, depth int) {
-	line := strings.Repeat("  ", depth+1) + objectRef(t["resource"]) + "#" + cell(t["permission"])
+	line := strings.Repeat("  ", depth+1) + objectRef(t["resource"]) + "#" + output.Cell(t["permission"])
 	if depth == 0 {
 		if s := subjectRef(t["subject"]); s != "" {
 			line += " for " + s
@@ -225,11 +227,11 @@ func walkTrace(t map[string]any, lines *[]string, depth int) {
 func objectRef(v any) string {
 	m, ok := v.(map[string]any)
 	if !ok {
-		return cell(v)
+		return output.Cell(v)
 	}
-	typ, id := cell(m["objectType"]), cell(m["objectId"])
+	typ, id := output.Cell(m["objectType"]), output.Cell(m["objectId"])
 	if typ == "" && id == "" {
-		typ, id = cell(m["type"]), cell(m["id"])
+		typ, id = output.Cell(m["type"]), output.Cell(m["id"])
 	}
 	return typ + ":" + id
 }
@@ -243,7 +245,7 @@ func subjectRef(v any) string {
 	if s == ":" {
 		s = objectRef(m)
 	}
-	if rel := cell(m["optionalRelation"]); rel != "" {
+	if rel := output.Cell(m["optionalRelation"]); rel != "" {
 		s += "#" + rel
 	}
 	return s
@@ -251,9 +253,9 @@ func subjectRef(v any) string {
 
 // traceResult words a trace step's result.
 func traceResult(t map[string]any) string {
-	r := cell(t["result"])
+	r := output.Cell(t["result"])
 	if r == "" {
-		r = cell(t["permissionship"])
+		r = output.Cell(t["permissionship"])
 	}
 	switch r {
 	case "PERMISSIONSHIP_HAS_PERMISSION":

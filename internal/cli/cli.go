@@ -2,7 +2,9 @@
 // users, workspaces, members, groups, roles, kinds, keys,
 // service-credentials, audit, check and explain. Every command is a call
 // of the HTTP API with the stored profile's token, so it is authorized
-// exactly like the API (the CLI never touches the database).
+// exactly like the API (the CLI never touches the database). How answers
+// are printed (tables, FIELD: VALUE lines, indented JSON) is package
+// [output]; choosing the format, paging and emitting are here (emit.go).
 //
 // Exit status: 0 success, 1 refused or failed (the API's problem detail is
 // printed as one line on stderr), 2 usage error.
@@ -17,12 +19,12 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
 	"github.com/gatehouse/gatehouse/client"
+	"github.com/gatehouse/gatehouse/internal/cli/output"
 )
 
 // Exit statuses.
@@ -175,7 +177,7 @@ func (g *globals) report(err error) error {
 	if errors.As(err, &u) {
 		code = ExitUsage
 	}
-	fmt.Fprintf(g.stderr, "%s: %s\n", progName, oneLine(message(err)))
+	fmt.Fprintf(g.stderr, "%s: %s\n", progName, output.OneLine(message(err)))
 	return &ExitError{Code: code, Err: err, reported: true}
 }
 
@@ -199,10 +201,6 @@ func message(err error) string {
 		return "interrupted"
 	}
 	return err.Error()
-}
-
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
 }
 
 // format is the effective output format.

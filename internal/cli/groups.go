@@ -8,9 +8,11 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/gatehouse/gatehouse/internal/cli/output"
 )
 
-var groupColumns = cols("ID", "id", "NAME", "name", "CREATED_AT", "created_at")
+var groupColumns = output.Cols("ID", "id", "NAME", "name", "CREATED_AT", "created_at")
 
 func (g *globals) groupsCmd() *cobra.Command {
 	var pg paging
@@ -35,13 +37,13 @@ func (g *globals) groupsCmd() *cobra.Command {
 				return err
 			}
 			if g.format() == outputJSON {
-				return writeJSON(g.stdout, raw)
+				return output.JSON(g.stdout, raw)
 			}
-			o, err := decodeObject(raw)
+			o, err := output.Decode(raw)
 			if err != nil {
 				return err
 			}
-			if err := printFields(g.stdout, o, []string{"id", "name", "tenant_id", "created_at"}, "members"); err != nil {
+			if err := output.Fields(g.stdout, o, []string{"id", "name", "tenant_id", "created_at"}, "members"); err != nil {
 				return err
 			}
 			ms, _ := o["members"].([]any)
@@ -49,13 +51,13 @@ func (g *globals) groupsCmd() *cobra.Command {
 			if len(ms) == 0 {
 				return nil
 			}
-			items := make([]object, 0, len(ms))
+			items := make([]output.Object, 0, len(ms))
 			for _, m := range ms {
 				if mo, ok := m.(map[string]any); ok {
-					items = append(items, object(mo))
+					items = append(items, output.Object(mo))
 				}
 			}
-			return printTable(g.stdout, userColumns, items)
+			return output.Table(g.stdout, userColumns, items)
 		})
 
 	del := g.leaf("delete GROUP_ID", "Delete a group", cobra.ExactArgs(1),
@@ -85,30 +87,30 @@ func (g *globals) groupsCmd() *cobra.Command {
 	)
 }
 
-var roleColumns = []column{
-	col("ID", "id"), col("NAME", "name"), col("BUILTIN", "builtin"),
-	{header: "PERMISSIONS", value: func(o object) string {
+var roleColumns = []output.Column{
+	output.Col("ID", "id"), output.Col("NAME", "name"), output.Col("BUILTIN", "builtin"),
+	{Header: "PERMISSIONS", Value: func(o output.Object) string {
 		ps, _ := o["permissions"].([]any)
 		return fmt.Sprint(len(ps))
 	}},
-	col("DESCRIPTION", "description"),
+	output.Col("DESCRIPTION", "description"),
 }
 
 func (g *globals) printRole(raw json.RawMessage) error {
 	if g.format() == outputJSON {
-		return writeJSON(g.stdout, raw)
+		return output.JSON(g.stdout, raw)
 	}
-	o, err := decodeObject(raw)
+	o, err := output.Decode(raw)
 	if err != nil {
 		return err
 	}
-	if err := printFields(g.stdout, o, []string{"id", "name", "builtin", "description", "tenant_id"}, "permissions"); err != nil {
+	if err := output.Fields(g.stdout, o, []string{"id", "name", "builtin", "description", "tenant_id"}, "permissions"); err != nil {
 		return err
 	}
 	ps, _ := o["permissions"].([]any)
 	fmt.Fprintf(g.stdout, "permissions: %d\n", len(ps))
 	for _, p := range ps {
-		fmt.Fprintf(g.stdout, "  %s\n", cell(p))
+		fmt.Fprintf(g.stdout, "  %s\n", output.Cell(p))
 	}
 	return nil
 }
@@ -236,7 +238,7 @@ func (g *globals) rolesCmd() *cobra.Command {
 	)
 }
 
-var kindColumns = cols("ID", "id", "NAMESPACE", "namespace", "NAME", "name", "BUILTIN", "builtin")
+var kindColumns = output.Cols("ID", "id", "NAMESPACE", "namespace", "NAME", "name", "BUILTIN", "builtin")
 
 func (g *globals) kindsCmd() *cobra.Command {
 	var pg paging

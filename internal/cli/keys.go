@@ -8,28 +8,30 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/gatehouse/gatehouse/internal/cli/output"
 )
 
-var keyColumns = cols("ID", "id", "NAME", "name", "ROLE", "role", "PREFIX", "prefix", "LAST_FOUR", "last_four",
+var keyColumns = output.Cols("ID", "id", "NAME", "name", "ROLE", "role", "PREFIX", "prefix", "LAST_FOUR", "last_four",
 	"EXPIRES_AT", "expires_at", "REVOKED_AT", "revoked_at", "LAST_USED_AT", "last_used_at")
 
-var serviceColumns = cols("ID", "id", "NAME", "name", "PREFIX", "prefix", "LAST_FOUR", "last_four",
+var serviceColumns = output.Cols("ID", "id", "NAME", "name", "PREFIX", "prefix", "LAST_FOUR", "last_four",
 	"REVOKED_AT", "revoked_at", "LAST_USED_AT", "last_used_at")
 
 // emitSecret prints a created credential; its secret `key` is shown this
 // once (the API never shows it again).
 func (g *globals) emitSecret(raw json.RawMessage, first ...string) error {
 	if g.format() == outputJSON {
-		return writeJSON(g.stdout, raw)
+		return output.JSON(g.stdout, raw)
 	}
-	o, err := decodeObject(raw)
+	o, err := output.Decode(raw)
 	if err != nil {
 		return err
 	}
-	if err := printFields(g.stdout, o, first, "key"); err != nil {
+	if err := output.Fields(g.stdout, o, first, "key"); err != nil {
 		return err
 	}
-	fmt.Fprintf(g.stdout, "\nkey: %s\n(the secret is shown this once: store it now)\n", o.str("key"))
+	fmt.Fprintf(g.stdout, "\nkey: %s\n(the secret is shown this once: store it now)\n", o.Str("key"))
 	return nil
 }
 

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/gatehouse/gatehouse/client"
+	"github.com/gatehouse/gatehouse/internal/cli/output"
 )
 
 func (g *globals) loginCmd() *cobra.Command {
@@ -123,7 +124,7 @@ func (g *globals) storeLogin(name string, p Profile) error {
 	}
 	if g.format() == outputJSON {
 		raw, _ := json.Marshal(map[string]string{"profile": name, "url": p.URL, "kind": p.Kind, "email": p.Email, "user_id": p.UserID, "tenant_id": p.Tenant, "expires_at": p.ExpiresAt, "file": path})
-		return writeJSON(g.stdout, raw)
+		return output.JSON(g.stdout, raw)
 	}
 	who := p.Email
 	if who == "" {

@@ -6,9 +6,11 @@ import (
 	"net/url"
 
 	"github.com/spf13/cobra"
+
+	"github.com/gatehouse/gatehouse/internal/cli/output"
 )
 
-var userColumns = cols("ID", "id", "EMAIL", "email", "NAME", "name", "ROLE", "global_role", "STATUS", "status")
+var userColumns = output.Cols("ID", "id", "EMAIL", "email", "NAME", "name", "ROLE", "global_role", "STATUS", "status")
 
 var userFields = []string{"id", "email", "name", "global_role", "status", "tenant_id"}
 

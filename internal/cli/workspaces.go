@@ -6,9 +6,11 @@ import (
 	"net/url"
 
 	"github.com/spf13/cobra"
+
+	"github.com/gatehouse/gatehouse/internal/cli/output"
 )
 
-var workspaceColumns = cols("ID", "id", "NAME", "name", "ROLE", "role", "DESCRIPTION", "description")
+var workspaceColumns = output.Cols("ID", "id", "NAME", "name", "ROLE", "role", "DESCRIPTION", "description")
 
 var workspaceFields = []string{"id", "name", "description", "role", "tenant_id", "created_by", "created_at"}
 
@@ -62,7 +64,7 @@ func (g *globals) workspacesCmd() *cobra.Command {
 	return g.family("workspaces", "Workspaces: list, create, get, delete", []string{"workspace", "ws"}, list, create, get, del)
 }
 
-var memberColumns = cols("ID", "id", "USER_ID", "user_id", "GROUP_ID", "group_id", "ROLE", "role", "EFFECTIVE_ROLE", "effective_role")
+var memberColumns = output.Cols("ID", "id", "USER_ID", "user_id", "GROUP_ID", "group_id", "ROLE", "role", "EFFECTIVE_ROLE", "effective_role")
 
 var memberFields = []string{"id", "workspace_id", "user_id", "group_id", "role"}
 
@@ -129,12 +131,12 @@ func (g *globals) membersCmd() *cobra.Command {
 			return "", nil, err
 		}
 		for _, raw := range page.Items {
-			o, err := decodeObject(raw)
+			o, err := output.Decode(raw)
 			if err != nil {
 				return "", nil, err
 			}
-			if (byUser != "" && o.str("user_id") == byUser) || (byGroup != "" && o.str("group_id") == byGroup) {
-				return o.str("id"), args, nil
+			if (byUser != "" && o.Str("user_id") == byUser) || (byGroup != "" && o.Str("group_id") == byGroup) {
+				return o.Str("id"), args, nil
 			}
 		}
 		return "", nil, fmt.Errorf("no direct membership of %s in workspace %s", byUser+byGroup, workspace)
