@@ -5,13 +5,6 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-func collectIDs(rows pgx.Rows, err error) ([]uuid.UUID, error) {
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
-}
-
 func collectOwned(rows pgx.Rows, err error) ([]OwnedFact, error) {
 	if err != nil {
 		return nil, err
@@ -25,17 +18,6 @@ func collectOwned(rows pgx.Rows, err error) ([]OwnedFact, error) {
 
 // OwnedFact is an object and the tenant it belongs to.
 type OwnedFact struct{ ID, TenantID uuid.UUID }
-
-func collectStrings(rows pgx.Rows, err error) ([]string, error) {
-	if err != nil {
-		return nil, err
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if out == nil {
-		out = []string{}
-	}
-	return out, err
-}
 
 func collectLinks(rows pgx.Rows, err error) ([]Link, error) {
 	if err != nil {
