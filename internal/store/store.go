@@ -70,4 +70,3 @@ func WithoutDeadline(ctx context.Context) context.Context { return pg.WithoutDea
 
 // IsUnavailable reports whether err means PostgreSQL could not be reached.
 func IsUnavailable(err error) bool { return pg.IsUnavailable(err) }
-
