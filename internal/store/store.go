@@ -8,17 +8,18 @@
 // external (OIDC identities and login state), groups, roles (custom roles
 // and assignments), kinds, branches, services, workspaces, members, models,
 // deployments, apikeys, outbox, tokens (the tenants' newest consistency
-// tokens and the projection epoch), audit, login_attempts, imports; rows.go
-// the row types and collectors shared with internal/store/projection.
+// tokens and the projection epoch), audit, login_attempts, imports (bulk
+// provisioning); rows.go OwnedFact (an object and its tenant) and its
+// collector, shared with internal/store/projection.
 //
 // The reads the SpiceDB projection is computed from (the Live*, Active*,
 // Undeleted* and *Facts queries of each family, the standing links, the
 // objects a change touches) and the projector's outbox bookkeeping are in
-// internal/store/projection, which builds on this package. The few of them
-// internal/iam also reads stay here: LiveDeployments, Groups, Kinds,
-// RoleHolders, and subjects.go (which subjects belong to a tenant).
-// Every filter of a projection read is optional (nil = all), so the same
-// query serves one projection unit and a full reconcile.
+// internal/store/projection, which builds on this package. Those
+// internal/iam reads too stay here: LiveDeployments, Groups, Kinds,
+// RoleHolders, and subjects.go (which subjects belong to a tenant). Every
+// filter of a projection read is optional (nil = all), so the same query
+// serves one projection unit and a full reconcile.
 package store
 
 import (

@@ -81,7 +81,7 @@ func LockPendingOutbox(ctx context.Context, q store.Q, tenantID uuid.UUID, excep
 }
 
 // MarkOutboxAlsoApplied records entries applied by the same SpiceDB write
-// as one MarkOutboxApplied recorded (group commit).
+// as one store.MarkOutboxApplied recorded (group commit).
 func MarkOutboxAlsoApplied(ctx context.Context, q store.Q, ids []int64, token string) error {
 	if len(ids) == 0 {
 		return nil
