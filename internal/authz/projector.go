@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/internal/store/projection"
 )
 
 // Projector applies outbox entries to SpiceDB.
@@ -61,7 +62,7 @@ func (p *Projector) ApplyFor(ctx context.Context, tenant uuid.UUID, outboxID int
 		// An entry a group commit applied while this one waited for the
 		// tenant is done: one read, no transaction, no lock.
 		if waited {
-			if token, done, err := store.OutboxAppliedToken(ctx, p.Store.Pool, outboxID); err == nil && done {
+			if token, done, err := projection.OutboxAppliedToken(ctx, p.Store.Pool, outboxID); err == nil && done {
 				return token, nil
 			}
 		}
@@ -76,7 +77,7 @@ func (p *Projector) ApplyFor(ctx context.Context, tenant uuid.UUID, outboxID int
 		if !errors.Is(err, ErrUnavailable) && !store.IsUnavailable(err) {
 			retry = backoff(p.attempts(ctx, outboxID))
 		}
-		if ferr := store.MarkOutboxFailed(context.WithoutCancel(ctx), p.Store.Pool, outboxID, err.Error(), retry); ferr != nil {
+		if ferr := projection.MarkOutboxFailed(context.WithoutCancel(ctx), p.Store.Pool, outboxID, err.Error(), retry); ferr != nil {
 			p.Log.Warn("outbox: record failure", "id", outboxID, "err", ferr)
 		}
 	}
@@ -105,7 +106,7 @@ func (p *Projector) gate(ctx context.Context, tenant uuid.UUID) (release func(),
 }
 
 func (p *Projector) attempts(ctx context.Context, id int64) int {
-	n, _ := store.OutboxAttempts(ctx, p.Store.Pool, id)
+	n, _ := projection.OutboxAttempts(ctx, p.Store.Pool, id)
 	return n
 }
 
@@ -117,7 +118,7 @@ func backoff(attempts int) time.Duration {
 func (p *Projector) apply(ctx context.Context, tenant uuid.UUID, outboxID int64) (string, error) {
 	if tenant == uuid.Nil {
 		var err error
-		if tenant, err = store.OutboxTenant(ctx, p.Store.Pool, outboxID); err != nil {
+		if tenant, err = projection.OutboxTenant(ctx, p.Store.Pool, outboxID); err != nil {
 			return "", fmt.Errorf("outbox %d: %w", outboxID, err)
 		}
 	}
@@ -127,10 +128,10 @@ func (p *Projector) apply(ctx context.Context, tenant uuid.UUID, outboxID int64)
 		// applier waiting for the tenant holds no row lock, so whoever
 		// holds the tenant takes the waiters' entries along (group commit)
 		// and they find them applied when their turn comes.
-		if err := store.LockTenantProjection(ctx, tx, tenant); err != nil {
+		if err := projection.LockTenantProjection(ctx, tx, tenant); err != nil {
 			return err
 		}
-		entry, err := store.LockOutbox(ctx, tx, outboxID)
+		entry, err := projection.LockOutbox(ctx, tx, outboxID)
 		if err != nil {
 			return fmt.Errorf("outbox %d: %w", outboxID, err)
 		}
@@ -157,7 +158,7 @@ func (p *Projector) apply(ctx context.Context, tenant uuid.UUID, outboxID int64)
 		// writes queued behind this one) go in the same diff and the same
 		// SpiceDB write. The projection is recomputed from the current
 		// facts, so applying an entry early is applying it.
-		others, err := store.LockPendingOutbox(ctx, tx, entry.TenantID, outboxID, groupCommit)
+		others, err := projection.LockPendingOutbox(ctx, tx, entry.TenantID, outboxID, groupCommit)
 		if err != nil {
 			return err
 		}
@@ -180,7 +181,7 @@ func (p *Projector) apply(ctx context.Context, tenant uuid.UUID, outboxID int64)
 		if err := store.MarkOutboxApplied(ctx, tx, outboxID, entry.TenantID, token); err != nil {
 			return err
 		}
-		return store.MarkOutboxAlsoApplied(ctx, tx, along, token)
+		return projection.MarkOutboxAlsoApplied(ctx, tx, along, token)
 	})
 	return token, err
 }
@@ -446,7 +447,7 @@ func (p *Projector) Relay(ctx context.Context, every time.Duration, wake <-chan 
 
 // Drain applies every due entry once; it returns the first error.
 func (p *Projector) Drain(ctx context.Context) error {
-	due, err := store.DueOutbox(ctx, p.Store.Pool, 500)
+	due, err := projection.DueOutbox(ctx, p.Store.Pool, 500)
 	if err != nil {
 		return err
 	}

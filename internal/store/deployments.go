@@ -66,11 +66,6 @@ func SoftDeleteDeployment(ctx context.Context, q Q, id uuid.UUID) error {
 	return err
 }
 
-// WorkspaceDeploymentIDs lists every deployment of a workspace.
-func WorkspaceDeploymentIDs(ctx context.Context, q Q, workspaceID uuid.UUID) ([]uuid.UUID, error) {
-	return collectIDs(q.Query(ctx, `SELECT id FROM deployments WHERE workspace_id = $1`, workspaceID))
-}
-
 // LiveDeployments lists live deployments of live workspaces.
 func LiveDeployments(ctx context.Context, q Q, deploymentID *uuid.UUID) ([]DeploymentFact, error) {
 	rows, err := q.Query(ctx, `SELECT d.id, d.workspace_id, u.id
@@ -86,9 +81,4 @@ func LiveDeployments(ctx context.Context, q Q, deploymentID *uuid.UUID) ([]Deplo
 		err := r.Scan(&f.ID, &f.WorkspaceID, &f.CreatedBy)
 		return f, err
 	})
-}
-
-// DeploymentsCreatedBy lists the deployments a user created.
-func DeploymentsCreatedBy(ctx context.Context, q Q, userID uuid.UUID) ([]uuid.UUID, error) {
-	return collectIDs(q.Query(ctx, `SELECT id FROM deployments WHERE created_by = $1`, userID))
 }

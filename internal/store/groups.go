@@ -92,11 +92,6 @@ func GroupMembers(ctx context.Context, q Q, groupID uuid.UUID) ([]User, error) {
 	return collectUsers(rows, err)
 }
 
-// GroupWorkspaces lists the workspaces a group is a member of.
-func GroupWorkspaces(ctx context.Context, q Q, groupID uuid.UUID) ([]uuid.UUID, error) {
-	return collectIDs(q.Query(ctx, `SELECT workspace_id FROM workspace_members WHERE group_id = $1`, groupID))
-}
-
 // GroupSoleOwnerWorkspaces lists live workspaces whose only owner is the
 // group: no other owner is an active user or a group with an active member
 // (as OtherOwners counts).
@@ -114,19 +109,7 @@ func GroupSoleOwnerWorkspaces(ctx context.Context, q Q, groupID uuid.UUID) ([]uu
 
 // Groups lists account groups.
 func Groups(ctx context.Context, q Q, groupID *uuid.UUID) ([]OwnedFact, error) {
-	return collectOwned(q.Query(ctx, `SELECT id, tenant_id FROM account_groups WHERE ($1::uuid IS NULL OR id = $1) ORDER BY id`, groupID))
-}
-
-// ActiveGroupMembers lists active users of account groups.
-func ActiveGroupMembers(ctx context.Context, q Q, groupID, userID *uuid.UUID) ([]MemberFact, error) {
-	rows, err := q.Query(ctx, `SELECT gm.group_id, gm.user_id, NULL::uuid, 'member'
-		FROM group_members gm JOIN users u ON u.id = gm.user_id AND u.status = 'active'
-		WHERE ($1::uuid IS NULL OR gm.group_id = $1) AND ($2::uuid IS NULL OR gm.user_id = $2)
-		ORDER BY gm.group_id, gm.user_id`, groupID, userID)
-	if err != nil {
-		return nil, err
-	}
-	return collectMembers(rows)
+	return CollectOwned(q.Query(ctx, `SELECT id, tenant_id FROM account_groups WHERE ($1::uuid IS NULL OR id = $1) ORDER BY id`, groupID))
 }
 
 // EnsureSSOGroup returns the tenant's group with this name (any case),

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 )
 
 // Member is a workspace membership of a user or an account group.
@@ -107,49 +106,4 @@ func OtherOwners(ctx context.Context, q Q, workspaceID, exceptMember uuid.UUID) 
 			SELECT 1 FROM group_members gm JOIN users gu ON gu.id = gm.user_id AND gu.status = 'active' WHERE gm.group_id = m.group_id)))`,
 		workspaceID, exceptMember).Scan(&n)
 	return n, err
-}
-
-// MemberFact is a membership whose subject is an active user or a group.
-type MemberFact struct {
-	ParentID uuid.UUID
-	UserID   *uuid.UUID
-	GroupID  *uuid.UUID
-	Role     string
-}
-
-// LiveWorkspaceMembers lists memberships of live workspaces held by active
-// users or by groups; subject filters are optional.
-func LiveWorkspaceMembers(ctx context.Context, q Q, workspaceID, userID, groupID *uuid.UUID) ([]MemberFact, error) {
-	rows, err := q.Query(ctx, `SELECT m.workspace_id, m.user_id, m.group_id, m.role
-		FROM workspace_members m
-		JOIN workspaces w ON w.id = m.workspace_id AND w.deleted_at IS NULL
-		LEFT JOIN users u ON u.id = m.user_id
-		WHERE (m.group_id IS NOT NULL OR u.status = 'active')
-		  AND ($1::uuid IS NULL OR m.workspace_id = $1)
-		  AND ($2::uuid IS NULL OR m.user_id = $2)
-		  AND ($3::uuid IS NULL OR m.group_id = $3)
-		ORDER BY m.workspace_id, m.id`, workspaceID, userID, groupID)
-	if err != nil {
-		return nil, err
-	}
-	return collectMembers(rows)
-}
-
-func collectMembers(rows pgx.Rows) ([]MemberFact, error) {
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (MemberFact, error) {
-		var f MemberFact
-		err := r.Scan(&f.ParentID, &f.UserID, &f.GroupID, &f.Role)
-		return f, err
-	})
-}
-
-// UserMembershipParents lists what a user's facts touch: the workspaces and
-// groups they are a direct member of.
-func UserMembershipParents(ctx context.Context, q Q, userID uuid.UUID) (workspaces, groups []uuid.UUID, err error) {
-	workspaces, err = collectIDs(q.Query(ctx, `SELECT workspace_id FROM workspace_members WHERE user_id = $1`, userID))
-	if err != nil {
-		return nil, nil, err
-	}
-	groups, err = collectIDs(q.Query(ctx, `SELECT group_id FROM group_members WHERE user_id = $1`, userID))
-	return workspaces, groups, err
 }

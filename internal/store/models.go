@@ -17,12 +17,6 @@ type Model struct {
 	CreatedAt time.Time
 }
 
-// ModelFact is a live model and where it is whitelisted (live workspaces).
-type ModelFact struct {
-	ID, TenantID uuid.UUID
-	Workspaces   []uuid.UUID
-}
-
 // InsertModel stores a catalog entry.
 func InsertModel(ctx context.Context, q Q, m Model, createdBy uuid.UUID) error {
 	_, err := q.Exec(ctx, `INSERT INTO models (id, tenant_id, name, provider, created_by) VALUES ($1, $2, $3, $4, $5)`, m.ID, m.TenantID, m.Name, m.Provider, createdBy)
@@ -79,27 +73,4 @@ func Whitelist(ctx context.Context, q Q, tenantID, workspaceID, modelID uuid.UUI
 func Unwhitelist(ctx context.Context, q Q, workspaceID, modelID uuid.UUID) (bool, error) {
 	tag, err := q.Exec(ctx, `DELETE FROM workspace_models WHERE workspace_id = $1 AND model_id = $2`, workspaceID, modelID)
 	return tag.RowsAffected() == 1, err
-}
-
-// WorkspaceModelIDs lists the models a workspace whitelisted.
-func WorkspaceModelIDs(ctx context.Context, q Q, workspaceID uuid.UUID) ([]uuid.UUID, error) {
-	return collectIDs(q.Query(ctx, `SELECT model_id FROM workspace_models WHERE workspace_id = $1`, workspaceID))
-}
-
-// LiveModels lists live models with their whitelisting workspaces.
-func LiveModels(ctx context.Context, q Q, modelID *uuid.UUID) ([]ModelFact, error) {
-	rows, err := q.Query(ctx, `SELECT m.id, m.tenant_id, coalesce(array_agg(w.id) FILTER (WHERE w.id IS NOT NULL), '{}')
-		FROM models m
-		LEFT JOIN workspace_models wm ON wm.model_id = m.id
-		LEFT JOIN workspaces w ON w.id = wm.workspace_id AND w.deleted_at IS NULL
-		WHERE m.deleted_at IS NULL AND ($1::uuid IS NULL OR m.id = $1)
-		GROUP BY m.id, m.tenant_id ORDER BY m.id`, modelID)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (ModelFact, error) {
-		var f ModelFact
-		err := r.Scan(&f.ID, &f.TenantID, &f.Workspaces)
-		return f, err
-	})
 }

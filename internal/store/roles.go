@@ -128,40 +128,12 @@ func RoleIDs(ctx context.Context, q Q, tenantID uuid.UUID) ([]uuid.UUID, error) 
 	return collectIDs(q.Query(ctx, `SELECT id FROM roles WHERE tenant_id = $1`, tenantID))
 }
 
-// RolePermissionFact is one permission identifier held by a role.
-type RolePermissionFact struct {
-	TenantID, RoleID uuid.UUID
-	Identifier       string
-}
-
-// RolePermissions lists permission identifiers of roles (filters optional).
-func RolePermissions(ctx context.Context, q Q, tenantID, roleID *uuid.UUID) ([]RolePermissionFact, error) {
-	rows, err := q.Query(ctx, `SELECT tenant_id, role_id, identifier FROM role_permissions
-		WHERE ($1::uuid IS NULL OR tenant_id = $1) AND ($2::uuid IS NULL OR role_id = $2) ORDER BY role_id, identifier`, tenantID, roleID)
+// RoleHolders lists the users and groups a role is assigned to.
+func RoleHolders(ctx context.Context, q Q, roleID uuid.UUID) (users, groups []uuid.UUID, err error) {
+	users, err = collectIDs(q.Query(ctx, `SELECT user_id FROM role_assignments WHERE role_id = $1 AND user_id IS NOT NULL`, roleID))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (RolePermissionFact, error) {
-		var f RolePermissionFact
-		err := r.Scan(&f.TenantID, &f.RoleID, &f.Identifier)
-		return f, err
-	})
-}
-
-// RoleFacts lists roles (id and tenant).
-func RoleFacts(ctx context.Context, q Q, roleID *uuid.UUID) ([]OwnedFact, error) {
-	return collectOwned(q.Query(ctx, `SELECT id, tenant_id FROM roles WHERE ($1::uuid IS NULL OR id = $1) ORDER BY id`, roleID))
-}
-
-// ActiveRoleAssignments lists assignments to active users or to groups.
-func ActiveRoleAssignments(ctx context.Context, q Q, roleID, userID, groupID *uuid.UUID) ([]MemberFact, error) {
-	rows, err := q.Query(ctx, `SELECT a.role_id, a.user_id, a.group_id, 'assignee'
-		FROM role_assignments a LEFT JOIN users u ON u.id = a.user_id
-		WHERE (a.group_id IS NOT NULL OR u.status = 'active')
-		  AND ($1::uuid IS NULL OR a.role_id = $1) AND ($2::uuid IS NULL OR a.user_id = $2) AND ($3::uuid IS NULL OR a.group_id = $3)
-		ORDER BY a.role_id, a.id`, roleID, userID, groupID)
-	if err != nil {
-		return nil, err
-	}
-	return collectMembers(rows)
+	groups, err = collectIDs(q.Query(ctx, `SELECT group_id FROM role_assignments WHERE role_id = $1 AND group_id IS NOT NULL`, roleID))
+	return users, groups, err
 }

@@ -66,9 +66,3 @@ func TouchService(ctx context.Context, q Q, id uuid.UUID) error {
 	_, err := q.Exec(ctx, `UPDATE service_credentials SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`, id)
 	return err
 }
-
-// LiveServices lists live credentials (filters optional).
-func LiveServices(ctx context.Context, q Q, tenantID, id *uuid.UUID) ([]OwnedFact, error) {
-	return collectOwned(q.Query(ctx, `SELECT id, tenant_id FROM service_credentials WHERE revoked_at IS NULL
-		AND ($1::uuid IS NULL OR tenant_id = $1) AND ($2::uuid IS NULL OR id = $2) ORDER BY id`, tenantID, id))
-}

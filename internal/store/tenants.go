@@ -72,11 +72,6 @@ func RenameTenant(ctx context.Context, q Q, id uuid.UUID, name string) error {
 	return classify(err)
 }
 
-// TenantIDs lists live tenants.
-func TenantIDs(ctx context.Context, q Q, tenantID *uuid.UUID) ([]uuid.UUID, error) {
-	return collectIDs(q.Query(ctx, `SELECT id FROM tenants WHERE ($1::uuid IS NULL OR id = $1) ORDER BY id`, tenantID))
-}
-
 // OldestTenant returns the first tenant created (the bootstrap tenant).
 func OldestTenant(ctx context.Context, q Q) (uuid.UUID, error) {
 	var id uuid.UUID

@@ -89,9 +89,3 @@ func SoleOwnerWorkspaces(ctx context.Context, q Q, userID uuid.UUID) ([]uuid.UUI
 				SELECT 1 FROM group_members gm JOIN users gu ON gu.id = gm.user_id AND gu.status = 'active'
 				WHERE gm.group_id = o.group_id AND gm.user_id <> $1))))`, userID))
 }
-
-// LiveWorkspaces lists live workspaces.
-func LiveWorkspaces(ctx context.Context, q Q, workspaceID *uuid.UUID) ([]OwnedFact, error) {
-	return collectOwned(q.Query(ctx, `SELECT id, tenant_id FROM workspaces
-		WHERE deleted_at IS NULL AND ($1::uuid IS NULL OR id = $1) ORDER BY id`, workspaceID))
-}

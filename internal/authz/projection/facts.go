@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/internal/store/projection"
 )
 
 // A Fact is what a write changed, in the domain's words. Use cases record
@@ -278,7 +279,7 @@ func (f UserChanged) units(ctx context.Context, q store.Q) ([]Unit, error) {
 	}
 	sub := userObj(u.ID)
 	units := []Unit{Whole(sub), Pair(tenantObj(u.TenantID), sub), Pair(PlatformObject, sub)}
-	workspaces, groups, err := store.UserMembershipParents(ctx, q, u.ID)
+	workspaces, groups, err := projection.UserMembershipParents(ctx, q, u.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -288,7 +289,7 @@ func (f UserChanged) units(ctx context.Context, q store.Q) ([]Unit, error) {
 	for _, g := range groups {
 		units = append(units, Pair(Obj("group", g), sub))
 	}
-	deployments, err := store.DeploymentsCreatedBy(ctx, q, u.ID)
+	deployments, err := projection.DeploymentsCreatedBy(ctx, q, u.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -302,7 +303,7 @@ func (f UserChanged) units(ctx context.Context, q store.Q) ([]Unit, error) {
 	for _, r := range roles {
 		units = append(units, Pair(Obj("role", r), sub))
 	}
-	keys, err := store.APIKeyIDs(ctx, q, nil, &u.ID)
+	keys, err := projection.APIKeyIDs(ctx, q, nil, &u.ID)
 	for _, k := range keys {
 		units = append(units, keyUnits(k.ID, k.TenantID)...)
 	}
@@ -333,7 +334,7 @@ func (f GroupDeleted) units(ctx context.Context, q store.Q) ([]Unit, error) {
 // the group's workspaces, whose effective role follows their creator's.
 func (f GroupMembershipChanged) units(ctx context.Context, q store.Q) ([]Unit, error) {
 	group, user := Obj("group", f.Group), userObj(f.User)
-	workspaces, err := store.GroupWorkspaces(ctx, q, f.Group)
+	workspaces, err := projection.GroupWorkspaces(ctx, q, f.Group)
 	if err != nil {
 		return nil, err
 	}
@@ -407,21 +408,21 @@ func (f WorkspaceCreated) units(context.Context, store.Q) ([]Unit, error) {
 func (f WorkspaceDeleted) units(ctx context.Context, q store.Q) ([]Unit, error) {
 	ws := Obj("workspace", f.Workspace)
 	units := []Unit{Whole(ws)}
-	deployments, err := store.WorkspaceDeploymentIDs(ctx, q, f.Workspace)
+	deployments, err := projection.WorkspaceDeploymentIDs(ctx, q, f.Workspace)
 	if err != nil {
 		return nil, err
 	}
 	for _, d := range deployments {
 		units = append(units, Whole(Obj("deployment", d)))
 	}
-	models, err := store.WorkspaceModelIDs(ctx, q, f.Workspace)
+	models, err := projection.WorkspaceModelIDs(ctx, q, f.Workspace)
 	if err != nil {
 		return nil, err
 	}
 	for _, m := range models {
 		units = append(units, Pair(Obj("model", m), ws))
 	}
-	groups, err := store.WorkspaceGroupIDs(ctx, q, f.Workspace)
+	groups, err := projection.WorkspaceGroupIDs(ctx, q, f.Workspace)
 	if err != nil {
 		return nil, err
 	}
@@ -463,7 +464,7 @@ func keyUnits(keyID, workspaceID uuid.UUID) []Unit {
 func workspaceKeyUnits(ctx context.Context, q store.Q, workspaces ...uuid.UUID) ([]Unit, error) {
 	var units []Unit
 	for _, w := range workspaces {
-		keys, err := store.APIKeyIDs(ctx, q, &w, nil)
+		keys, err := projection.APIKeyIDs(ctx, q, &w, nil)
 		if err != nil {
 			return nil, err
 		}

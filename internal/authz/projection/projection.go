@@ -10,6 +10,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/perm"
 	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/internal/store/projection"
 )
 
 // The projection: the one place that turns PostgreSQL facts into
@@ -126,7 +127,7 @@ func projectPlatform(ctx context.Context, q store.Q, _ *uuid.UUID, rawID string,
 	if other {
 		return nil, nil
 	}
-	facts, err := store.ActiveUserRoles(ctx, q, nil, userID, string(perm.RoleSuperadmin))
+	facts, err := projection.ActiveUserRoles(ctx, q, nil, userID, string(perm.RoleSuperadmin))
 	if err != nil {
 		return nil, err
 	}
@@ -142,7 +143,7 @@ func projectTenant(ctx context.Context, q store.Q, id *uuid.UUID, rawID string, 
 	if id == nil && rawID != "" {
 		return nil, nil
 	}
-	tenants, err := store.TenantIDs(ctx, q, id)
+	tenants, err := projection.TenantIDs(ctx, q, id)
 	if err != nil {
 		return nil, err
 	}
@@ -153,7 +154,7 @@ func projectTenant(ctx context.Context, q store.Q, id *uuid.UUID, rawID string, 
 		}
 	}
 	if userID, other := subjectUUID(subject, "user"); !other {
-		facts, err := store.ActiveUserRoles(ctx, q, id, userID, "")
+		facts, err := projection.ActiveUserRoles(ctx, q, id, userID, "")
 		if err != nil {
 			return nil, err
 		}
@@ -164,7 +165,7 @@ func projectTenant(ctx context.Context, q store.Q, id *uuid.UUID, rawID string, 
 		}
 	}
 	if serviceID, other := subjectUUID(subject, "service"); !other {
-		services, err := store.LiveServices(ctx, q, id, serviceID)
+		services, err := projection.LiveServices(ctx, q, id, serviceID)
 		if err != nil {
 			return nil, err
 		}
@@ -173,7 +174,7 @@ func projectTenant(ctx context.Context, q store.Q, id *uuid.UUID, rawID string, 
 		}
 	}
 	if roleID, other := subjectUUID(subject, "role"); !other {
-		perms, err := store.RolePermissions(ctx, q, id, roleID)
+		perms, err := projection.RolePermissions(ctx, q, id, roleID)
 		if err != nil {
 			return nil, err
 		}
@@ -248,11 +249,11 @@ func projectKind(ctx context.Context, q store.Q, _ *uuid.UUID, rawID string, sub
 	if other || len(kinds) == 0 {
 		return rels, nil
 	}
-	perms, err := store.RolePermissions(ctx, q, tenantID, roleID)
+	perms, err := projection.RolePermissions(ctx, q, tenantID, roleID)
 	if err != nil {
 		return nil, err
 	}
-	byTenant := map[uuid.UUID][]store.RolePermissionFact{}
+	byTenant := map[uuid.UUID][]projection.RolePermissionFact{}
 	for _, f := range perms {
 		byTenant[f.TenantID] = append(byTenant[f.TenantID], f)
 	}
@@ -345,7 +346,7 @@ func projectRole(ctx context.Context, q store.Q, id *uuid.UUID, rawID string, su
 	if id == nil && rawID != "" {
 		return nil, nil
 	}
-	roles, err := store.RoleFacts(ctx, q, id)
+	roles, err := projection.RoleFacts(ctx, q, id)
 	if err != nil {
 		return nil, err
 	}
@@ -355,7 +356,7 @@ func projectRole(ctx context.Context, q store.Q, id *uuid.UUID, rawID string, su
 	}
 	if subject == nil || *subject == AnyUser {
 		// What the role carries, whoever holds it (user#holds_*, group#manage_membership).
-		perms, err := store.RolePermissions(ctx, q, nil, id)
+		perms, err := projection.RolePermissions(ctx, q, nil, id)
 		if err != nil {
 			return nil, err
 		}
@@ -375,7 +376,7 @@ func projectRole(ctx context.Context, q store.Q, id *uuid.UUID, rawID string, su
 	if none {
 		return rels, nil
 	}
-	assignments, err := store.ActiveRoleAssignments(ctx, q, id, userID, groupID)
+	assignments, err := projection.ActiveRoleAssignments(ctx, q, id, userID, groupID)
 	if err != nil {
 		return nil, err
 	}
@@ -403,7 +404,7 @@ func projectGroup(ctx context.Context, q store.Q, id *uuid.UUID, rawID string, s
 		}
 	}
 	if userID, other := subjectUUID(subject, "user"); !other {
-		members, err := store.ActiveGroupMembers(ctx, q, id, userID)
+		members, err := projection.ActiveGroupMembers(ctx, q, id, userID)
 		if err != nil {
 			return nil, err
 		}
@@ -414,7 +415,7 @@ func projectGroup(ctx context.Context, q store.Q, id *uuid.UUID, rawID string, s
 	// What the group holds, for group#manage_membership: its custom roles and
 	// its workspace roles.
 	if roleID, other := subjectUUID(subject, "role"); !other {
-		links, err := store.GroupRoleLinks(ctx, q, id, roleID)
+		links, err := projection.GroupRoleLinks(ctx, q, id, roleID)
 		if err != nil {
 			return nil, err
 		}
@@ -423,7 +424,7 @@ func projectGroup(ctx context.Context, q store.Q, id *uuid.UUID, rawID string, s
 		}
 	}
 	if workspaceID, other := subjectUUID(subject, "workspace"); !other {
-		members, err := store.LiveWorkspaceMembers(ctx, q, workspaceID, nil, id)
+		members, err := projection.LiveWorkspaceMembers(ctx, q, workspaceID, nil, id)
 		if err != nil {
 			return nil, err
 		}
@@ -449,7 +450,7 @@ func projectUser(ctx context.Context, q store.Q, id *uuid.UUID, rawID string, su
 	}
 	var rels []Rel
 	if subject == nil || subject.Type == "tenant" || *subject == AnyUser {
-		users, err := store.UndeletedUsers(ctx, q, id)
+		users, err := projection.UndeletedUsers(ctx, q, id)
 		if err != nil {
 			return nil, err
 		}
@@ -461,7 +462,7 @@ func projectUser(ctx context.Context, q store.Q, id *uuid.UUID, rawID string, su
 		}
 	}
 	if roleID, other := subjectUUID(subject, "role"); !other {
-		links, err := store.UserRoleLinks(ctx, q, id, roleID)
+		links, err := projection.UserRoleLinks(ctx, q, id, roleID)
 		if err != nil {
 			return nil, err
 		}
@@ -470,7 +471,7 @@ func projectUser(ctx context.Context, q store.Q, id *uuid.UUID, rawID string, su
 		}
 	}
 	if groupID, other := subjectUUID(subject, "group"); !other {
-		links, err := store.UserGroupLinks(ctx, q, id, groupID)
+		links, err := projection.UserGroupLinks(ctx, q, id, groupID)
 		if err != nil {
 			return nil, err
 		}
@@ -486,7 +487,7 @@ func projectWorkspace(ctx context.Context, q store.Q, id *uuid.UUID, rawID strin
 	if id == nil && rawID != "" {
 		return nil, nil
 	}
-	workspaces, err := store.LiveWorkspaces(ctx, q, id)
+	workspaces, err := projection.LiveWorkspaces(ctx, q, id)
 	if err != nil {
 		return nil, err
 	}
@@ -512,7 +513,7 @@ func projectWorkspace(ctx context.Context, q store.Q, id *uuid.UUID, rawID strin
 	if none {
 		return rels, nil
 	}
-	members, err := store.LiveWorkspaceMembers(ctx, q, id, userID, groupID)
+	members, err := projection.LiveWorkspaceMembers(ctx, q, id, userID, groupID)
 	if err != nil {
 		return nil, err
 	}
@@ -548,7 +549,7 @@ var roleRank = map[string]int{"member": 1, "admin": 2, "owner": 3}
 // owner), while the key is not revoked, its creator is active, and until
 // it expires (relationship expiration: SpiceDB ends it on time).
 func keyRelationships(ctx context.Context, q store.Q, keyID, workspaceID *uuid.UUID) ([]Rel, error) {
-	facts, err := store.APIKeyFacts(ctx, q, keyID, workspaceID)
+	facts, err := projection.APIKeyFacts(ctx, q, keyID, workspaceID)
 	if err != nil {
 		return nil, err
 	}
@@ -585,7 +586,7 @@ func projectAPIKey(ctx context.Context, q store.Q, id *uuid.UUID, rawID string, 
 	if id == nil && rawID != "" {
 		return nil, nil
 	}
-	facts, err := store.APIKeyFacts(ctx, q, id, nil)
+	facts, err := projection.APIKeyFacts(ctx, q, id, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -607,7 +608,7 @@ func projectModel(ctx context.Context, q store.Q, id *uuid.UUID, rawID string, _
 	if id == nil && rawID != "" {
 		return nil, nil
 	}
-	facts, err := store.LiveModels(ctx, q, id)
+	facts, err := projection.LiveModels(ctx, q, id)
 	if err != nil {
 		return nil, err
 	}
@@ -637,7 +638,7 @@ func userOrGroup(subject *Object) (userID, groupID *uuid.UUID, none bool) {
 }
 
 // memberSubject is a membership's subject: a user, or every member of a group.
-func memberSubject(m store.MemberFact) Object {
+func memberSubject(m projection.MemberFact) Object {
 	if m.UserID != nil {
 		return userObj(*m.UserID)
 	}

@@ -1,9 +1,13 @@
-package store
+package projection
 
 import (
 	"context"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/internal/store/pg"
 )
 
 // The queries below read what a user or a group holds whatever the user's
@@ -17,8 +21,11 @@ type StandingFact struct {
 	Role         string
 }
 
+// Link is an edge between two objects (From holds To).
+type Link struct{ From, To uuid.UUID }
+
 // UserRoleLinks lists custom roles assigned directly to undeleted users.
-func UserRoleLinks(ctx context.Context, q Q, userID, roleID *uuid.UUID) ([]Link, error) {
+func UserRoleLinks(ctx context.Context, q store.Q, userID, roleID *uuid.UUID) ([]Link, error) {
 	return collectLinks(q.Query(ctx, `SELECT a.user_id, a.role_id FROM role_assignments a
 		JOIN users u ON u.id = a.user_id AND u.status <> 'deleted'
 		WHERE ($1::uuid IS NULL OR a.user_id = $1) AND ($2::uuid IS NULL OR a.role_id = $2)
@@ -26,7 +33,7 @@ func UserRoleLinks(ctx context.Context, q Q, userID, roleID *uuid.UUID) ([]Link,
 }
 
 // UserGroupLinks lists the groups of undeleted users.
-func UserGroupLinks(ctx context.Context, q Q, userID, groupID *uuid.UUID) ([]Link, error) {
+func UserGroupLinks(ctx context.Context, q store.Q, userID, groupID *uuid.UUID) ([]Link, error) {
 	return collectLinks(q.Query(ctx, `SELECT gm.user_id, gm.group_id FROM group_members gm
 		JOIN users u ON u.id = gm.user_id AND u.status <> 'deleted'
 		WHERE ($1::uuid IS NULL OR gm.user_id = $1) AND ($2::uuid IS NULL OR gm.group_id = $2)
@@ -34,23 +41,24 @@ func UserGroupLinks(ctx context.Context, q Q, userID, groupID *uuid.UUID) ([]Lin
 }
 
 // GroupRoleLinks lists custom roles assigned to groups.
-func GroupRoleLinks(ctx context.Context, q Q, groupID, roleID *uuid.UUID) ([]Link, error) {
+func GroupRoleLinks(ctx context.Context, q store.Q, groupID, roleID *uuid.UUID) ([]Link, error) {
 	return collectLinks(q.Query(ctx, `SELECT group_id, role_id FROM role_assignments
 		WHERE group_id IS NOT NULL AND ($1::uuid IS NULL OR group_id = $1) AND ($2::uuid IS NULL OR role_id = $2)
 		ORDER BY group_id, role_id`, groupID, roleID))
 }
 
-// RoleHolders lists the users and groups a role is assigned to.
-func RoleHolders(ctx context.Context, q Q, roleID uuid.UUID) (users, groups []uuid.UUID, err error) {
-	users, err = collectIDs(q.Query(ctx, `SELECT user_id FROM role_assignments WHERE role_id = $1 AND user_id IS NOT NULL`, roleID))
-	if err != nil {
-		return nil, nil, err
-	}
-	groups, err = collectIDs(q.Query(ctx, `SELECT group_id FROM role_assignments WHERE role_id = $1 AND group_id IS NOT NULL`, roleID))
-	return users, groups, err
+// WorkspaceGroupIDs lists the groups that are members of a workspace.
+func WorkspaceGroupIDs(ctx context.Context, q store.Q, workspaceID uuid.UUID) ([]uuid.UUID, error) {
+	return pg.CollectIDs(q.Query(ctx, `SELECT group_id FROM workspace_members WHERE workspace_id = $1 AND group_id IS NOT NULL`, workspaceID))
 }
 
-// WorkspaceGroupIDs lists the groups that are members of a workspace.
-func WorkspaceGroupIDs(ctx context.Context, q Q, workspaceID uuid.UUID) ([]uuid.UUID, error) {
-	return collectIDs(q.Query(ctx, `SELECT group_id FROM workspace_members WHERE workspace_id = $1 AND group_id IS NOT NULL`, workspaceID))
+func collectLinks(rows pgx.Rows, err error) ([]Link, error) {
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Link, error) {
+		var l Link
+		err := r.Scan(&l.From, &l.To)
+		return l, err
+	})
 }
