@@ -8,7 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/gatehouse/gatehouse/internal/store"
-	"github.com/gatehouse/gatehouse/internal/store/projection"
+	reads "github.com/gatehouse/gatehouse/internal/store/projection"
 )
 
 // A Fact is what a write changed, in the domain's words. Use cases record
@@ -279,7 +279,7 @@ func (f UserChanged) units(ctx context.Context, q store.Q) ([]Unit, error) {
 	}
 	sub := userObj(u.ID)
 	units := []Unit{Whole(sub), Pair(tenantObj(u.TenantID), sub), Pair(PlatformObject, sub)}
-	workspaces, groups, err := projection.UserMembershipParents(ctx, q, u.ID)
+	workspaces, groups, err := reads.UserMembershipParents(ctx, q, u.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -289,7 +289,7 @@ func (f UserChanged) units(ctx context.Context, q store.Q) ([]Unit, error) {
 	for _, g := range groups {
 		units = append(units, Pair(Obj("group", g), sub))
 	}
-	deployments, err := projection.DeploymentsCreatedBy(ctx, q, u.ID)
+	deployments, err := reads.DeploymentsCreatedBy(ctx, q, u.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -303,7 +303,7 @@ func (f UserChanged) units(ctx context.Context, q store.Q) ([]Unit, error) {
 	for _, r := range roles {
 		units = append(units, Pair(Obj("role", r), sub))
 	}
-	keys, err := projection.APIKeyIDs(ctx, q, nil, &u.ID)
+	keys, err := reads.APIKeyIDs(ctx, q, nil, &u.ID)
 	for _, k := range keys {
 		units = append(units, keyUnits(k.ID, k.TenantID)...)
 	}
@@ -334,7 +334,7 @@ func (f GroupDeleted) units(ctx context.Context, q store.Q) ([]Unit, error) {
 // the group's workspaces, whose effective role follows their creator's.
 func (f GroupMembershipChanged) units(ctx context.Context, q store.Q) ([]Unit, error) {
 	group, user := Obj("group", f.Group), userObj(f.User)
-	workspaces, err := projection.GroupWorkspaces(ctx, q, f.Group)
+	workspaces, err := reads.GroupWorkspaces(ctx, q, f.Group)
 	if err != nil {
 		return nil, err
 	}
@@ -408,21 +408,21 @@ func (f WorkspaceCreated) units(context.Context, store.Q) ([]Unit, error) {
 func (f WorkspaceDeleted) units(ctx context.Context, q store.Q) ([]Unit, error) {
 	ws := Obj("workspace", f.Workspace)
 	units := []Unit{Whole(ws)}
-	deployments, err := projection.WorkspaceDeploymentIDs(ctx, q, f.Workspace)
+	deployments, err := reads.WorkspaceDeploymentIDs(ctx, q, f.Workspace)
 	if err != nil {
 		return nil, err
 	}
 	for _, d := range deployments {
 		units = append(units, Whole(Obj("deployment", d)))
 	}
-	models, err := projection.WorkspaceModelIDs(ctx, q, f.Workspace)
+	models, err := reads.WorkspaceModelIDs(ctx, q, f.Workspace)
 	if err != nil {
 		return nil, err
 	}
 	for _, m := range models {
 		units = append(units, Pair(Obj("model", m), ws))
 	}
-	groups, err := projection.WorkspaceGroupIDs(ctx, q, f.Workspace)
+	groups, err := reads.WorkspaceGroupIDs(ctx, q, f.Workspace)
 	if err != nil {
 		return nil, err
 	}
@@ -464,7 +464,7 @@ func keyUnits(keyID, workspaceID uuid.UUID) []Unit {
 func workspaceKeyUnits(ctx context.Context, q store.Q, workspaces ...uuid.UUID) ([]Unit, error) {
 	var units []Unit
 	for _, w := range workspaces {
-		keys, err := projection.APIKeyIDs(ctx, q, &w, nil)
+		keys, err := reads.APIKeyIDs(ctx, q, &w, nil)
 		if err != nil {
 			return nil, err
 		}

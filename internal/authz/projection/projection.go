@@ -10,7 +10,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/perm"
 	"github.com/gatehouse/gatehouse/internal/store"
-	"github.com/gatehouse/gatehouse/internal/store/projection"
+	reads "github.com/gatehouse/gatehouse/internal/store/projection"
 )
 
 // The projection: the one place that turns PostgreSQL facts into
@@ -127,7 +127,7 @@ func projectPlatform(ctx context.Context, q store.Q, _ *uuid.UUID, rawID string,
 	if other {
 		return nil, nil
 	}
-	facts, err := projection.ActiveUserRoles(ctx, q, nil, userID, string(perm.RoleSuperadmin))
+	facts, err := reads.ActiveUserRoles(ctx, q, nil, userID, string(perm.RoleSuperadmin))
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +143,7 @@ func projectTenant(ctx context.Context, q store.Q, id *uuid.UUID, rawID string, 
 	if id == nil && rawID != "" {
 		return nil, nil
 	}
-	tenants, err := projection.TenantIDs(ctx, q, id)
+	tenants, err := reads.TenantIDs(ctx, q, id)
 	if err != nil {
 		return nil, err
 	}
@@ -154,7 +154,7 @@ func projectTenant(ctx context.Context, q store.Q, id *uuid.UUID, rawID string, 
 		}
 	}
 	if userID, other := subjectUUID(subject, "user"); !other {
-		facts, err := projection.ActiveUserRoles(ctx, q, id, userID, "")
+		facts, err := reads.ActiveUserRoles(ctx, q, id, userID, "")
 		if err != nil {
 			return nil, err
 		}
@@ -165,7 +165,7 @@ func projectTenant(ctx context.Context, q store.Q, id *uuid.UUID, rawID string, 
 		}
 	}
 	if serviceID, other := subjectUUID(subject, "service"); !other {
-		services, err := projection.LiveServices(ctx, q, id, serviceID)
+		services, err := reads.LiveServices(ctx, q, id, serviceID)
 		if err != nil {
 			return nil, err
 		}
@@ -174,7 +174,7 @@ func projectTenant(ctx context.Context, q store.Q, id *uuid.UUID, rawID string, 
 		}
 	}
 	if roleID, other := subjectUUID(subject, "role"); !other {
-		perms, err := projection.RolePermissions(ctx, q, id, roleID)
+		perms, err := reads.RolePermissions(ctx, q, id, roleID)
 		if err != nil {
 			return nil, err
 		}
@@ -249,11 +249,11 @@ func projectKind(ctx context.Context, q store.Q, _ *uuid.UUID, rawID string, sub
 	if other || len(kinds) == 0 {
 		return rels, nil
 	}
-	perms, err := projection.RolePermissions(ctx, q, tenantID, roleID)
+	perms, err := reads.RolePermissions(ctx, q, tenantID, roleID)
 	if err != nil {
 		return nil, err
 	}
-	byTenant := map[uuid.UUID][]projection.RolePermissionFact{}
+	byTenant := map[uuid.UUID][]reads.RolePermissionFact{}
 	for _, f := range perms {
 		byTenant[f.TenantID] = append(byTenant[f.TenantID], f)
 	}
@@ -346,7 +346,7 @@ func projectRole(ctx context.Context, q store.Q, id *uuid.UUID, rawID string, su
 	if id == nil && rawID != "" {
 		return nil, nil
 	}
-	roles, err := projection.RoleFacts(ctx, q, id)
+	roles, err := reads.RoleFacts(ctx, q, id)
 	if err != nil {
 		return nil, err
 	}
@@ -356,7 +356,7 @@ func projectRole(ctx context.Context, q store.Q, id *uuid.UUID, rawID string, su
 	}
 	if subject == nil || *subject == AnyUser {
 		// What the role carries, whoever holds it (user#holds_*, group#manage_membership).
-		perms, err := projection.RolePermissions(ctx, q, nil, id)
+		perms, err := reads.RolePermissions(ctx, q, nil, id)
 		if err != nil {
 			return nil, err
 		}
@@ -376,7 +376,7 @@ func projectRole(ctx context.Context, q store.Q, id *uuid.UUID, rawID string, su
 	if none {
 		return rels, nil
 	}
-	assignments, err := projection.ActiveRoleAssignments(ctx, q, id, userID, groupID)
+	assignments, err := reads.ActiveRoleAssignments(ctx, q, id, userID, groupID)
 	if err != nil {
 		return nil, err
 	}
@@ -404,7 +404,7 @@ func projectGroup(ctx context.Context, q store.Q, id *uuid.UUID, rawID string, s
 		}
 	}
 	if userID, other := subjectUUID(subject, "user"); !other {
-		members, err := projection.ActiveGroupMembers(ctx, q, id, userID)
+		members, err := reads.ActiveGroupMembers(ctx, q, id, userID)
 		if err != nil {
 			return nil, err
 		}
@@ -415,7 +415,7 @@ func projectGroup(ctx context.Context, q store.Q, id *uuid.UUID, rawID string, s
 	// What the group holds, for group#manage_membership: its custom roles and
 	// its workspace roles.
 	if roleID, other := subjectUUID(subject, "role"); !other {
-		links, err := projection.GroupRoleLinks(ctx, q, id, roleID)
+		links, err := reads.GroupRoleLinks(ctx, q, id, roleID)
 		if err != nil {
 			return nil, err
 		}
@@ -424,7 +424,7 @@ func projectGroup(ctx context.Context, q store.Q, id *uuid.UUID, rawID string, s
 		}
 	}
 	if workspaceID, other := subjectUUID(subject, "workspace"); !other {
-		members, err := projection.LiveWorkspaceMembers(ctx, q, workspaceID, nil, id)
+		members, err := reads.LiveWorkspaceMembers(ctx, q, workspaceID, nil, id)
 		if err != nil {
 			return nil, err
 		}
@@ -450,7 +450,7 @@ func projectUser(ctx context.Context, q store.Q, id *uuid.UUID, rawID string, su
 	}
 	var rels []Rel
 	if subject == nil || subject.Type == "tenant" || *subject == AnyUser {
-		users, err := projection.UndeletedUsers(ctx, q, id)
+		users, err := reads.UndeletedUsers(ctx, q, id)
 		if err != nil {
 			return nil, err
 		}
@@ -462,7 +462,7 @@ func projectUser(ctx context.Context, q store.Q, id *uuid.UUID, rawID string, su
 		}
 	}
 	if roleID, other := subjectUUID(subject, "role"); !other {
-		links, err := projection.UserRoleLinks(ctx, q, id, roleID)
+		links, err := reads.UserRoleLinks(ctx, q, id, roleID)
 		if err != nil {
 			return nil, err
 		}
@@ -471,7 +471,7 @@ func projectUser(ctx context.Context, q store.Q, id *uuid.UUID, rawID string, su
 		}
 	}
 	if groupID, other := subjectUUID(subject, "group"); !other {
-		links, err := projection.UserGroupLinks(ctx, q, id, groupID)
+		links, err := reads.UserGroupLinks(ctx, q, id, groupID)
 		if err != nil {
 			return nil, err
 		}
@@ -487,7 +487,7 @@ func projectWorkspace(ctx context.Context, q store.Q, id *uuid.UUID, rawID strin
 	if id == nil && rawID != "" {
 		return nil, nil
 	}
-	workspaces, err := projection.LiveWorkspaces(ctx, q, id)
+	workspaces, err := reads.LiveWorkspaces(ctx, q, id)
 	if err != nil {
 		return nil, err
 	}
@@ -513,7 +513,7 @@ func projectWorkspace(ctx context.Context, q store.Q, id *uuid.UUID, rawID strin
 	if none {
 		return rels, nil
 	}
-	members, err := projection.LiveWorkspaceMembers(ctx, q, id, userID, groupID)
+	members, err := reads.LiveWorkspaceMembers(ctx, q, id, userID, groupID)
 	if err != nil {
 		return nil, err
 	}
@@ -549,7 +549,7 @@ var roleRank = map[string]int{"member": 1, "admin": 2, "owner": 3}
 // owner), while the key is not revoked, its creator is active, and until
 // it expires (relationship expiration: SpiceDB ends it on time).
 func keyRelationships(ctx context.Context, q store.Q, keyID, workspaceID *uuid.UUID) ([]Rel, error) {
-	facts, err := projection.APIKeyFacts(ctx, q, keyID, workspaceID)
+	facts, err := reads.APIKeyFacts(ctx, q, keyID, workspaceID)
 	if err != nil {
 		return nil, err
 	}
@@ -586,7 +586,7 @@ func projectAPIKey(ctx context.Context, q store.Q, id *uuid.UUID, rawID string, 
 	if id == nil && rawID != "" {
 		return nil, nil
 	}
-	facts, err := projection.APIKeyFacts(ctx, q, id, nil)
+	facts, err := reads.APIKeyFacts(ctx, q, id, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -608,7 +608,7 @@ func projectModel(ctx context.Context, q store.Q, id *uuid.UUID, rawID string, _
 	if id == nil && rawID != "" {
 		return nil, nil
 	}
-	facts, err := projection.LiveModels(ctx, q, id)
+	facts, err := reads.LiveModels(ctx, q, id)
 	if err != nil {
 		return nil, err
 	}
@@ -638,7 +638,7 @@ func userOrGroup(subject *Object) (userID, groupID *uuid.UUID, none bool) {
 }
 
 // memberSubject is a membership's subject: a user, or every member of a group.
-func memberSubject(m projection.MemberFact) Object {
+func memberSubject(m reads.MemberFact) Object {
 	if m.UserID != nil {
 		return userObj(*m.UserID)
 	}
