@@ -105,6 +105,7 @@ type (
 	LookupSubjectsInput  = access.LookupSubjectsInput
 	Report               = access.Report
 	ReportInput          = access.ReportInput
+	Ref                  = access.Ref
 )
 
 // Roles: roles, assignments, groups, kinds.

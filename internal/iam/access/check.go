@@ -361,8 +361,8 @@ func (s *Service) CheckBulk(ctx context.Context, p *core.Principal, meta core.Re
 }
 func (s *Service) checkConsistency(ctx context.Context, p *core.Principal, tenantID uuid.UUID, meta core.RequestMeta, in *ConsistencyInput) (authz.Consistency, error) {
 	if in == nil {
-		if p != nil && p.TenantToken != nil && p.TenantID == tenantID {
-			return core.ConsistencyAt(*p.TenantToken, meta), nil
+		if token, ok := p.KnownTenantToken(); ok && p.TenantID == tenantID {
+			return core.ConsistencyAt(token, meta), nil
 		}
 		return s.Consistency(ctx, tenantID, meta)
 	}

@@ -22,7 +22,7 @@ func (p Page) Size() int {
 	return p.Limit
 }
 
-// afterID decodes an id cursor (uuid.Nil when none).
+// AfterID decodes an id cursor (uuid.Nil when none).
 func (p Page) AfterID() (uuid.UUID, error) {
 	if p.Cursor == "" {
 		return uuid.Nil, nil
@@ -39,7 +39,7 @@ func (p Page) AfterID() (uuid.UUID, error) {
 }
 func IDCursor(id uuid.UUID) string { return base64.RawURLEncoding.EncodeToString(id[:]) }
 
-// beforeSeq decodes a sequence cursor (0 when none).
+// BeforeSeq decodes a sequence cursor (0 when none).
 func (p Page) BeforeSeq() (int64, error) {
 	if p.Cursor == "" {
 		return 0, nil
@@ -61,7 +61,7 @@ type List[T any] struct {
 	NextCursor string `json:"next_cursor,omitempty"`
 }
 
-// pageOf cuts a result fetched with limit+1 rows into a page.
+// PageOf cuts a result fetched with limit+1 rows into a page.
 func PageOf[T any](items []T, limit int, cursor func(T) string) List[T] {
 	if items == nil {
 		items = []T{}

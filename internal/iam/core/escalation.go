@@ -18,7 +18,7 @@ import (
 //   - platform#super_admin: the built-in superadmins, the only power that
 //     spans tenants. A super_admin held through a custom role counts only on
 //     its own tenant (tenant#super_admin), so another tenant's objects are
-//     reached through super_admin on *their* tenant (reaches).
+//     reached through super_admin on *their* tenant (Reaches).
 //   - user#administer: manage_users on the target's tenant and every global
 //     permission the target holds, whatever the target's status and however
 //     it is held; a built-in superadmin only by a platform superadmin.
@@ -26,14 +26,14 @@ import (
 //     group's roles carry, and manage_members (manage_owners) in every
 //     workspace where the group holds a role (owner).
 
-// superadmin reports whether p is one of the platform's superadmins (the
+// Superadmin reports whether p is one of the platform's superadmins (the
 // built-in superadmin global role), whose reach spans tenants.
 func (s *Kernel) Superadmin(ctx context.Context, p *Principal, meta RequestMeta) bool {
 	ok, err := s.May(ctx, p, meta, "platform.span_tenants", p.TenantID, uuid.Nil)
 	return err == nil && ok
 }
 
-// reaches reports whether objects of tenantID are visible to p at all: its
+// Reaches reports whether objects of tenantID are visible to p at all: its
 // own tenant, or a tenant where p holds super_admin (the platform's
 // superadmins hold it on every tenant; a custom role's super_admin only on
 // the role's own tenant).
@@ -44,7 +44,7 @@ func (s *Kernel) Reaches(ctx context.Context, p *Principal, meta RequestMeta, te
 	return s.May(ctx, p, meta, "tenant.reach", tenantID, tenantID)
 }
 
-// allowedAll answers several checks of p about objects of tenantID in one
+// AllowedAll answers several checks of p about objects of tenantID in one
 // SpiceDB call, at the freshness allowed uses.
 func (s *Kernel) AllowedAll(ctx context.Context, p *Principal, tenantID uuid.UUID, meta RequestMeta, items []authz.CheckItem) ([]bool, error) {
 	cons, err := s.Consistency(ctx, tenantID, meta)
@@ -73,7 +73,7 @@ func check(p *Principal, resource authz.Object, permission string) authz.CheckIt
 	return authz.CheckItem{Resource: resource, Permission: permission, Subject: p.Subject()}
 }
 
-// requireAdminister: p may act on (edit, disable, enable, delete, re-invite,
+// RequireAdminister: p may act on (edit, disable, enable, delete, re-invite,
 // change the role or groups of) user u — one SpiceDB check of
 // user#administer.
 func (s *Kernel) RequireAdminister(ctx context.Context, p *Principal, meta RequestMeta, u store.User) error {
@@ -90,7 +90,7 @@ func (s *Kernel) RequireAdminister(ctx context.Context, p *Principal, meta Reque
 var ErrCannotAdminister = &Error{Kind: KindForbidden, Code: "forbidden",
 	Message: "you may not administer this user: it needs manage_users and every global permission the user holds (a built-in superadmin only by a superadmin)"}
 
-// grantItems are the checks that granting built-in role r needs: nobody
+// GrantItems are the checks that granting built-in role r needs: nobody
 // grants a global permission they do not hold, so nobody raises anyone above
 // their own role; built-in superadmin spans tenants and needs a platform
 // superadmin.
@@ -109,7 +109,7 @@ func GrantItems(p *Principal, tenantID uuid.UUID, r perm.Role) []authz.CheckItem
 	return items
 }
 
-// relockUser locks, inside a write's transaction, the user a decision was
+// RelockUser locks, inside a write's transaction, the user a decision was
 // taken about before BEGIN, and re-validates what the decision rested on:
 // a user whose status or global role changed meanwhile is a conflict to
 // retry, never a change made on a stale decision.

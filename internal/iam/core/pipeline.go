@@ -30,7 +30,7 @@ type Config struct {
 	// TokenKey seals consistency tokens (shared by every replica).
 	TokenKey string
 	// DecisionCacheSize bounds the decision cache of POST /v1/check
-	// (decision_cache.go): 0 means DefaultDecisionCacheSize, a negative
+	// (access/decision_cache.go): 0 means DefaultDecisionCacheSize, a negative
 	// size turns the cache off.
 	DecisionCacheSize int
 }
@@ -86,7 +86,7 @@ type WriteResult struct {
 	Pending          bool   `json:"projection_pending,omitempty"`
 }
 
-// change is what a write's transaction produces.
+// Change is what a write's transaction produces.
 type Change struct {
 	TenantID    uuid.UUID
 	WorkspaceID *uuid.UUID
@@ -95,7 +95,7 @@ type Change struct {
 	Details     map[string]any
 }
 
-// authorizedWrite is the pipeline every write uses:
+// AuthorizedWrite is the pipeline every write uses:
 //
 //  1. authorize, before BEGIN: the SpiceDB decisions the write rests on
 //     (and the reads on the pool they need). No transaction is open and no
@@ -104,7 +104,7 @@ type Change struct {
 //     decision rests on (and the invariants: last owner, last
 //     superadmin), store the fact; the same transaction stores the outbox
 //     entry and the audit entry. fn never asks SpiceDB (a test walks the
-//     package and fails when it does).
+//     packages and fails when it does).
 //  3. the entry is applied to SpiceDB.
 //
 // A refused write (authorize's or fn's error) is audited as refused and
@@ -118,7 +118,7 @@ func (s *Kernel) AuthorizedWrite(ctx context.Context, p *Principal, meta Request
 	return s.Write(ctx, p, meta, action, fn)
 }
 
-// write is authorizedWrite for writes that need no SpiceDB decision (or
+// Write is AuthorizedWrite for writes that need no SpiceDB decision (or
 // whose authorization already happened, e.g. a login).
 func (s *Kernel) Write(ctx context.Context, p *Principal, meta RequestMeta, action string, fn func(tx pgx.Tx) (Change, error)) (WriteResult, error) {
 	var outboxID int64
@@ -210,7 +210,7 @@ func (s *Kernel) auditEntry(p *Principal, meta RequestMeta, action string, ch Ch
 	return e
 }
 
-// mapErr turns store sentinels into domain errors where the use case did
+// MapErr turns store sentinels into domain errors where the use case did
 // not already.
 func (s *Kernel) MapErr(err error) error {
 	if err == nil || KindOf(err) != 0 {
@@ -229,7 +229,7 @@ func (s *Kernel) MapErr(err error) error {
 	return err
 }
 
-// consistency picks the freshness of an authorization read: the request's
+// Consistency picks the freshness of an authorization read: the request's
 // token when given, else at least as fresh as the newest write answered for
 // the tenant.
 func (s *Kernel) Consistency(ctx context.Context, tenantID uuid.UUID, meta RequestMeta) (authz.Consistency, error) {
@@ -240,7 +240,7 @@ func (s *Kernel) Consistency(ctx context.Context, tenantID uuid.UUID, meta Reque
 	return ConsistencyAt(token, meta), nil
 }
 
-// consistencyAt is consistency given the tenant's newest token.
+// ConsistencyAt is Consistency given the tenant's newest token.
 func ConsistencyAt(token string, meta RequestMeta) authz.Consistency {
 	switch {
 	case token == "":

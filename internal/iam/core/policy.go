@@ -31,10 +31,10 @@ const Any = "*"
 // Policy is every authorization rule of Gatehouse in one table: for each
 // use case (a write's audit action, or a read), the object it acts on and
 // the SpiceDB permission it needs. Writes consult it before BEGIN
-// (authorizedWrite's authorize step); a use case with no entry is refused
+// (AuthorizedWrite's authorize step); a use case with no entry is refused
 // (default deny). Every route of internal/httpapi names its use cases
 // (its route/policy test fails for a route with none), and a test of this
-// package fails when code asks for a use case the table lacks or the table
+// package (walking every package of internal/iam) fails when code asks for a use case the table lacks or the table
 // keeps one no code asks for.
 //
 // Inside the transaction only invariants are re-checked under row locks
@@ -111,7 +111,7 @@ var Policy = map[string]Rule{
 	"lookup.subjects.view_tenant": {On: schema.Tenant.Type, Need: schema.Tenant.ViewTenant},
 }
 
-// ruleFor returns use case's rule; a use case without one is denied.
+// RuleFor returns use case's rule; a use case without one is denied.
 func (s *Kernel) RuleFor(useCase string) (Rule, error) {
 	r, ok := Policy[useCase]
 	if !ok {
@@ -130,7 +130,7 @@ func ruleObject(r Rule, id uuid.UUID) authz.Object {
 	return authz.Obj(r.On, id)
 }
 
-// may reports whether p may do use case on object id of tenantID.
+// May reports whether p may do use case on object id of tenantID.
 func (s *Kernel) May(ctx context.Context, p *Principal, meta RequestMeta, useCase string, tenantID, id uuid.UUID) (bool, error) {
 	r, err := s.RuleFor(useCase)
 	if err != nil {
@@ -139,7 +139,7 @@ func (s *Kernel) May(ctx context.Context, p *Principal, meta RequestMeta, useCas
 	return s.allowed(ctx, p, tenantID, meta, ruleObject(r, id), r.Need)
 }
 
-// mayOn is may for a rule about whichever object the request names.
+// MayOn is May for a rule about whichever object the request names.
 func (s *Kernel) MayOn(ctx context.Context, p *Principal, meta RequestMeta, useCase string, tenantID uuid.UUID, obj authz.Object) (bool, error) {
 	r, err := s.RuleFor(useCase)
 	if err != nil || (r.On != Any && r.On != obj.Type) {
@@ -148,7 +148,7 @@ func (s *Kernel) MayOn(ctx context.Context, p *Principal, meta RequestMeta, useC
 	return s.allowed(ctx, p, tenantID, meta, obj, r.Need)
 }
 
-// ruleCheck is the check item of use case's rule about p, for a bulk
+// RuleCheck is the check item of use case's rule about p, for a bulk
 // check.
 func (s *Kernel) RuleCheck(p *Principal, useCase string, id uuid.UUID) (authz.CheckItem, error) {
 	r, err := s.RuleFor(useCase)
@@ -158,7 +158,7 @@ func (s *Kernel) RuleCheck(p *Principal, useCase string, id uuid.UUID) (authz.Ch
 	return check(p, ruleObject(r, id), r.Need), nil
 }
 
-// authorize fails unless p may do use case on object id of tenantID:
+// Authorize fails unless p may do use case on object id of tenantID:
 // Forbidden, or NotFound for a Hidden rule's object the caller cannot view.
 func (s *Kernel) Authorize(ctx context.Context, p *Principal, meta RequestMeta, useCase string, tenantID, id uuid.UUID) error {
 	r, err := s.RuleFor(useCase)

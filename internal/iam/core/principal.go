@@ -19,7 +19,22 @@ type Principal struct {
 	// read with the credential at authentication (nil: not read). Only
 	// read-only use cases (checks, lookups) use it, in place of reading it
 	// again: no write of the request can have moved it.
-	TenantToken *string
+	tenantToken *string
+}
+
+// WithTenantToken records the newest consistency token of p's tenant, read
+// with p's credential at authentication, and returns p.
+func (p *Principal) WithTenantToken(token string) *Principal {
+	p.tenantToken = &token
+	return p
+}
+
+// KnownTenantToken is the token WithTenantToken recorded, if any.
+func (p *Principal) KnownTenantToken() (string, bool) {
+	if p == nil || p.tenantToken == nil {
+		return "", false
+	}
+	return *p.tenantToken, true
 }
 
 // Subject is the caller as a SpiceDB subject.
@@ -34,6 +49,6 @@ type RequestMeta struct {
 	ClientAddr string
 	// ConsistencyToken is the ZedToken sealed in the
 	// Gatehouse-Consistency-Token request header, verified by the HTTP
-	// layer (Service.OpenToken) before it gets here.
+	// layer (Kernel.OpenToken) before it gets here.
 	ConsistencyToken string
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 )
 
+// SetOf is the set of xs.
 func SetOf(xs ...string) map[string]bool {
 	m := map[string]bool{}
 	for _, x := range xs {
@@ -28,7 +29,7 @@ func ValidEmail(email string) error {
 	return nil
 }
 
-// validName checks a display name: 1..max runes, printable, no control
+// ValidName checks a display name: 1..max runes, printable, no control
 // characters.
 func ValidName(field, s string, max int) error {
 	if strings.TrimSpace(s) == "" {
@@ -48,7 +49,7 @@ func ValidName(field, s string, max int) error {
 	return nil
 }
 
-// parseID reads an object id; a bad id is reported on field.
+// ParseID reads an object id; a bad id is reported on field.
 func ParseID(field, s string) (uuid.UUID, error) {
 	id, err := uuid.Parse(s)
 	if err != nil || len(s) != 36 {

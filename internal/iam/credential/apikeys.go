@@ -142,7 +142,7 @@ func (s *Service) RevokeAPIKey(ctx context.Context, p *core.Principal, meta core
 	})
 }
 
-// authenticateAPIKey resolves an API key. A revoked or expired key, or one
+// AuthenticateAPIKey resolves an API key. A revoked or expired key, or one
 // whose creator is disabled or deleted, is refused.
 func (s *Service) AuthenticateAPIKey(ctx context.Context, token string) (*core.Principal, error) {
 	publicID, secret, ok := auth.SplitAPIKey(token)

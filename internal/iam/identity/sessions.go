@@ -167,7 +167,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*core.Princip
 		if u.Status != store.StatusActive {
 			return nil, core.Unauthenticated("invalid or expired session")
 		}
-		return &core.Principal{Kind: "user", ID: u.ID, TenantID: u.TenantID, User: &u, SessionID: sess.ID, TenantToken: &tenantToken}, nil
+		return (&core.Principal{Kind: "user", ID: u.ID, TenantID: u.TenantID, User: &u, SessionID: sess.ID}).WithTenantToken(tenantToken), nil
 	case auth.HasPrefix(token, auth.APIKeyPrefix):
 		return s.credentials.AuthenticateAPIKey(ctx, token)
 	case auth.HasPrefix(token, auth.ServicePrefix):

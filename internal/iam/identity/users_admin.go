@@ -47,8 +47,8 @@ func (s *Service) visibleUser(ctx context.Context, q store.Q, p *core.Principal,
 // status and however held; a built-in superadmin only by a superadmin).
 // Deleted users are gone (404).
 //
-// It runs before BEGIN (authorizedWrite's authorize step); the
-// transaction then locks the user with relockUser.
+// It runs before BEGIN (AuthorizedWrite's authorize step); the
+// transaction then locks the user with RelockUser.
 func (s *Service) adminUser(ctx context.Context, p *core.Principal, meta core.RequestMeta, id string) (store.User, error) {
 	u, err := s.visibleUser(ctx, s.Store.Pool, p, meta, id, false)
 	if err != nil {
@@ -357,7 +357,7 @@ func (s *Service) RevokeInvitation(ctx context.Context, p *core.Principal, meta 
 	})
 }
 
-// authorizedUserWrite is authorizedWrite for an administrative change of
+// authorizedUserWrite is AuthorizedWrite for an administrative change of
 // user id: the caller must administer the user (decided before BEGIN, the
 // user left in *target for fn to relock).
 func (s *Service) authorizedUserWrite(ctx context.Context, p *core.Principal, meta core.RequestMeta, id string, target *store.User, action string, fn func(tx pgx.Tx) (core.Change, error)) (core.WriteResult, error) {

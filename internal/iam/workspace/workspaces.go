@@ -72,7 +72,7 @@ func (s *Service) CreateWorkspace(ctx context.Context, p *core.Principal, meta c
 	return WorkspaceView{Workspace: w, Role: RoleOwner, WriteResult: wr}, err
 }
 
-// visibleWorkspace loads a workspace the caller may view; anything else is
+// VisibleWorkspace loads a workspace the caller may view; anything else is
 // 404, so existence does not leak.
 func (s *Service) VisibleWorkspace(ctx context.Context, p *core.Principal, meta core.RequestMeta, id string) (store.Workspace, error) {
 	wid, err := core.ParseID("workspace_id", id)
@@ -188,7 +188,7 @@ func (s *Service) rolesByLookup(ctx context.Context, p *core.Principal, cons aut
 func bytesLess(a, b uuid.UUID) bool    { return bytes.Compare(a[:], b[:]) < 0 }
 func bytesGreater(a, b uuid.UUID) bool { return bytes.Compare(a[:], b[:]) > 0 }
 
-// effectiveRoles asks SpiceDB for the caller's strongest role in each
+// EffectiveRoles asks SpiceDB for the caller's strongest role in each
 // workspace (direct or through a group); "" when none.
 func (s *Service) EffectiveRoles(ctx context.Context, p *core.Principal, meta core.RequestMeta, tenantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]string, error) {
 	roles := map[uuid.UUID]string{}
