@@ -21,10 +21,10 @@ type Env struct {
 	Root *User
 }
 
-// User is a logged-in user: the session token a client would send with
-// every request.
+// User is a logged-in caller: the token a client would send with every
+// request (a session's, an API key's or a service credential's).
 type User struct {
-	Email string
+	Name  string
 	Token string
 }
 
@@ -36,7 +36,7 @@ func (e *Env) As(t testing.TB, u *User) *iam.Principal {
 	t.Helper()
 	p, err := e.IAM.Authenticate(t.Context(), u.Token)
 	if err != nil {
-		t.Fatalf("authenticate %s: %v", u.Email, err)
+		t.Fatalf("authenticate %s: %v", u.Name, err)
 	}
 	return p
 }
@@ -58,7 +58,7 @@ func (e *Env) Login(t testing.TB, email, password string) *User {
 	if err != nil {
 		t.Fatalf("login %s: %v", email, err)
 	}
-	return &User{Email: email, Token: res.Token}
+	return &User{Name: email, Token: res.Token}
 }
 
 // User invites a user of the root's tenant with global role (member,
