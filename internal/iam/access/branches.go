@@ -51,6 +51,7 @@ func (s *Service) validBranch(field, name string) error {
 	}
 	return core.Invalid(field, "must match [A-Za-z0-9][A-Za-z0-9._/-]{0,254} (or be %s or -global-)", s.Config.DefaultBranch)
 }
+
 func (s *Service) validRegisteredBranch(field, name string) error {
 	if !branchName.MatchString(name) {
 		return core.Invalid(field, "must match [A-Za-z0-9][A-Za-z0-9._/-]{0,254}")

@@ -359,6 +359,7 @@ func (s *Service) CheckBulk(ctx context.Context, p *core.Principal, meta core.Re
 	}
 	return out, nil
 }
+
 func (s *Service) checkConsistency(ctx context.Context, p *core.Principal, tenantID uuid.UUID, meta core.RequestMeta, in *ConsistencyInput) (authz.Consistency, error) {
 	if in == nil {
 		if token, ok := p.KnownTenantToken(); ok && p.TenantID == tenantID {
@@ -464,6 +465,7 @@ func (s *Service) resolveSubjects(ctx context.Context, p *core.Principal, meta c
 	}
 	return g, nil
 }
+
 func (s *Service) resolveCheckWith(ctx context.Context, p *core.Principal, meta core.RequestMeta, in CheckInput, grants *subjectGrants) (resolvedCheck, error) {
 	var rc resolvedCheck
 	perms, ok := checkable[in.Resource.Type]

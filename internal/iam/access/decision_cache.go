@@ -27,6 +27,7 @@ type DecisionCache struct {
 	shards   []decisionShard
 	perShard int
 }
+
 type decisionShard struct {
 	mu sync.RWMutex
 	m  map[string]decisionEntry
@@ -61,12 +62,14 @@ func NewDecisionCache(size int) *DecisionCache {
 	}
 	return c
 }
+
 func (c *DecisionCache) shard(key string) *decisionShard {
 	if len(c.shards) == 1 {
 		return &c.shards[0]
 	}
 	return &c.shards[maphash.String(c.seed, key)%uint64(len(c.shards))]
 }
+
 func (c *DecisionCache) get(key string) (decisionEntry, bool) {
 	sh := c.shard(key)
 	sh.mu.RLock()
@@ -74,6 +77,7 @@ func (c *DecisionCache) get(key string) (decisionEntry, bool) {
 	sh.mu.RUnlock()
 	return e, ok
 }
+
 func (c *DecisionCache) put(key string, e decisionEntry) {
 	sh := c.shard(key)
 	sh.mu.Lock()

@@ -38,6 +38,7 @@ type heldObjectPermission struct {
 	bit    string // def, oth or deny
 	role   string // role id
 }
+
 type explainer struct {
 	facts    []string
 	seen     map[string]bool
@@ -54,6 +55,7 @@ func (e *explainer) fact(f string) {
 		e.facts = append(e.facts, f)
 	}
 }
+
 func (e *explainer) want(o authz.Object) string {
 	if e.names[o.Type] == nil {
 		e.names[o.Type] = map[string]bool{}
@@ -89,6 +91,7 @@ func (e *explainer) walk(n *authz.TraceNode, onlySatisfied bool) {
 		e.walk(c, onlySatisfied)
 	}
 }
+
 func childOfType(n *authz.TraceNode, typ string) *authz.TraceNode {
 	for _, c := range n.Children {
 		if c.Has && c.Resource.Type == typ {
@@ -97,6 +100,7 @@ func childOfType(n *authz.TraceNode, typ string) *authz.TraceNode {
 	}
 	return nil
 }
+
 func (e *explainer) satisfied(n *authz.TraceNode) {
 	r := n.Resource
 	switch {
@@ -189,6 +193,7 @@ func (s *Service) explain(ctx context.Context, res authz.CheckResult, subject au
 	text := strings.Join(parts, "; ") + "; so " + what + " is " + verdict
 	return &Explanation{Text: s.fillNames(ctx, e.names, text), Trace: json.RawMessage(res.Explanation)}
 }
+
 func dedupe(xs []string) []string {
 	seen := map[string]bool{}
 	var out []string

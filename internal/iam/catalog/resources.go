@@ -146,6 +146,7 @@ func (s *Service) WhitelistModel(ctx context.Context, p *core.Principal, meta co
 func (s *Service) UnwhitelistModel(ctx context.Context, p *core.Principal, meta core.RequestMeta, workspaceID, modelID string) (ModelView, error) {
 	return s.whitelist(ctx, p, meta, workspaceID, modelID, false)
 }
+
 func (s *Service) whitelist(ctx context.Context, p *core.Principal, meta core.RequestMeta, workspaceID, modelID string, on bool) (ModelView, error) {
 	mid, err := core.ParseID("model_id", modelID)
 	if err != nil {

@@ -37,6 +37,8 @@ func (p Page) AfterID() (uuid.UUID, error) {
 	}
 	return id, nil
 }
+
+// IDCursor is the cursor of the page after id (see AfterID).
 func IDCursor(id uuid.UUID) string { return base64.RawURLEncoding.EncodeToString(id[:]) }
 
 // BeforeSeq decodes a sequence cursor (0 when none).
@@ -51,6 +53,8 @@ func (p Page) BeforeSeq() (int64, error) {
 	}
 	return n, nil
 }
+
+// SeqCursor is the cursor of the page before sequence n (see BeforeSeq).
 func SeqCursor(n int64) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(n, 10)))
 }

@@ -194,6 +194,7 @@ func (s *Kernel) refused(ctx context.Context, p *Principal, meta RequestMeta, ac
 	}
 	return s.MapErr(err)
 }
+
 func (s *Kernel) auditEntry(p *Principal, meta RequestMeta, action string, ch Change, outcome string) store.AuditEntry {
 	e := store.AuditEntry{
 		Actor: "anonymous", Action: action, Target: ch.Target, Outcome: outcome,

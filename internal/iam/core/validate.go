@@ -18,6 +18,9 @@ func SetOf(xs ...string) map[string]bool {
 	}
 	return m
 }
+
+// ValidEmail checks an email address: one plain address with a dotted
+// domain (or .local), at most 254 characters.
 func ValidEmail(email string) error {
 	if len(email) > 254 {
 		return fmt.Errorf("must be at most 254 characters")
@@ -57,6 +60,8 @@ func ParseID(field, s string) (uuid.UUID, error) {
 	}
 	return id, nil
 }
+
+// Truncate cuts s to 40 bytes for an error message.
 func Truncate(s string) string {
 	if len(s) > 40 {
 		return s[:40] + "…"

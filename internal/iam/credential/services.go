@@ -79,6 +79,9 @@ func (s *Service) RevokeService(ctx context.Context, p *core.Principal, meta cor
 			Facts: []authz.Fact{authz.ServiceChanged{Tenant: p.TenantID, Service: c.ID}}}, store.RevokeService(ctx, tx, c.ID)
 	})
 }
+
+// AuthenticateService resolves a service credential; a revoked one, or
+// one that is not a credential, is unauthenticated.
 func (s *Service) AuthenticateService(ctx context.Context, token string) (*core.Principal, error) {
 	publicID, secret, ok := auth.SplitSecret(token, auth.ServicePrefix)
 	if !ok {

@@ -68,6 +68,7 @@ func addressKey(addr string) string {
 	}
 	return ip.String()
 }
+
 func limiterKey(parts ...string) []byte {
 	h := sha256.New()
 	h.Write([]byte("gatehouse.login_attempts.v1"))
@@ -151,4 +152,5 @@ func (l *LoginLimiter) prune(ctx context.Context, q store.Q, now time.Time) erro
 	_, err := store.PruneLoginAttempts(ctx, q, now.UTC().Truncate(l.Bucket).Add(l.Bucket-l.Window))
 	return err
 }
+
 func retryAfterSeconds(d time.Duration) int { return int(math.Ceil(d.Seconds())) }

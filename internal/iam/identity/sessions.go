@@ -128,6 +128,7 @@ func validLogin(in LoginInput) error {
 	}
 	return nil
 }
+
 func tenantPtr(id uuid.UUID) *uuid.UUID {
 	if id == uuid.Nil {
 		return nil

@@ -387,6 +387,7 @@ func (s *Service) ssoGroups(ctx context.Context, tx pgx.Tx, u store.User, names 
 	}
 	return facts, nil
 }
+
 func intersects(have, allowed []string) bool {
 	for _, h := range have {
 		for _, a := range allowed {

@@ -289,6 +289,7 @@ func (s *Service) DeleteUser(ctx context.Context, p *core.Principal, meta core.R
 		return store.StatusDeleted, err
 	})
 }
+
 func (s *Service) setStatus(ctx context.Context, p *core.Principal, meta core.RequestMeta, id, action string, next func(pgx.Tx, store.User) (string, error)) (UserResult, error) {
 	var out, target store.User
 	wr, err := s.authorizedUserWrite(ctx, p, meta, id, &target, action, func(tx pgx.Tx) (core.Change, error) {

@@ -117,6 +117,7 @@ func (s *Service) requireHeldRoles(ctx context.Context, q store.Q, p *core.Princ
 	}
 	return s.requireHeldGlobals(ctx, p, meta, tenantID, ps)
 }
+
 func isBuiltinRoleID(id string) bool { return strings.HasPrefix(id, "builtin:") }
 
 var errBuiltinRole = &core.Error{Kind: core.KindForbidden, Code: "builtin_role", Message: "built-in roles are read-only; set a user's global role with PUT /v1/users/{id}/global-role"}
@@ -285,6 +286,7 @@ func (s *Service) AddRolePermission(ctx context.Context, p *core.Principal, meta
 func (s *Service) RemoveRolePermission(ctx context.Context, p *core.Principal, meta core.RequestMeta, id, identifier string) (RoleResult, error) {
 	return s.editRolePermission(ctx, p, meta, id, identifier, false)
 }
+
 func (s *Service) editRolePermission(ctx context.Context, p *core.Principal, meta core.RequestMeta, id, identifier string, add bool) (RoleResult, error) {
 	if isBuiltinRoleID(id) {
 		return RoleResult{}, errBuiltinRole
@@ -318,6 +320,7 @@ func (s *Service) editRolePermission(ctx context.Context, p *core.Principal, met
 		return store.SetRolePermissions(ctx, tx, *r, next)
 	})
 }
+
 func (s *Service) changeRole(ctx context.Context, p *core.Principal, meta core.RequestMeta, id, action string, fn func(pgx.Tx, *store.Role) error) (RoleResult, error) {
 	var r store.Role
 	authorize := func() (err error) {
@@ -389,6 +392,7 @@ func (s *Service) AssignRole(ctx context.Context, p *core.Principal, meta core.R
 func (s *Service) UnassignRole(ctx context.Context, p *core.Principal, meta core.RequestMeta, roleID, holder string) (AssignmentResult, error) {
 	return s.assignment(ctx, p, meta, roleID, holder, false)
 }
+
 func (s *Service) assignment(ctx context.Context, p *core.Principal, meta core.RequestMeta, roleID, holder string, assign bool) (AssignmentResult, error) {
 	if isBuiltinRoleID(roleID) {
 		return AssignmentResult{}, errBuiltinRole

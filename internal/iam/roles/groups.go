@@ -255,6 +255,7 @@ func (s *Service) AddGroupMember(ctx context.Context, p *core.Principal, meta co
 func (s *Service) RemoveGroupMember(ctx context.Context, p *core.Principal, meta core.RequestMeta, groupID, userID string) (core.WriteResult, error) {
 	return s.groupMembership(ctx, p, meta, groupID, userID, false)
 }
+
 func (s *Service) groupMembership(ctx context.Context, p *core.Principal, meta core.RequestMeta, groupID, userID string, add bool) (core.WriteResult, error) {
 	action := map[bool]string{true: "group.member.add", false: "group.member.remove"}[add]
 	var u store.User

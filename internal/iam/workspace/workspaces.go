@@ -185,6 +185,7 @@ func (s *Service) rolesByLookup(ctx context.Context, p *core.Principal, cons aut
 	}
 	return roles, nil
 }
+
 func bytesLess(a, b uuid.UUID) bool    { return bytes.Compare(a[:], b[:]) < 0 }
 func bytesGreater(a, b uuid.UUID) bool { return bytes.Compare(a[:], b[:]) > 0 }
 
