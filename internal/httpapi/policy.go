@@ -1,7 +1,7 @@
 package httpapi
 
 // Every route's authorization, named: for each handler of routes.go, the
-// use cases of iam.Policy it runs (internal/iam/policy.go says, for each,
+// use cases of iam.Policy it runs (internal/iam/core/policy.go says, for each,
 // the object and the SpiceDB permission). Two markers name what needs no
 // rule: public routes (anyone: they authenticate, or the invitation token is
 // the authority) and self routes (an authenticated caller asking only about

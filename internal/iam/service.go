@@ -1,324 +1,72 @@
-// Package iam holds Gatehouse's use cases and their rules: tenants, users
-// and their lifecycle, sessions, workspaces and memberships, checks. Every
-// write goes through one pipeline (fact + outbox + audit in one PostgreSQL
-// transaction, then the projection to SpiceDB); every permission decision
-// is a SpiceDB check.
+// Package iam is the facade of Gatehouse's use cases: one Service that the
+// HTTP API, the CLI and the tests call, assembled from the domain packages
+// below it, and the names those callers use. The use cases and their rules
+// live in the domain packages, each readable alone:
+//
+//   - core: the write pipeline, the policy table, Principal, errors
+//   - identity: tenants, users, sessions, SSO, bootstrap, the audit log
+//   - workspace: workspaces and their members
+//   - access: checks, lookups, explanations, the report, branches
+//   - roles: built-in and custom roles, assignments, groups, kinds
+//   - catalog: models and deployments
+//   - credential: API keys and service credentials
+//
+// Every write goes through one pipeline (fact + outbox + audit in one
+// PostgreSQL transaction, then the projection to SpiceDB); every
+// permission decision is a SpiceDB check.
 package iam
 
 import (
-	"context"
-	"errors"
-	"fmt"
 	"log/slog"
-	"time"
 
-	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
-
-	"github.com/gatehouse/gatehouse/internal/auth"
 	"github.com/gatehouse/gatehouse/internal/authz"
+	"github.com/gatehouse/gatehouse/internal/iam/access"
+	"github.com/gatehouse/gatehouse/internal/iam/catalog"
+	"github.com/gatehouse/gatehouse/internal/iam/core"
+	"github.com/gatehouse/gatehouse/internal/iam/credential"
+	"github.com/gatehouse/gatehouse/internal/iam/identity"
+	"github.com/gatehouse/gatehouse/internal/iam/roles"
+	"github.com/gatehouse/gatehouse/internal/iam/workspace"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
-// Config holds the rules that are configurable.
-type Config struct {
-	SessionTTL     time.Duration
-	InvitationTTL  time.Duration
-	PasswordPolicy auth.PasswordPolicy
-	// PublicURL is where users reach Gatehouse (invitation links).
-	PublicURL     string
-	DefaultBranch string
-	// TokenKey seals consistency tokens (shared by every replica).
-	TokenKey string
-	// DecisionCacheSize bounds the decision cache of POST /v1/check
-	// (decision_cache.go): 0 means DefaultDecisionCacheSize, a negative
-	// size turns the cache off.
-	DecisionCacheSize int
-}
+// The domain services under the names Service embeds them by (an embedded
+// field is named after its type, and all of them are called Service).
+type (
+	identityService   = identity.Service
+	workspaceService  = workspace.Service
+	accessService     = access.Service
+	rolesService      = roles.Service
+	catalogService    = catalog.Service
+	credentialService = credential.Service
+)
 
-// Service is the use-case layer.
+// Service is the use-case layer: the kernel (stores, configuration,
+// pipeline) and every domain service, whose use cases it promotes
+// (svc.AddMember is workspace's, svc.Check is access's).
 type Service struct {
-	Store     *store.Store
-	Projector *authz.Projector
-	Checker   authz.Checker
-	Config    Config
-	Log       *slog.Logger
-	Limiter   *LoginLimiter
-	// SSO is the OIDC login (sso.go); nil when SSO is not configured.
-	SSO *SSO
-	// Wake, when set, is nudged when a write is left pending for the relay.
-	Wake chan struct{}
-	// Tokens seals the consistency tokens the API hands out and opens the
-	// ones clients send back.
-	Tokens authz.Tokens
-	// Decisions replays check answers while they are current
-	// (decision_cache.go); nil when turned off.
-	Decisions *DecisionCache
-	now       func() time.Time
+	*core.Kernel
+	*identityService
+	*workspaceService
+	*accessService
+	*rolesService
+	*catalogService
+	*credentialService
 }
 
 // New builds the service.
 func New(st *store.Store, pr *authz.Projector, cfg Config, log *slog.Logger) *Service {
-	if cfg.SessionTTL == 0 {
-		cfg.SessionTTL = 24 * time.Hour
-	}
-	if cfg.InvitationTTL == 0 {
-		cfg.InvitationTTL = 72 * time.Hour
-	}
-	if cfg.PasswordPolicy.MinLength == 0 {
-		cfg.PasswordPolicy.MinLength = 12
-	}
-	if cfg.DefaultBranch == "" {
-		cfg.DefaultBranch = "main"
-	}
-	if cfg.DecisionCacheSize == 0 {
-		cfg.DecisionCacheSize = DefaultDecisionCacheSize
-	}
+	k := core.NewKernel(st, pr, cfg, log)
+	ws := workspace.New(k)
+	creds := credential.New(k, ws)
+	users := identity.New(k, ws, creds)
 	return &Service{
-		Store: st, Projector: pr, Checker: authz.Checker{SpiceDB: pr.SpiceDB},
-		Config: cfg, Log: log, Limiter: NewLoginLimiter(),
-		Wake: make(chan struct{}, 1), Tokens: authz.NewTokens(cfg.TokenKey), now: time.Now,
-		Decisions: NewDecisionCache(cfg.DecisionCacheSize),
+		Kernel:            k,
+		identityService:   users,
+		workspaceService:  ws,
+		accessService:     access.New(k),
+		rolesService:      roles.New(k, users),
+		catalogService:    catalog.New(k, ws),
+		credentialService: creds,
 	}
 }
-
-// WriteResult is the outcome of a write: the consistency token of its
-// SpiceDB write, or Pending when the write is stored durably but SpiceDB
-// could not be reached (the relay applies it when SpiceDB returns).
-type WriteResult struct {
-	ConsistencyToken string `json:"consistency_token,omitempty"`
-	Pending          bool   `json:"projection_pending,omitempty"`
-}
-
-// change is what a write's transaction produces.
-type change struct {
-	TenantID    uuid.UUID
-	WorkspaceID *uuid.UUID
-	Target      string
-	Facts       []authz.Fact // what changed; authz derives the units to re-project
-	Details     map[string]any
-}
-
-// authorizedWrite is the pipeline every write uses:
-//
-//  1. authorize, before BEGIN: the SpiceDB decisions the write rests on
-//     (and the reads on the pool they need). No transaction is open and no
-//     connection is held while SpiceDB answers.
-//  2. fn, in one transaction: re-validate under row locks what the
-//     decision rests on (and the invariants: last owner, last
-//     superadmin), store the fact; the same transaction stores the outbox
-//     entry and the audit entry. fn never asks SpiceDB (a test walks the
-//     package and fails when it does).
-//  3. the entry is applied to SpiceDB.
-//
-// A refused write (authorize's or fn's error) is audited as refused and
-// stores nothing else.
-func (s *Service) authorizedWrite(ctx context.Context, p *Principal, meta RequestMeta, action string, authorize func() error, fn func(tx pgx.Tx) (change, error)) (WriteResult, error) {
-	if authorize != nil {
-		if err := authorize(); err != nil {
-			return WriteResult{}, s.refused(ctx, p, meta, action, change{}, err)
-		}
-	}
-	return s.write(ctx, p, meta, action, fn)
-}
-
-// write is authorizedWrite for writes that need no SpiceDB decision (or
-// whose authorization already happened, e.g. a login).
-func (s *Service) write(ctx context.Context, p *Principal, meta RequestMeta, action string, fn func(tx pgx.Tx) (change, error)) (WriteResult, error) {
-	var outboxID int64
-	var ch change
-	err := s.Store.Tx(ctx, func(tx pgx.Tx) error {
-		var err error
-		ch, err = fn(tx)
-		if err != nil {
-			return err
-		}
-		units, err := authz.UnitsOf(ctx, tx, ch.Facts)
-		if err != nil {
-			return err
-		}
-		raw, err := authz.EncodeUnits(units)
-		if err != nil {
-			return err
-		}
-		facts, err := authz.EncodeFacts(ch.Facts)
-		if err != nil {
-			return err
-		}
-		if outboxID, err = store.InsertOutbox(ctx, tx, ch.TenantID, raw, facts); err != nil {
-			return err
-		}
-		return store.InsertAudit(ctx, tx, s.auditEntry(p, meta, action, ch, "success"))
-	})
-	if err != nil {
-		return WriteResult{}, s.refused(ctx, p, meta, action, ch, err)
-	}
-	token, err := s.Projector.ApplyFor(ctx, ch.TenantID, outboxID)
-	if err != nil {
-		s.Log.Warn("write stored, projection pending", "outbox", outboxID, "err", err)
-		select {
-		case s.Wake <- struct{}{}:
-		default:
-		}
-		return WriteResult{Pending: true}, nil
-	}
-	return WriteResult{ConsistencyToken: s.Tokens.Seal(token)}, nil
-}
-
-// InvalidToken is the refusal of a consistency token Gatehouse did not mint.
-func InvalidToken(field string) error {
-	return &Error{Kind: KindBadRequest, Code: "invalid_consistency_token", Field: field,
-		Message: "is not a consistency token this Gatehouse returned (pass back consistency_token or checked_at unchanged)"}
-}
-
-// OpenToken verifies a client's consistency token and returns the
-// ZedToken it seals; field names where it came from.
-func (s *Service) OpenToken(field, token string) (string, error) {
-	zed, err := s.Tokens.Open(token)
-	if err != nil {
-		return "", InvalidToken(field)
-	}
-	return zed, nil
-}
-
-// refused audits a write that did not happen and returns its error.
-func (s *Service) refused(ctx context.Context, p *Principal, meta RequestMeta, action string, ch change, err error) error {
-	outcome := "error"
-	switch KindOf(err) {
-	case KindForbidden, KindNotFound, KindUnauthenticated:
-		outcome = "denied"
-	case KindInvalid, KindConflict, KindBadRequest:
-		outcome = "refused"
-	}
-	if p != nil {
-		ch.TenantID = p.TenantID
-	}
-	if aerr := store.InsertAudit(context.WithoutCancel(ctx), s.Store.Pool, s.auditEntry(p, meta, action, ch, outcome)); aerr != nil {
-		s.Log.Warn("audit", "err", aerr)
-	}
-	return s.mapErr(err)
-}
-
-func (s *Service) auditEntry(p *Principal, meta RequestMeta, action string, ch change, outcome string) store.AuditEntry {
-	e := store.AuditEntry{
-		Actor: "anonymous", Action: action, Target: ch.Target, Outcome: outcome,
-		RequestID: meta.RequestID, ClientAddr: meta.ClientAddr, Details: ch.Details,
-		WorkspaceID: ch.WorkspaceID,
-	}
-	if p != nil {
-		e.Actor = p.Actor()
-	}
-	if ch.TenantID != uuid.Nil {
-		t := ch.TenantID
-		e.TenantID = &t
-	}
-	return e
-}
-
-// mapErr turns store sentinels into domain errors where the use case did
-// not already.
-func (s *Service) mapErr(err error) error {
-	if err == nil || KindOf(err) != 0 {
-		return err
-	}
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return NotFound("object")
-	case errors.Is(err, store.ErrConflict):
-		return Conflict("duplicate", "already exists")
-	case errors.Is(err, authz.ErrUnavailable):
-		return Unavailable("the authorization service (SpiceDB) is unavailable; nothing was changed")
-	case errors.Is(err, authz.ErrInvalidArgument):
-		return &Error{Kind: KindInvalid, Code: "invalid_request", Message: "SpiceDB refused the request"}
-	}
-	return err
-}
-
-// consistency picks the freshness of an authorization read: the request's
-// token when given, else at least as fresh as the newest write answered for
-// the tenant.
-func (s *Service) consistency(ctx context.Context, tenantID uuid.UUID, meta RequestMeta) (authz.Consistency, error) {
-	token, err := store.TenantToken(ctx, s.Store.Pool, tenantID)
-	if err != nil {
-		return authz.Consistency{}, err
-	}
-	return consistencyAt(token, meta), nil
-}
-
-// consistencyAt is consistency given the tenant's newest token.
-func consistencyAt(token string, meta RequestMeta) authz.Consistency {
-	switch {
-	case token == "":
-		return authz.Consistency{FullyConsistent: true}
-	case meta.ConsistencyToken != "" && meta.ConsistencyToken != token:
-		// Tokens cannot be ordered here: a client's token may be older than
-		// the tenant's newest write (a revocation), so read at head.
-		return authz.Consistency{FullyConsistent: true}
-	}
-	return authz.Consistency{AtLeastAsFresh: token}
-}
-
-// allowed asks SpiceDB whether p may do permission on resource.
-func (s *Service) allowed(ctx context.Context, p *Principal, tenantID uuid.UUID, meta RequestMeta, resource authz.Object, permission string) (bool, error) {
-	cons, err := s.consistency(ctx, tenantID, meta)
-	if err != nil {
-		return false, err
-	}
-	if p != nil && tenantID != p.TenantID {
-		// The caller's own standing (say, a superadmin's) was written under
-		// their tenant, whose token this is not: read at head.
-		cons = authz.Consistency{FullyConsistent: true}
-	}
-	res, _, err := s.Checker.Check(ctx, authz.CheckItem{Resource: resource, Permission: permission, Subject: p.Subject()}, cons, false)
-	if err != nil {
-		return false, s.mapErr(err)
-	}
-	return res.Allowed, nil
-}
-
-// require fails with Forbidden unless p may do permission on resource.
-func (s *Service) require(ctx context.Context, p *Principal, tenantID uuid.UUID, meta RequestMeta, resource authz.Object, permission string) error {
-	ok, err := s.allowed(ctx, p, tenantID, meta, resource, permission)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return Forbidden("%s may not %s on %s", p.Actor(), permission, resource.Type)
-	}
-	return nil
-}
-
-// requireVisible is require for an object the caller may not even see:
-// without its "view" the object is not found (404), with it but without
-// permission the answer is 403. One SpiceDB round trip.
-func (s *Service) requireVisible(ctx context.Context, p *Principal, tenantID uuid.UUID, meta RequestMeta, resource authz.Object, permission, what string) error {
-	cons, err := s.consistency(ctx, tenantID, meta)
-	if err != nil {
-		return err
-	}
-	if tenantID != p.TenantID {
-		cons = authz.Consistency{FullyConsistent: true}
-	}
-	res, _, err := s.Checker.CheckBulk(ctx, []authz.CheckItem{
-		{Resource: resource, Permission: permission, Subject: p.Subject()},
-		{Resource: resource, Permission: "view", Subject: p.Subject()},
-	}, cons)
-	if err != nil {
-		return s.mapErr(err)
-	}
-	for _, r := range res {
-		if r.Err != nil {
-			return s.mapErr(fmt.Errorf("%w: %v", authz.ErrUnavailable, r.Err))
-		}
-	}
-	switch {
-	case res[0].Allowed:
-		return nil
-	case !res[1].Allowed:
-		return NotFound(what)
-	}
-	return Forbidden("%s may not %s on %s", p.Actor(), permission, resource.Type)
-}
-
-// Result exposes the write result of any answer that embeds it.
-func (w WriteResult) Result() WriteResult { return w }

@@ -1,0 +1,141 @@
+package access
+
+import (
+	"hash/maphash"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+// DecisionCache holds answers SpiceDB gave to POST /v1/check, each with
+// the freshness it was computed at: the tenant's newest token and the
+// projection epoch (store.Freshness). An answer is replayed only while both
+// are unchanged, i.e. while no outbox entry of any tenant has been applied,
+// no bulk import recorded and no schema written since, so it is the answer
+// SpiceDB would give now (see checkThroughCache for why the answer itself
+// is at least that fresh). It is bounded: when a shard is full, an entry
+// chosen at random (Go's map order) makes room.
+//
+// Hits and Misses count the lookups of cacheable checks.
+type DecisionCache struct {
+	Hits   atomic.Uint64
+	Misses atomic.Uint64
+
+	seed     maphash.Seed
+	shards   []decisionShard
+	perShard int
+}
+
+type decisionShard struct {
+	mu sync.RWMutex
+	m  map[string]decisionEntry
+}
+
+// decisionEntry is one answer and the freshness it was computed at.
+type decisionEntry struct {
+	fresh     store.Freshness
+	checkedAt string // the raw ZedToken SpiceDB answered at
+	sealed    string // checkedAt as handed to clients
+	allowed   bool
+	decision  string
+}
+
+func (e decisionEntry) output() CheckOutput {
+	return CheckOutput{Allowed: e.allowed, Decision: e.decision, CheckedAt: e.sealed}
+}
+
+// NewDecisionCache makes a cache of at most size entries; nil when size is
+// not positive (no cache).
+func NewDecisionCache(size int) *DecisionCache {
+	if size <= 0 {
+		return nil
+	}
+	n := 64
+	if size < 64*64 {
+		n = 1
+	}
+	c := &DecisionCache{seed: maphash.MakeSeed(), shards: make([]decisionShard, n), perShard: size / n}
+	for i := range c.shards {
+		c.shards[i].m = make(map[string]decisionEntry)
+	}
+	return c
+}
+
+func (c *DecisionCache) shard(key string) *decisionShard {
+	if len(c.shards) == 1 {
+		return &c.shards[0]
+	}
+	return &c.shards[maphash.String(c.seed, key)%uint64(len(c.shards))]
+}
+
+func (c *DecisionCache) get(key string) (decisionEntry, bool) {
+	sh := c.shard(key)
+	sh.mu.RLock()
+	e, ok := sh.m[key]
+	sh.mu.RUnlock()
+	return e, ok
+}
+
+func (c *DecisionCache) put(key string, e decisionEntry) {
+	sh := c.shard(key)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if old, ok := sh.m[key]; ok {
+		if old.fresh.Epoch > e.fresh.Epoch {
+			return // a concurrent miss stored a newer answer
+		}
+	} else if len(sh.m) >= c.perShard {
+		for k := range sh.m {
+			delete(sh.m, k)
+			break
+		}
+	}
+	sh.m[key] = e
+}
+
+// Len is the number of entries held.
+func (c *DecisionCache) Len() int {
+	n := 0
+	for i := range c.shards {
+		c.shards[i].mu.RLock()
+		n += len(c.shards[i].m)
+		c.shards[i].mu.RUnlock()
+	}
+	return n
+}
+
+// decisionKey is the exact question of a resolved check: subject with its
+// relation, resource, permission, and for kinds the branch side asked (both
+// items of a kind check are derived from these).
+func decisionKey(rc resolvedCheck) string {
+	it := rc.items[0]
+	var b strings.Builder
+	b.Grow(160)
+	b.WriteString(rc.tenantID.String())
+	b.WriteByte('|')
+	b.WriteString(it.Subject.Type)
+	b.WriteByte(':')
+	b.WriteString(it.Subject.ID)
+	b.WriteByte('#')
+	b.WriteString(it.Subject.Relation)
+	b.WriteByte('|')
+	b.WriteString(it.Resource.Type)
+	b.WriteByte(':')
+	b.WriteString(it.Resource.ID)
+	b.WriteByte('|')
+	b.WriteString(it.Permission)
+	switch {
+	case rc.kind && rc.branch:
+		b.WriteString("|kind:other")
+	case rc.kind:
+		b.WriteString("|kind:default")
+	}
+	// On another branch the answer also depends on which one (merged and
+	// need_rebase branches are frozen).
+	for _, extra := range rc.items[min(len(rc.items), 2):] {
+		b.WriteString("|" + extra.Resource.String() + "#" + extra.Permission)
+	}
+	return b.String()
+}
