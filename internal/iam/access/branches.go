@@ -30,12 +30,12 @@ type BranchView struct {
 
 // BranchInput is POST /v1/branches.
 type BranchInput struct {
-	Name string `json:"name"`
+	Name string
 }
 
 // BranchPatch is PATCH /v1/branches/{name}.
 type BranchPatch struct {
-	Status string `json:"status"`
+	Status string
 }
 
 // isDefaultBranch: no name, the configured default branch, or -global-.

@@ -16,41 +16,41 @@ import (
 
 // Ref is a {type, id} reference on the wire.
 type Ref struct {
-	Type string `json:"type"`
-	ID   string `json:"id"`
+	Type string
+	ID   string
 }
 
 // ConsistencyInput is the wire form of a consistency requirement.
 type ConsistencyInput struct {
-	AtLeastAsFresh  string `json:"at_least_as_fresh,omitempty"`
-	FullyConsistent bool   `json:"fully_consistent,omitempty"`
-	MinimizeLatency bool   `json:"minimize_latency,omitempty"`
+	AtLeastAsFresh  string
+	FullyConsistent bool
+	MinimizeLatency bool
 }
 
 // CheckInput is POST /v1/check (and one item of a bulk check).
 type CheckInput struct {
-	Subject     *Ref              `json:"subject,omitempty"`
-	Resource    Ref               `json:"resource"`
-	Permission  string            `json:"permission"`
-	Branch      string            `json:"branch,omitempty"`
-	Consistency *ConsistencyInput `json:"consistency,omitempty"`
-	Explain     bool              `json:"explain,omitempty"`
+	Subject     *Ref
+	Resource    Ref
+	Permission  string
+	Branch      string
+	Consistency *ConsistencyInput
+	Explain     bool
 }
 
 // CheckOutput is the answer of a check.
 type CheckOutput struct {
-	Allowed     bool         `json:"allowed"`
-	Decision    string       `json:"decision"`
-	CheckedAt   string       `json:"checked_at,omitempty"`
-	Explanation *Explanation `json:"explanation,omitempty"`
-	Error       *ItemError   `json:"error,omitempty"`
+	Allowed     bool
+	Decision    string
+	CheckedAt   string
+	Explanation *Explanation
+	Error       *ItemError
 }
 
 // ItemError is a per-item error of a bulk check.
 type ItemError struct {
-	Code    string `json:"code"`
-	Field   string `json:"field,omitempty"`
-	Message string `json:"message"`
+	Code    string
+	Field   string
+	Message string
 }
 
 // checkable lists the permissions the check API accepts per resource type:
@@ -273,14 +273,14 @@ func kindDecision(res []authz.CheckResult, otherBranch bool) CheckOutput {
 
 // BulkInput is POST /v1/check/bulk.
 type BulkInput struct {
-	Items       []CheckInput      `json:"items"`
-	Consistency *ConsistencyInput `json:"consistency,omitempty"`
+	Items       []CheckInput
+	Consistency *ConsistencyInput
 }
 
 // BulkOutput answers every item in order.
 type BulkOutput struct {
-	Results   []CheckOutput `json:"results"`
-	CheckedAt string        `json:"checked_at"`
+	Results   []CheckOutput
+	CheckedAt string
 }
 
 // MaxBulkItems bounds a bulk check.

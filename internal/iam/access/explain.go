@@ -22,8 +22,8 @@ import (
 // names and the identifiers behind materialised relations. Nothing here
 // decides.
 type Explanation struct {
-	Text  string          `json:"text"`
-	Trace json.RawMessage `json:"trace,omitempty"`
+	Text  string
+	Trace json.RawMessage
 }
 
 // objectRelation matches a kind relation materialised from object

@@ -22,8 +22,8 @@ type LookupResourcesInput struct {
 
 // LookupResult lists ids.
 type LookupResult struct {
-	Items     []string `json:"items"`
-	CheckedAt string   `json:"checked_at,omitempty"`
+	Items     []string
+	CheckedAt string
 }
 
 func parseRef(field, s string) (Ref, error) {

@@ -14,11 +14,11 @@ import (
 // ReportRow is one kind of the permission report: the branch-relative
 // decision (SPEC §2.3) of each object action.
 type ReportRow struct {
-	Kind   string `json:"kind"`
-	View   string `json:"view"`
-	Create string `json:"create"`
-	Update string `json:"update"`
-	Delete string `json:"delete"`
+	Kind   string
+	View   string
+	Create string
+	Update string
+	Delete string
 }
 
 // ReportInput is GET /v1/permissions/report.
@@ -31,8 +31,8 @@ type ReportInput struct {
 // Report is one page of the report.
 type Report struct {
 	core.List[ReportRow]
-	Branch    string `json:"branch"`
-	CheckedAt string `json:"checked_at"`
+	Branch    string
+	CheckedAt string
 }
 
 // PermissionReport answers, for every kind of the subject's tenant (one

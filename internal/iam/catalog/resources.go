@@ -14,8 +14,8 @@ import (
 
 // ModelInput is POST /v1/models.
 type ModelInput struct {
-	Name     string `json:"name"`
-	Provider string `json:"provider,omitempty"`
+	Name     string
+	Provider string
 }
 
 // ModelView is a catalog entry.
@@ -134,7 +134,7 @@ func (s *Service) WhitelistedModels(ctx context.Context, p *core.Principal, meta
 
 // WhitelistInput is POST /v1/workspaces/{id}/models.
 type WhitelistInput struct {
-	ModelID string `json:"model_id"`
+	ModelID string
 }
 
 // WhitelistModel enables a catalog model in a workspace (owners, admins).
@@ -185,8 +185,8 @@ func (s *Service) whitelist(ctx context.Context, p *core.Principal, meta core.Re
 
 // DeploymentInput is POST /v1/workspaces/{id}/deployments and PATCH.
 type DeploymentInput struct {
-	Name    string  `json:"name"`
-	ModelID *string `json:"model_id,omitempty"`
+	Name    string
+	ModelID *string
 }
 
 // DeploymentView is a deployment.
@@ -358,8 +358,8 @@ func (s *Service) DeleteDeployment(ctx context.Context, p *core.Principal, meta 
 
 // ModelPatch is PATCH /v1/models/{id}.
 type ModelPatch struct {
-	Name     *string `json:"name,omitempty"`
-	Provider *string `json:"provider,omitempty"`
+	Name     *string
+	Provider *string
 }
 
 // UpdateModel changes a catalog entry (model#update: manage_global_models).

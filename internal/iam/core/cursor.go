@@ -61,8 +61,8 @@ func SeqCursor(n int64) string {
 
 // List is one page of results.
 type List[T any] struct {
-	Items      []T    `json:"items"`
-	NextCursor string `json:"next_cursor,omitempty"`
+	Items      []T
+	NextCursor string
 }
 
 // PageOf cuts a result fetched with limit+1 rows into a page.

@@ -82,8 +82,8 @@ func NewKernel(st *store.Store, pr *authz.Projector, cfg Config, log *slog.Logge
 // SpiceDB write, or Pending when the write is stored durably but SpiceDB
 // could not be reached (the relay applies it when SpiceDB returns).
 type WriteResult struct {
-	ConsistencyToken string `json:"consistency_token,omitempty"`
-	Pending          bool   `json:"projection_pending,omitempty"`
+	ConsistencyToken string
+	Pending          bool
 }
 
 // Change is what a write's transaction produces.

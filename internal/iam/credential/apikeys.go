@@ -18,16 +18,16 @@ import (
 
 // APIKeyInput is POST /v1/workspaces/{id}/api-keys.
 type APIKeyInput struct {
-	Name      string     `json:"name"`
-	Role      string     `json:"role"`
-	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	Name      string
+	Role      string
+	ExpiresAt *time.Time
 }
 
 // APIKeyView is a key; Key (the secret) is set only in the answer that
 // creates it.
 type APIKeyView struct {
 	store.APIKey
-	Key string `json:"key,omitempty"`
+	Key string
 	core.WriteResult
 }
 

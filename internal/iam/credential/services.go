@@ -17,13 +17,13 @@ import (
 
 // ServiceInput is POST /v1/service-credentials.
 type ServiceInput struct {
-	Name string `json:"name"`
+	Name string
 }
 
 // ServiceView is a credential; Key is set only when it is created.
 type ServiceView struct {
 	store.ServiceCredential
-	Key string `json:"key,omitempty"`
+	Key string
 	core.WriteResult
 }
 

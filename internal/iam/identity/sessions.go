@@ -17,9 +17,9 @@ import (
 
 // LoginResult is a new session.
 type LoginResult struct {
-	Token     string     `json:"token"`
-	ExpiresAt time.Time  `json:"expires_at"`
-	User      store.User `json:"user"`
+	Token     string
+	ExpiresAt time.Time
+	User      store.User
 }
 
 var errBadLogin = &core.Error{Kind: core.KindUnauthenticated, Code: "invalid_credentials",
@@ -27,12 +27,12 @@ var errBadLogin = &core.Error{Kind: core.KindUnauthenticated, Code: "invalid_cre
 
 // LoginInput is POST /v1/auth/login.
 type LoginInput struct {
-	Email    string `json:"email"`
-	Password string `json:"password"`
+	Email    string
+	Password string
 	// Tenant picks the account when the email has accounts in several
 	// tenants: the tenant's id, or its name (case-insensitive; when several
 	// tenants share a name, give the id).
-	Tenant string `json:"tenant,omitempty"`
+	Tenant string
 }
 
 // loginCandidates bounds how many accounts of one email a login looks at

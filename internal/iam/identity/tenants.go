@@ -18,22 +18,22 @@ import (
 
 // TenantInput is POST /v1/tenants.
 type TenantInput struct {
-	Name  string `json:"name"`
+	Name  string
 	Admin struct {
-		Email string `json:"email"`
-		Name  string `json:"name"`
-	} `json:"admin"`
+		Email string
+		Name  string
+	}
 }
 
 // TenantCreated is a new tenant with its first admin's invitation.
 type TenantCreated struct {
 	store.Tenant
 	Admin struct {
-		ID              uuid.UUID `json:"id"`
-		Email           string    `json:"email"`
-		InvitationToken string    `json:"invitation_token"`
-		InvitationURL   string    `json:"invitation_url"`
-	} `json:"admin"`
+		ID              uuid.UUID
+		Email           string
+		InvitationToken string
+		InvitationURL   string
+	}
 	core.WriteResult
 }
 
@@ -121,7 +121,7 @@ func (s *Service) GetTenant(ctx context.Context, p *core.Principal, meta core.Re
 
 // TenantPatch is PATCH /v1/tenants/{id}.
 type TenantPatch struct {
-	Name *string `json:"name,omitempty"`
+	Name *string
 }
 
 // UpdateTenant changes tenant settings (manage_tenant).

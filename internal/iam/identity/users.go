@@ -19,19 +19,19 @@ import (
 
 // InviteInput is POST /v1/users.
 type InviteInput struct {
-	Email      string `json:"email"`
-	Name       string `json:"name"`
-	GlobalRole string `json:"global_role"`
+	Email      string
+	Name       string
+	GlobalRole string
 	// TenantID lets a superadmin invite into another tenant.
-	TenantID string `json:"tenant_id,omitempty"`
+	TenantID string
 }
 
 // Invited is an invited user with the one-time invitation token.
 type Invited struct {
 	store.User
-	InvitationToken string    `json:"invitation_token"`
-	InvitationURL   string    `json:"invitation_url"`
-	ExpiresAt       time.Time `json:"invitation_expires_at"`
+	InvitationToken string
+	InvitationURL   string
+	ExpiresAt       time.Time
 	core.WriteResult
 }
 
@@ -134,9 +134,9 @@ func (s *Service) requireGrantable(ctx context.Context, p *core.Principal, meta 
 
 // AcceptInput is POST /v1/invitations/accept.
 type AcceptInput struct {
-	Token    string `json:"token"`
-	Password string `json:"password"`
-	Name     string `json:"name,omitempty"`
+	Token    string
+	Password string
+	Name     string
 }
 
 // AcceptInvitation sets the password of an invited user and activates them.
@@ -197,14 +197,14 @@ func (s *Service) AcceptInvitation(ctx context.Context, meta core.RequestMeta, i
 // Me is GET /v1/me.
 type Me struct {
 	store.User
-	Workspaces []MyWorkspace `json:"workspaces"`
+	Workspaces []MyWorkspace
 }
 
 // MyWorkspace is a workspace with the caller's effective role.
 type MyWorkspace struct {
-	ID   uuid.UUID `json:"id"`
-	Name string    `json:"name"`
-	Role string    `json:"role"`
+	ID   uuid.UUID
+	Name string
+	Role string
 }
 
 // GetMe returns the caller's profile and workspaces with roles.
@@ -232,11 +232,11 @@ func (s *Service) invitationURL(token string) string {
 // InvitationInfo is what GET /v1/invitations/accept?token= shows the
 // invitee before they set a password (the token is not consumed).
 type InvitationInfo struct {
-	Email     string    `json:"email"`
-	Name      string    `json:"name"`
-	Tenant    string    `json:"tenant"`
-	ExpiresAt time.Time `json:"expires_at"`
-	Accept    string    `json:"accept"`
+	Email     string
+	Name      string
+	Tenant    string
+	ExpiresAt time.Time
+	Accept    string
 }
 
 // InspectInvitation answers whether a token can still be accepted.

@@ -149,8 +149,8 @@ func (s *Service) ListUsers(ctx context.Context, p *core.Principal, meta core.Re
 
 // UserPatch is PATCH /v1/users/{id}.
 type UserPatch struct {
-	Name  *string `json:"name,omitempty"`
-	Email *string `json:"email,omitempty"`
+	Name  *string
+	Email *string
 }
 
 // UpdateUser edits a profile: users edit their own name; holders of

@@ -19,16 +19,16 @@ import (
 
 // RoleInput is POST /v1/roles.
 type RoleInput struct {
-	Name        string   `json:"name"`
-	Description string   `json:"description,omitempty"`
-	Permissions []string `json:"permissions"`
+	Name        string
+	Description string
+	Permissions []string
 }
 
 // RolePatch is PATCH /v1/roles/{id}: permissions, when given, replace the set.
 type RolePatch struct {
-	Name        *string   `json:"name,omitempty"`
-	Description *string   `json:"description,omitempty"`
-	Permissions *[]string `json:"permissions,omitempty"`
+	Name        *string
+	Description *string
+	Permissions *[]string
 }
 
 // RoleResult is a role after a change.

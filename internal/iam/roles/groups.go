@@ -14,13 +14,13 @@ import (
 
 // GroupInput is POST /v1/groups and PATCH /v1/groups/{id}.
 type GroupInput struct {
-	Name string `json:"name"`
+	Name string
 }
 
 // GroupView is a group, with its members when asked for one group.
 type GroupView struct {
 	store.Group
-	Members []store.User `json:"members,omitempty"`
+	Members []store.User
 	core.WriteResult
 }
 

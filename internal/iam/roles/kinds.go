@@ -16,26 +16,26 @@ import (
 
 // Catalog is GET /v1/permissions.
 type Catalog struct {
-	GlobalActions []CatalogAction   `json:"global_actions"`
-	ObjectActions []string          `json:"object_actions"`
-	Decisions     []CatalogDecision `json:"decisions"`
-	Formats       map[string]string `json:"formats"`
+	GlobalActions []CatalogAction
+	ObjectActions []string
+	Decisions     []CatalogDecision
+	Formats       map[string]string
 }
 
 // CatalogAction is a global action.
 type CatalogAction struct {
-	Name        string   `json:"name"`
-	Description string   `json:"description"`
-	Builtin     []string `json:"builtin_roles"`
+	Name        string
+	Description string
+	Builtin     []string
 	// Aliases are other identifiers of the same permission (Infrahub's
 	// manage_accounts is manage_users).
-	Aliases []string `json:"aliases,omitempty"`
+	Aliases []string
 }
 
 // CatalogDecision is a decision and its bit value.
 type CatalogDecision struct {
-	Name  string `json:"name"`
-	Value int    `json:"value"`
+	Name  string
+	Value int
 }
 
 // PermissionCatalog lists what permissions are made of.
@@ -67,28 +67,28 @@ func PermissionCatalog() Catalog {
 
 // KindView is a registered kind.
 type KindView struct {
-	ID          string     `json:"id"`
-	Namespace   string     `json:"namespace"`
-	Name        string     `json:"name"`
-	Builtin     bool       `json:"builtin"`
-	GuardedBy   string     `json:"guarded_by,omitempty"`
-	Generic     bool       `json:"generic"`
-	InheritFrom []string   `json:"inherit_from"`
-	CreatedAt   *time.Time `json:"created_at,omitempty"`
+	ID          string
+	Namespace   string
+	Name        string
+	Builtin     bool
+	GuardedBy   string
+	Generic     bool
+	InheritFrom []string
+	CreatedAt   *time.Time
 	core.WriteResult
 }
 
 // KindInput is POST /v1/kinds.
 type KindInput struct {
-	Namespace string `json:"namespace"`
-	Name      string `json:"name"`
+	Namespace string
+	Name      string
 	// GuardedBy names a global action that alone decides every action but
 	// view on the kind.
-	GuardedBy string `json:"guarded_by,omitempty"`
+	GuardedBy string
 	// InheritFrom names registered generic kinds ("Namespace:Name"): the
 	// kind inherits their guard.
-	InheritFrom []string `json:"inherit_from,omitempty"`
-	Generic     bool     `json:"generic,omitempty"`
+	InheritFrom []string
+	Generic     bool
 }
 
 func kindView(k store.KindFact) KindView {

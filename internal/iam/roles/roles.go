@@ -10,12 +10,12 @@ import (
 
 // RoleView is a role: built-in (read-only) or custom.
 type RoleView struct {
-	ID          string   `json:"id"`
-	Name        string   `json:"name"`
-	Builtin     bool     `json:"builtin"`
-	TenantID    string   `json:"tenant_id,omitempty"`
-	Description string   `json:"description,omitempty"`
-	Permissions []string `json:"permissions"`
+	ID          string
+	Name        string
+	Builtin     bool
+	TenantID    string
+	Description string
+	Permissions []string
 }
 
 // BuiltinRoles shows the built-in global roles as bundles of global

@@ -15,8 +15,8 @@ import (
 
 // WorkspacePatch is PATCH /v1/workspaces/{id}.
 type WorkspacePatch struct {
-	Name        *string `json:"name,omitempty"`
-	Description *string `json:"description,omitempty"`
+	Name        *string
+	Description *string
 }
 
 // UpdateWorkspace changes a workspace's settings (owners and admins).
@@ -61,7 +61,7 @@ func (s *Service) DeleteWorkspace(ctx context.Context, p *core.Principal, meta c
 
 // MemberPatch is PATCH /v1/workspaces/{id}/members/{member_id}.
 type MemberPatch struct {
-	Role string `json:"role"`
+	Role string
 }
 
 // memberSubject is the SpiceDB subject of a membership.
@@ -157,7 +157,7 @@ func (s *Service) RemoveMember(ctx context.Context, p *core.Principal, meta core
 
 // TransferInput is POST /v1/workspaces/{id}/transfer-ownership.
 type TransferInput struct {
-	UserID string `json:"user_id"`
+	UserID string
 }
 
 // TransferOwnership makes a user of the workspace's tenant an owner and
@@ -209,10 +209,10 @@ type MemberListItem struct {
 	store.Member
 	// Name is the user's or the group's name: whoever may list the members
 	// may know who they are.
-	Name string `json:"name"`
+	Name string
 	// EffectiveRole is a user member's strongest role, direct or through
 	// groups.
-	EffectiveRole string `json:"effective_role,omitempty"`
+	EffectiveRole string
 }
 
 // ListMembers lists direct user and group memberships; each user's

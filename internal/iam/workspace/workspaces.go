@@ -32,14 +32,14 @@ func validWorkspaceRole(field, r string) error {
 
 // WorkspaceInput is POST /v1/workspaces.
 type WorkspaceInput struct {
-	Name        string `json:"name"`
-	Description string `json:"description,omitempty"`
+	Name        string
+	Description string
 }
 
 // WorkspaceView is a workspace with the caller's effective role.
 type WorkspaceView struct {
 	store.Workspace
-	Role string `json:"role,omitempty"`
+	Role string
 	core.WriteResult
 }
 
@@ -227,9 +227,9 @@ func (s *Service) EffectiveRoles(ctx context.Context, p *core.Principal, meta co
 
 // MemberInput is POST /v1/workspaces/{id}/members.
 type MemberInput struct {
-	UserID  string `json:"user_id,omitempty"`
-	GroupID string `json:"group_id,omitempty"`
-	Role    string `json:"role"`
+	UserID  string
+	GroupID string
+	Role    string
 }
 
 // MemberView is a membership.
