@@ -31,6 +31,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/gatehouse/gatehouse/internal/console"
+	"github.com/gatehouse/gatehouse/internal/httpapi/wire"
 	"github.com/gatehouse/gatehouse/internal/iam"
 )
 
@@ -103,7 +104,7 @@ func (s *server) clearSessionCookies(c *gin.Context) {
 // token.
 type cookieLoginAnswer struct {
 	ExpiresAt time.Time `json:"expires_at"`
-	User      User      `json:"user"`
+	User      wire.User `json:"user"`
 }
 
 // login is POST /v1/auth/login; with ?cookie=1 (the console) the session
@@ -112,13 +113,13 @@ type cookieLoginAnswer struct {
 // cannot log a browser into an account of its choosing.
 func (s *server) login() endpoint {
 	plain := s.tokenLogin()
-	withCookie := withBody(s, http.StatusOK, func(k call, in LoginInput) (cookieLoginAnswer, error) {
-		res, err := s.IAM.Login(k.ctx, k.meta, in.toIAM())
+	withCookie := withBody(s, http.StatusOK, func(k call, in wire.LoginInput) (cookieLoginAnswer, error) {
+		res, err := s.IAM.Login(k.ctx, k.meta, in.ToIAM())
 		if err != nil {
 			return cookieLoginAnswer{}, err
 		}
 		s.setSessionCookies(k.c, res.Token, res.ExpiresAt)
-		return cookieLoginAnswer{ExpiresAt: res.ExpiresAt, User: toUser(res.User)}, nil
+		return cookieLoginAnswer{ExpiresAt: res.ExpiresAt, User: wire.FromUser(res.User)}, nil
 	})
 	e := plain
 	e.h = func(c *gin.Context) {
@@ -172,7 +173,7 @@ func (s *server) ssoAnswer(c *gin.Context, res iam.LoginResult) {
 		c.Redirect(http.StatusSeeOther, console.Prefix+"/")
 		return
 	}
-	c.JSON(http.StatusOK, toLoginResult(res))
+	c.JSON(http.StatusOK, wire.FromLoginResult(res))
 }
 
 // invitationPage makes the invitation_url a page for people: a browser

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/gatehouse/gatehouse/internal/httpapi/wire"
 	"github.com/gatehouse/gatehouse/internal/iam"
 )
 
@@ -18,7 +19,7 @@ func FuzzDecodeCheckInput(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		var in CheckInput
+		var in wire.CheckInput
 		if err := decodeBytes(body, &in); err != nil {
 			if iam.KindOf(err) != iam.KindBadRequest {
 				t.Fatalf("decode error of kind %v: %v", iam.KindOf(err), err)
@@ -29,7 +30,7 @@ func FuzzDecodeCheckInput(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var again CheckInput
+		var again wire.CheckInput
 		if err := decodeBytes(raw, &again); err != nil {
 			t.Fatalf("re-decode of %s: %v", raw, err)
 		}

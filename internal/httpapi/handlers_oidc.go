@@ -5,6 +5,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/gatehouse/gatehouse/internal/httpapi/wire"
 	"github.com/gatehouse/gatehouse/internal/iam"
 )
 
@@ -32,7 +33,7 @@ func (s *server) startSSO(c *gin.Context) {
 
 // oidcCallback finishes an SSO login and answers like POST /v1/auth/login.
 func (s *server) oidcCallback() endpoint {
-	return handled[LoginResult](http.StatusOK, s.finishSSO).
+	return handled[wire.LoginResult](http.StatusOK, s.finishSSO).
 		doc("Finish an SSO login", "The OpenID provider's redirect back: checks the state against the browser's cookie, redeems the code and opens a session, answered like POST /v1/auth/login; "+
 			"a login started by the console instead sets the session cookies and redirects to /console/.").
 		params(str("state", "The login's state, as sent to the provider."), str("code", "The provider's authorization code."),

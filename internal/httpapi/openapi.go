@@ -18,6 +18,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/google/uuid"
 
+	"github.com/gatehouse/gatehouse/internal/httpapi/wire"
 	"github.com/gatehouse/gatehouse/internal/iam"
 )
 
@@ -100,8 +101,8 @@ var (
 	timeType       = reflect.TypeFor[time.Time]()
 	uuidType       = reflect.TypeFor[uuid.UUID]()
 	rawMessageType = reflect.TypeFor[json.RawMessage]()
-	writeResultIf  = reflect.TypeFor[interface{ Result() WriteResult }]()
-	problemType    = reflect.TypeFor[Problem]()
+	writeResultIf  = reflect.TypeFor[interface{ Result() wire.WriteResult }]()
+	problemType    = reflect.TypeFor[wire.Problem]()
 	pathParamRE    = regexp.MustCompile(`:(\w+)`)
 )
 
