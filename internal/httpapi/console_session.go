@@ -36,11 +36,11 @@ import (
 )
 
 const (
-	sessionCookie = "gatehouse_session"
+	sessionCookie = wire.SessionCookie
 	csrfCookie    = "gatehouse_csrf"
 	// CSRFHeader must echo the gatehouse_csrf cookie on cookie-authenticated
 	// POST, PUT, PATCH and DELETE requests.
-	CSRFHeader = "X-Gatehouse-CSRF"
+	CSRFHeader = wire.CSRFHeader
 	// ssoConsoleCookie marks an SSO login started by the console, whose
 	// callback then sets the session cookie and returns to /console.
 	ssoConsoleCookie = "gatehouse_oidc_console"
@@ -122,27 +122,27 @@ func (s *server) login() endpoint {
 		return cookieLoginAnswer{ExpiresAt: res.ExpiresAt, User: wire.FromUser(res.User)}, nil
 	})
 	e := plain
-	e.h = func(c *gin.Context) {
+	e.H = func(c *gin.Context) {
 		switch c.Query("cookie") {
 		case "":
-			plain.h(c)
+			plain.H(c)
 		case "1", "true":
 			if c.GetHeader(CSRFHeader) == "" {
 				fail(c, s.Log, &iam.Error{Kind: iam.KindForbidden, Code: "csrf_failed", Message: "a cookie login needs the " + CSRFHeader + " header"})
 				return
 			}
-			withCookie.h(c)
+			withCookie.H(c)
 		default:
 			fail(c, s.Log, iam.Invalid("cookie", "must be 1 or true"))
 		}
 	}
-	return e.orAnswer(typeOf[cookieLoginAnswer]()).
-		doc("Log in", "Opens a session for an email and password (and the tenant, when the email has accounts in several). "+
+	return e.OrAnswer(typeOf[cookieLoginAnswer]()).
+		Doc("Log in", "Opens a session for an email and password (and the tenant, when the email has accounts in several). "+
 			"The answer carries the session token; with cookie=1 (the console) the session is set as the gatehouse_session and gatehouse_csrf cookies instead, "+
 			"the answer omits the token, and the request needs the "+CSRFHeader+" header (any value). Repeated failures are throttled (429 with Retry-After).").
-		params(str("cookie", "1 or true: answer with the console's session cookies instead of the token.").oneOf("1", "true")).
-		cookies("With cookie=1: gatehouse_session (HttpOnly) and gatehouse_csrf, both SameSite=Strict.").
-		failsWith(http.StatusUnauthorized, http.StatusForbidden, http.StatusUnprocessableEntity, http.StatusTooManyRequests)
+		Params(str("cookie", "1 or true: answer with the console's session cookies instead of the token.").OneOf("1", "true")).
+		Cookies("With cookie=1: gatehouse_session (HttpOnly) and gatehouse_csrf, both SameSite=Strict.").
+		FailsWith(http.StatusUnauthorized, http.StatusForbidden, http.StatusUnprocessableEntity, http.StatusTooManyRequests)
 }
 
 // oidcLogin is GET /v1/auth/oidc/login: 302 to the identity provider;
@@ -156,11 +156,11 @@ func (s *server) oidcLogin() endpoint {
 		}
 		s.startSSO(c)
 	}).
-		doc("Start an SSO login", "Redirects the browser to the OpenID provider, binding the login's state to a cookie; console=1 makes the callback open a console session.").
-		params(str("console", "1: the login is the console's; its callback sets the session cookies and redirects to /console/.").oneOf("1")).
-		redirect("To the OpenID provider's authorization endpoint.").
-		cookies("gatehouse_oidc_state (and gatehouse_oidc_console with console=1), HttpOnly, SameSite=Lax, path /v1/auth/oidc/.").
-		failsWith(http.StatusNotFound)
+		Doc("Start an SSO login", "Redirects the browser to the OpenID provider, binding the login's state to a cookie; console=1 makes the callback open a console session.").
+		Params(str("console", "1: the login is the console's; its callback sets the session cookies and redirects to /console/.").OneOf("1")).
+		Redirect("To the OpenID provider's authorization endpoint.").
+		Cookies("gatehouse_oidc_state (and gatehouse_oidc_console with console=1), HttpOnly, SameSite=Lax, path /v1/auth/oidc/.").
+		FailsWith(http.StatusNotFound)
 }
 
 // ssoAnswer finishes a successful SSO callback: JSON like a login, or, for

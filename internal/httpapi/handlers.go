@@ -18,8 +18,8 @@ var openapiDoc []byte
 
 func (s *server) openapi() endpoint {
 	return handled[openapiAnswer](http.StatusOK, func(c *gin.Context) { c.Data(http.StatusOK, "application/json", openapiDoc) }).
-		doc("This document", "The OpenAPI document of this API, generated from the route table (go run ./scripts/openapi).").
-		needsNothing()
+		Doc("This document", "The OpenAPI document of this API, generated from the route table (go run ./scripts/openapi).").
+		NeedsNothing()
 }
 
 // openapiAnswer is the OpenAPI document (described as any JSON object).
@@ -32,8 +32,8 @@ type healthAnswer struct {
 
 func (s *server) healthz() endpoint {
 	return handled[healthAnswer](http.StatusOK, func(c *gin.Context) { c.JSON(http.StatusOK, healthAnswer{Status: "ok"}) }).
-		doc("Liveness", "Answers 200 while the process serves HTTP; it checks no dependency (see /readyz).").
-		needsNothing()
+		Doc("Liveness", "Answers 200 while the process serves HTTP; it checks no dependency (see /readyz).").
+		NeedsNothing()
 }
 
 // readyAnswer is GET /readyz's answer.
@@ -50,9 +50,9 @@ const readyTimeout = 2 * time.Second
 // such without making the other look down.
 func (s *server) readyz() endpoint {
 	return handled[readyAnswer](http.StatusOK, s.ready).
-		doc("Readiness", "Answers 200 when PostgreSQL and SpiceDB both answer (each probed within 2 seconds), 503 with the failing check otherwise.").
-		also(answer{status: http.StatusServiceUnavailable, about: "A dependency does not answer: checks tells which.", out: typeOf[readyAnswer]()}).
-		needsNothing()
+		Doc("Readiness", "Answers 200 when PostgreSQL and SpiceDB both answer (each probed within 2 seconds), 503 with the failing check otherwise.").
+		Also(answer{Status: http.StatusServiceUnavailable, About: "A dependency does not answer: checks tells which.", Out: typeOf[readyAnswer]()}).
+		NeedsNothing()
 }
 
 func (s *server) ready(c *gin.Context) {
@@ -95,9 +95,9 @@ func (s *server) logout() endpoint {
 	return noBody(s, http.StatusNoContent, func(k call) (struct{}, error) {
 		return struct{}{}, s.IAM.Logout(k.ctx, k.p, k.meta)
 	}).
-		before(s.clearSessionCookies).
-		cookies("A console session's cookies (gatehouse_session, gatehouse_csrf) are cleared.").
-		doc("Log out", "Revokes the caller's session; a console session's cookies are cleared whatever the outcome. API keys and service credentials have no session to end.")
+		Before(s.clearSessionCookies).
+		Cookies("A console session's cookies (gatehouse_session, gatehouse_csrf) are cleared.").
+		Doc("Log out", "Revokes the caller's session; a console session's cookies are cleared whatever the outcome. API keys and service credentials have no session to end.")
 }
 
 type acceptAnswer struct {
@@ -110,8 +110,8 @@ func (s *server) acceptInvitation() endpoint {
 		u, wr, err := s.IAM.AcceptInvitation(k.ctx, k.meta, in.ToIAM())
 		return acceptAnswer{wire.FromUser(u), wire.FromWriteResult(wr)}, err
 	}).
-		doc("Accept an invitation", "Uses an invitation token: sets the account's password (and optionally its name) and activates it. A token works once.").
-		failsWith(http.StatusNotFound, http.StatusConflict)
+		Doc("Accept an invitation", "Uses an invitation token: sets the account's password (and optionally its name) and activates it. A token works once.").
+		FailsWith(http.StatusNotFound, http.StatusConflict)
 }
 
 func (s *server) me() endpoint {
@@ -119,7 +119,7 @@ func (s *server) me() endpoint {
 		me, err := s.IAM.GetMe(k.ctx, k.p, k.meta)
 		return wire.FromMe(me), err
 	}).
-		doc("The caller's profile", "The authenticated user with the workspaces they hold a role in (and that role).")
+		Doc("The caller's profile", "The authenticated user with the workspaces they hold a role in (and that role).")
 }
 
 func (s *server) inviteUser() endpoint {
@@ -127,7 +127,7 @@ func (s *server) inviteUser() endpoint {
 		inv, err := s.IAM.InviteUser(k.ctx, k.p, k.meta, in.ToIAM())
 		return wire.FromInvited(inv), err
 	}).
-		doc("Invite a user", "Creates an invited user in the caller's tenant (superadmins: in tenant_id) and answers the invitation token and URL once.")
+		Doc("Invite a user", "Creates an invited user in the caller's tenant (superadmins: in tenant_id) and answers the invitation token and URL once.")
 }
 
 func (s *server) createWorkspace() endpoint {
@@ -135,7 +135,7 @@ func (s *server) createWorkspace() endpoint {
 		w, err := s.IAM.CreateWorkspace(k.ctx, k.p, k.meta, in.ToIAM())
 		return wire.FromWorkspaceView(w), err
 	}).
-		doc("Create a workspace", "Creates a workspace; the caller becomes its owner.")
+		Doc("Create a workspace", "Creates a workspace; the caller becomes its owner.")
 }
 
 func (s *server) getWorkspace() endpoint {
@@ -143,7 +143,7 @@ func (s *server) getWorkspace() endpoint {
 		w, err := s.IAM.GetWorkspace(k.ctx, k.p, k.meta, k.c.Param("workspace_id"))
 		return wire.FromWorkspaceView(w), err
 	}).
-		doc("Get a workspace", "One workspace with the caller's role in it.")
+		Doc("Get a workspace", "One workspace with the caller's role in it.")
 }
 
 func (s *server) listWorkspaces() endpoint {
@@ -155,8 +155,8 @@ func (s *server) listWorkspaces() endpoint {
 		ws, err := s.IAM.ListWorkspaces(k.ctx, k.p, k.meta, pg, k.c.Query("mine") == "true")
 		return wire.ListOf(ws, err, wire.FromWorkspaceView)
 	}).
-		doc("List workspaces", "The workspaces the caller may view (with mine=true: only those the caller holds a role in), paged.").
-		params(paging...).params(str("mine", "true: only the workspaces the caller holds a role in.").oneOf("true", "false"))
+		Doc("List workspaces", "The workspaces the caller may view (with mine=true: only those the caller holds a role in), paged.").
+		Params(paging...).Params(str("mine", "true: only the workspaces the caller holds a role in.").OneOf("true", "false"))
 }
 
 func (s *server) addMember() endpoint {
@@ -164,7 +164,7 @@ func (s *server) addMember() endpoint {
 		m, err := s.IAM.AddMember(k.ctx, k.p, k.meta, k.c.Param("workspace_id"), in.ToIAM())
 		return wire.FromMemberView(m), err
 	}).
-		doc("Add a member", "Adds a user (user_id) or an account group (group_id) to a workspace with a role.")
+		Doc("Add a member", "Adds a user (user_id) or an account group (group_id) to a workspace with a role.")
 }
 
 func (s *server) check() endpoint {
@@ -172,7 +172,7 @@ func (s *server) check() endpoint {
 		out, err := s.IAM.Check(k.ctx, k.p, k.meta, in.ToIAM())
 		return wire.FromCheckOutput(out), err
 	}).
-		doc("Check a permission", "May the subject (default: the caller) do permission on resource? With explain: true, the decision is also told in words.")
+		Doc("Check a permission", "May the subject (default: the caller) do permission on resource? With explain: true, the decision is also told in words.")
 }
 
 func (s *server) checkBulk() endpoint {
@@ -180,7 +180,7 @@ func (s *server) checkBulk() endpoint {
 		out, err := s.IAM.CheckBulk(k.ctx, k.p, k.meta, in.ToIAM())
 		return wire.FromBulkOutput(out), err
 	}).
-		doc("Check many permissions", "Up to 1000 checks, answered in order; an item that cannot be checked answers its own error.")
+		Doc("Check many permissions", "Up to 1000 checks, answered in order; an item that cannot be checked answers its own error.")
 }
 
 func limitParam(c *gin.Context) (int, error) {
@@ -200,9 +200,9 @@ func (s *server) inspectInvitation() endpoint {
 		info, err := s.IAM.InspectInvitation(k.ctx, k.c.Query("token"))
 		return wire.FromInvitationInfo(info), err
 	})
-	e.h = s.invitationPage(e.h)
-	return e.also(answer{status: http.StatusSeeOther, about: "A browser (Accept: text/html) goes to the console's invitation screen with the token.", location: true}).
-		doc("Show an invitation", "Tells whose invitation a token is, without using it. A browser (Accept: text/html) is redirected to the console's invitation screen instead.").
-		params(str("token", "The invitation token (from invitation_url).")).
-		failsWith(http.StatusNotFound, http.StatusConflict)
+	e.H = s.invitationPage(e.H)
+	return e.Also(answer{Status: http.StatusSeeOther, About: "A browser (Accept: text/html) goes to the console's invitation screen with the token.", Location: true}).
+		Doc("Show an invitation", "Tells whose invitation a token is, without using it. A browser (Accept: text/html) is redirected to the console's invitation screen instead.").
+		Params(str("token", "The invitation token (from invitation_url).")).
+		FailsWith(http.StatusNotFound, http.StatusConflict)
 }

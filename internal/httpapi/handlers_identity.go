@@ -17,8 +17,8 @@ func (s *server) listUsers() endpoint {
 		us, err := s.IAM.ListUsers(k.ctx, k.p, k.meta, iam.UserQuery{Query: c.Query("q"), Role: c.Query("role"), Status: c.Query("status"), TenantID: c.Query("tenant_id"), Page: pg})
 		return wire.ListOf(us, err, wire.FromUser)
 	}).
-		doc("List users", "Users of the caller's tenant (superadmins: any tenant, with tenant_id), filtered and paged.").
-		params(paging...).params(str("q", "Only users whose email or name contains this text (at most 200 characters)."), str("role", "Only users with this global role.").oneOf("superadmin", "admin", "member"), str("status", "Only users in this status.").oneOf("invited", "active", "disabled", "deleted"), str("tenant_id", "The tenant to list (superadmins; default: the caller's).").formatted("uuid"))
+		Doc("List users", "Users of the caller's tenant (superadmins: any tenant, with tenant_id), filtered and paged.").
+		Params(paging...).Params(str("q", "Only users whose email or name contains this text (at most 200 characters)."), str("role", "Only users with this global role.").OneOf("superadmin", "admin", "member"), str("status", "Only users in this status.").OneOf("invited", "active", "disabled", "deleted"), str("tenant_id", "The tenant to list (superadmins; default: the caller's).").Formatted("uuid"))
 }
 
 func (s *server) getUser() endpoint {
@@ -26,7 +26,7 @@ func (s *server) getUser() endpoint {
 		u, err := s.IAM.GetUser(k.ctx, k.p, k.meta, k.c.Param("user_id"))
 		return wire.FromUser(u), err
 	}).
-		doc("Get a user", "One user of the caller's tenant.")
+		Doc("Get a user", "One user of the caller's tenant.")
 }
 
 func (s *server) updateUser() endpoint {
@@ -34,7 +34,7 @@ func (s *server) updateUser() endpoint {
 		u, err := s.IAM.UpdateUser(k.ctx, k.p, k.meta, k.c.Param("user_id"), in.ToIAM())
 		return wire.FromUserResult(u), err
 	}).
-		doc("Edit a user's profile", "Changes a user's name or email; only the fields given change.")
+		Doc("Edit a user's profile", "Changes a user's name or email; only the fields given change.")
 }
 
 // globalRoleInput is PUT /v1/users/{user_id}/global-role.
@@ -47,7 +47,7 @@ func (s *server) setGlobalRole() endpoint {
 		u, err := s.IAM.SetGlobalRole(k.ctx, k.p, k.meta, k.c.Param("user_id"), in.Role)
 		return wire.FromUserResult(u), err
 	}).
-		doc("Set a user's global role", "Makes a user superadmin, admin or member of their tenant.")
+		Doc("Set a user's global role", "Makes a user superadmin, admin or member of their tenant.")
 }
 
 func (s *server) userStatus(op func(k call, id string) (iam.UserResult, error)) endpoint {
@@ -59,17 +59,17 @@ func (s *server) userStatus(op func(k call, id string) (iam.UserResult, error)) 
 
 func (s *server) disableUser() endpoint {
 	return s.userStatus(func(k call, id string) (iam.UserResult, error) { return s.IAM.DisableUser(k.ctx, k.p, k.meta, id) }).
-		doc("Disable a user", "Stops a user from logging in and ends their sessions; enable undoes it.")
+		Doc("Disable a user", "Stops a user from logging in and ends their sessions; enable undoes it.")
 }
 
 func (s *server) enableUser() endpoint {
 	return s.userStatus(func(k call, id string) (iam.UserResult, error) { return s.IAM.EnableUser(k.ctx, k.p, k.meta, id) }).
-		doc("Enable a user", "Lets a disabled user log in again.")
+		Doc("Enable a user", "Lets a disabled user log in again.")
 }
 
 func (s *server) deleteUser() endpoint {
 	return s.userStatus(func(k call, id string) (iam.UserResult, error) { return s.IAM.DeleteUser(k.ctx, k.p, k.meta, id) }).
-		doc("Delete a user", "Soft-deletes a user: the account can no longer log in and loses its memberships and roles.")
+		Doc("Delete a user", "Soft-deletes a user: the account can no longer log in and loses its memberships and roles.")
 }
 
 func (s *server) resendInvitation() endpoint {
@@ -77,14 +77,14 @@ func (s *server) resendInvitation() endpoint {
 		inv, err := s.IAM.ResendInvitation(k.ctx, k.p, k.meta, k.c.Param("user_id"))
 		return wire.FromInvited(inv), err
 	}).
-		doc("Resend an invitation", "Issues a new invitation token for an invited user (earlier tokens stop working).")
+		Doc("Resend an invitation", "Issues a new invitation token for an invited user (earlier tokens stop working).")
 }
 
 func (s *server) revokeInvitation() endpoint {
 	return noBody(s, http.StatusOK, func(k call) (writeAnswer, error) {
 		return wrote(s.IAM.RevokeInvitation(k.ctx, k.p, k.meta, k.c.Param("user_id")))
 	}).
-		doc("Revoke invitations", "Makes every open invitation token of an invited user unusable.")
+		Doc("Revoke invitations", "Makes every open invitation token of an invited user unusable.")
 }
 
 func (s *server) userGroups() endpoint {
@@ -92,8 +92,8 @@ func (s *server) userGroups() endpoint {
 		gs, err := s.IAM.UserGroups(k.ctx, k.p, k.meta, k.c.Param("user_id"))
 		return paged(k, gs, err, wire.FromGroup, func(x wire.Group) string { return x.ID.String() })
 	}).
-		doc("A user's groups", "The account groups a user belongs to, paged.").
-		params(paging...)
+		Doc("A user's groups", "The account groups a user belongs to, paged.").
+		Params(paging...)
 }
 
 func (s *server) listTenants() endpoint {
@@ -105,8 +105,8 @@ func (s *server) listTenants() endpoint {
 		ts, err := s.IAM.ListTenants(k.ctx, k.p, k.meta, pg)
 		return wire.ListOf(ts, err, wire.FromTenant)
 	}).
-		doc("List tenants", "Superadmins see every tenant; others see their own.").
-		params(paging...)
+		Doc("List tenants", "Superadmins see every tenant; others see their own.").
+		Params(paging...)
 }
 
 func (s *server) createTenant() endpoint {
@@ -114,7 +114,7 @@ func (s *server) createTenant() endpoint {
 		t, err := s.IAM.CreateTenant(k.ctx, k.p, k.meta, in.ToIAM())
 		return wire.FromTenantCreated(t), err
 	}).
-		doc("Create a tenant", "Creates a tenant with its first admin, who is invited (superadmins only).")
+		Doc("Create a tenant", "Creates a tenant with its first admin, who is invited (superadmins only).")
 }
 
 func (s *server) getTenant() endpoint {
@@ -122,7 +122,7 @@ func (s *server) getTenant() endpoint {
 		t, err := s.IAM.GetTenant(k.ctx, k.p, k.meta, k.c.Param("tenant_id"))
 		return wire.FromTenant(t), err
 	}).
-		doc("Get a tenant", "One tenant: the caller's own, or any for a superadmin.")
+		Doc("Get a tenant", "One tenant: the caller's own, or any for a superadmin.")
 }
 
 type tenantAnswer struct {
@@ -135,7 +135,7 @@ func (s *server) updateTenant() endpoint {
 		t, wr, err := s.IAM.UpdateTenant(k.ctx, k.p, k.meta, k.c.Param("tenant_id"), in.ToIAM())
 		return tenantAnswer{wire.FromTenant(t), wire.FromWriteResult(wr)}, err
 	}).
-		doc("Rename a tenant", "Changes a tenant's settings; only the fields given change.")
+		Doc("Rename a tenant", "Changes a tenant's settings; only the fields given change.")
 }
 
 func (s *server) listGroups() endpoint {
@@ -147,8 +147,8 @@ func (s *server) listGroups() endpoint {
 		gs, err := s.IAM.ListGroups(k.ctx, k.p, k.meta, pg)
 		return wire.ListOf(gs, err, wire.FromGroup)
 	}).
-		doc("List account groups", "The account groups of the caller's tenant, paged.").
-		params(paging...)
+		Doc("List account groups", "The account groups of the caller's tenant, paged.").
+		Params(paging...)
 }
 
 func (s *server) createGroup() endpoint {
@@ -156,7 +156,7 @@ func (s *server) createGroup() endpoint {
 		g, err := s.IAM.CreateGroup(k.ctx, k.p, k.meta, in.ToIAM())
 		return wire.FromGroupView(g), err
 	}).
-		doc("Create an account group", "Creates an empty account group in the caller's tenant.")
+		Doc("Create an account group", "Creates an empty account group in the caller's tenant.")
 }
 
 func (s *server) getGroup() endpoint {
@@ -164,7 +164,7 @@ func (s *server) getGroup() endpoint {
 		g, err := s.IAM.GetGroup(k.ctx, k.p, k.meta, k.c.Param("group_id"))
 		return wire.FromGroupView(g), err
 	}).
-		doc("Get a group", "An account group with its members.")
+		Doc("Get a group", "An account group with its members.")
 }
 
 func (s *server) renameGroup() endpoint {
@@ -172,28 +172,28 @@ func (s *server) renameGroup() endpoint {
 		g, err := s.IAM.RenameGroup(k.ctx, k.p, k.meta, k.c.Param("group_id"), in.ToIAM())
 		return wire.FromGroupView(g), err
 	}).
-		doc("Rename a group", "Gives an account group a new name.")
+		Doc("Rename a group", "Gives an account group a new name.")
 }
 
 func (s *server) deleteGroup() endpoint {
 	return noBody(s, http.StatusOK, func(k call) (writeAnswer, error) {
 		return wrote(s.IAM.DeleteGroup(k.ctx, k.p, k.meta, k.c.Param("group_id")))
 	}).
-		doc("Delete a group", "Deletes an account group with its memberships (refused while it is a workspace's last owner).")
+		Doc("Delete a group", "Deletes an account group with its memberships (refused while it is a workspace's last owner).")
 }
 
 func (s *server) addGroupMember() endpoint {
 	return noBody(s, http.StatusOK, func(k call) (writeAnswer, error) {
 		return wrote(s.IAM.AddGroupMember(k.ctx, k.p, k.meta, k.c.Param("group_id"), k.c.Param("user_id")))
 	}).
-		doc("Add a user to a group", "Makes a user a member of an account group (idempotent).")
+		Doc("Add a user to a group", "Makes a user a member of an account group (idempotent).")
 }
 
 func (s *server) removeGroupMember() endpoint {
 	return noBody(s, http.StatusOK, func(k call) (writeAnswer, error) {
 		return wrote(s.IAM.RemoveGroupMember(k.ctx, k.p, k.meta, k.c.Param("group_id"), k.c.Param("user_id")))
 	}).
-		doc("Remove a user from a group", "Takes a user out of an account group.")
+		Doc("Remove a user from a group", "Takes a user out of an account group.")
 }
 
 func (s *server) listAuditLogs() endpoint {
@@ -209,8 +209,8 @@ func (s *server) listAuditLogs() endpoint {
 		})
 		return wire.ListOf(es, err, wire.FromAuditEntry)
 	}).
-		doc("Audit log", "The audit entries the caller may read, newest first, filtered and paged.").
-		params(paging...).params(str("tenant_id", "A tenant's id (superadmins; default: the caller's tenant), or none for the entries of no tenant (superadmins only)."), str("workspace", "Only entries of this workspace (its id)."), str("actor", "Only entries by this actor (user:<id>, api_key:<id>, service:<id>, ...; at most 300 characters)."), str("action", "Only entries of this action (e.g. user.invite; at most 300 characters)."), str("target", "Only entries about this target (type:id; at most 300 characters)."), str("since", "Only entries at or after this RFC 3339 time.").formatted("date-time"), str("until", "Only entries before this RFC 3339 time.").formatted("date-time"))
+		Doc("Audit log", "The audit entries the caller may read, newest first, filtered and paged.").
+		Params(paging...).Params(str("tenant_id", "A tenant's id (superadmins; default: the caller's tenant), or none for the entries of no tenant (superadmins only)."), str("workspace", "Only entries of this workspace (its id)."), str("actor", "Only entries by this actor (user:<id>, api_key:<id>, service:<id>, ...; at most 300 characters)."), str("action", "Only entries of this action (e.g. user.invite; at most 300 characters)."), str("target", "Only entries about this target (type:id; at most 300 characters)."), str("since", "Only entries at or after this RFC 3339 time.").Formatted("date-time"), str("until", "Only entries before this RFC 3339 time.").Formatted("date-time"))
 }
 
 func (s *server) listRoles() endpoint {
@@ -218,6 +218,6 @@ func (s *server) listRoles() endpoint {
 		rs, err := s.IAM.ListRoles(k.ctx, k.p, k.meta)
 		return paged(k, rs, err, wire.FromRoleView, func(x wire.RoleView) string { return x.ID })
 	}).
-		doc("List roles", "The built-in roles (read-only) and the tenant's custom roles, paged.").
-		params(paging...)
+		Doc("List roles", "The built-in roles (read-only) and the tenant's custom roles, paged.").
+		Params(paging...)
 }

@@ -11,7 +11,7 @@ import (
 
 func (s *server) permissionCatalog() endpoint {
 	return handled[wire.Catalog](http.StatusOK, func(c *gin.Context) { c.JSON(http.StatusOK, wire.FromCatalog(iam.PermissionCatalog())) }).
-		doc("Permission catalog", "The global actions, object actions and decisions that permission identifiers are made of, with their formats.")
+		Doc("Permission catalog", "The global actions, object actions and decisions that permission identifiers are made of, with their formats.")
 }
 
 func (s *server) listKinds() endpoint {
@@ -19,8 +19,8 @@ func (s *server) listKinds() endpoint {
 		ks, err := s.IAM.ListKinds(k.ctx, k.p, k.meta)
 		return paged(k, ks, err, wire.FromKindView, func(x wire.KindView) string { return x.ID })
 	}).
-		doc("List object kinds", "The built-in and registered object kinds, paged.").
-		params(paging...)
+		Doc("List object kinds", "The built-in and registered object kinds, paged.").
+		Params(paging...)
 }
 
 func (s *server) registerKind() endpoint {
@@ -28,7 +28,7 @@ func (s *server) registerKind() endpoint {
 		kv, err := s.IAM.RegisterKind(k.ctx, k.p, k.meta, in.ToIAM())
 		return wire.FromKindView(kv), err
 	}).
-		doc("Register an object kind", "Registers a kind of object that custom roles may grant actions on.")
+		Doc("Register an object kind", "Registers a kind of object that custom roles may grant actions on.")
 }
 
 func (s *server) createRole() endpoint {
@@ -36,7 +36,7 @@ func (s *server) createRole() endpoint {
 		r, err := s.IAM.CreateRole(k.ctx, k.p, k.meta, in.ToIAM())
 		return wire.FromRoleResult(r), err
 	}).
-		doc("Create a custom role", "Creates a custom role from permission identifiers (see GET /v1/permissions).")
+		Doc("Create a custom role", "Creates a custom role from permission identifiers (see GET /v1/permissions).")
 }
 
 func (s *server) getRole() endpoint {
@@ -44,7 +44,7 @@ func (s *server) getRole() endpoint {
 		r, err := s.IAM.GetRole(k.ctx, k.p, k.meta, k.c.Param("role_id"))
 		return wire.FromRoleView(r), err
 	}).
-		doc("Get a role", "A built-in role (builtin:superadmin, builtin:admin, builtin:member) or a custom role.")
+		Doc("Get a role", "A built-in role (builtin:superadmin, builtin:admin, builtin:member) or a custom role.")
 }
 
 func (s *server) updateRole() endpoint {
@@ -52,14 +52,14 @@ func (s *server) updateRole() endpoint {
 		r, err := s.IAM.UpdateRole(k.ctx, k.p, k.meta, k.c.Param("role_id"), in.ToIAM())
 		return wire.FromRoleResult(r), err
 	}).
-		doc("Edit a custom role", "Renames a custom role, changes its description or replaces its permissions.")
+		Doc("Edit a custom role", "Renames a custom role, changes its description or replaces its permissions.")
 }
 
 func (s *server) deleteRole() endpoint {
 	return noBody(s, http.StatusOK, func(k call) (writeAnswer, error) {
 		return wrote(s.IAM.DeleteRole(k.ctx, k.p, k.meta, k.c.Param("role_id")))
 	}).
-		doc("Delete a custom role", "Deletes a custom role and all its assignments.")
+		Doc("Delete a custom role", "Deletes a custom role and all its assignments.")
 }
 
 // rolePermissionInput is POST /v1/roles/{role_id}/permissions.
@@ -72,7 +72,7 @@ func (s *server) addRolePermission() endpoint {
 		r, err := s.IAM.AddRolePermission(k.ctx, k.p, k.meta, k.c.Param("role_id"), in.Permission)
 		return wire.FromRoleResult(r), err
 	}).
-		doc("Add a permission to a role", "Adds one permission identifier to a custom role.")
+		Doc("Add a permission to a role", "Adds one permission identifier to a custom role.")
 }
 
 func (s *server) removeRolePermission() endpoint {
@@ -80,7 +80,7 @@ func (s *server) removeRolePermission() endpoint {
 		r, err := s.IAM.RemoveRolePermission(k.ctx, k.p, k.meta, k.c.Param("role_id"), k.c.Param("permission"))
 		return wire.FromRoleResult(r), err
 	}).
-		doc("Remove a permission from a role", "Removes one permission identifier from a custom role.")
+		Doc("Remove a permission from a role", "Removes one permission identifier from a custom role.")
 }
 
 func (s *server) listAssignments() endpoint {
@@ -88,8 +88,8 @@ func (s *server) listAssignments() endpoint {
 		as, err := s.IAM.ListAssignments(k.ctx, k.p, k.meta, k.c.Param("role_id"))
 		return paged(k, as, err, wire.FromAssignment, func(x wire.Assignment) string { return x.ID.String() })
 	}).
-		doc("List a role's holders", "The users and groups a role is assigned to, paged.").
-		params(paging...)
+		Doc("List a role's holders", "The users and groups a role is assigned to, paged.").
+		Params(paging...)
 }
 
 func (s *server) assignRole() endpoint {
@@ -97,7 +97,7 @@ func (s *server) assignRole() endpoint {
 		a, err := s.IAM.AssignRole(k.ctx, k.p, k.meta, k.c.Param("role_id"), k.c.Param("holder"))
 		return wire.FromAssignmentResult(a), err
 	}).
-		doc("Assign a role", "Assigns a role to a holder: user:<id> or group:<id>.")
+		Doc("Assign a role", "Assigns a role to a holder: user:<id> or group:<id>.")
 }
 
 func (s *server) unassignRole() endpoint {
@@ -105,7 +105,7 @@ func (s *server) unassignRole() endpoint {
 		a, err := s.IAM.UnassignRole(k.ctx, k.p, k.meta, k.c.Param("role_id"), k.c.Param("holder"))
 		return wire.FromAssignmentResult(a), err
 	}).
-		doc("Unassign a role", "Takes a role away from a holder: user:<id> or group:<id>.")
+		Doc("Unassign a role", "Takes a role away from a holder: user:<id> or group:<id>.")
 }
 
 func (s *server) listBranches() endpoint {
@@ -113,8 +113,8 @@ func (s *server) listBranches() endpoint {
 		bs, err := s.IAM.ListBranches(k.ctx, k.p, k.meta)
 		return paged(k, bs, err, wire.FromBranch, func(x wire.Branch) string { return x.Name })
 	}).
-		doc("List branches", "The registered branches with their status, paged.").
-		params(paging...)
+		Doc("List branches", "The registered branches with their status, paged.").
+		Params(paging...)
 }
 
 func (s *server) registerBranch() endpoint {
@@ -122,7 +122,7 @@ func (s *server) registerBranch() endpoint {
 		b, err := s.IAM.RegisterBranch(k.ctx, k.p, k.meta, in.ToIAM())
 		return wire.FromBranchView(b), err
 	}).
-		doc("Register a branch", "Registers a branch (status open).")
+		Doc("Register a branch", "Registers a branch (status open).")
 }
 
 func (s *server) setBranchStatus() endpoint {
@@ -130,14 +130,14 @@ func (s *server) setBranchStatus() endpoint {
 		b, err := s.IAM.SetBranchStatus(k.ctx, k.p, k.meta, k.c.Param("name"), in.ToIAM())
 		return wire.FromBranchView(b), err
 	}).
-		doc("Set a branch's status", "Sets a branch's status; a name holding / is sent as %2F.")
+		Doc("Set a branch's status", "Sets a branch's status; a name holding / is sent as %2F.")
 }
 
 func (s *server) deleteBranch() endpoint {
 	return noBody(s, http.StatusOK, func(k call) (writeAnswer, error) {
 		return wrote(s.IAM.DeleteBranch(k.ctx, k.p, k.meta, k.c.Param("name")))
 	}).
-		doc("Remove a branch", "Removes a branch registration.")
+		Doc("Remove a branch", "Removes a branch registration.")
 }
 
 func (s *server) permissionReport() endpoint {
@@ -149,6 +149,6 @@ func (s *server) permissionReport() endpoint {
 		r, err := s.IAM.PermissionReport(k.ctx, k.p, k.meta, iam.ReportInput{Branch: k.c.Query("branch"), Subject: k.c.Query("subject"), Page: pg})
 		return wire.FromReport(r), err
 	}).
-		doc("Permission report", "For every kind (one page of them), whether the subject may view, create, update and delete it on a branch, as branch-relative decisions.").
-		params(paging...).params(str("branch", "The branch the decisions are relative to (default: the main branch)."), str("subject", "The subject as type:id (default: the caller)."))
+		Doc("Permission report", "For every kind (one page of them), whether the subject may view, create, update and delete it on a branch, as branch-relative decisions.").
+		Params(paging...).Params(str("branch", "The branch the decisions are relative to (default: the main branch)."), str("subject", "The subject as type:id (default: the caller)."))
 }

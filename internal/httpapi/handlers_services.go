@@ -14,7 +14,7 @@ func (s *server) createService() endpoint {
 		sv, err := s.IAM.CreateService(k.ctx, k.p, k.meta, in.ToIAM())
 		return wire.FromServiceView(sv), err
 	}).
-		doc("Create a service credential", "Creates a service credential, which may check and look up any subject of the tenant; the secret (key) is in this answer only.")
+		Doc("Create a service credential", "Creates a service credential, which may check and look up any subject of the tenant; the secret (key) is in this answer only.")
 }
 
 func (s *server) listServices() endpoint {
@@ -22,15 +22,15 @@ func (s *server) listServices() endpoint {
 		cs, err := s.IAM.ListServices(k.ctx, k.p, k.meta)
 		return paged(k, cs, err, wire.FromServiceCredential, func(x wire.ServiceCredential) string { return x.ID.String() })
 	}).
-		doc("List service credentials", "The tenant's service credentials, paged. The secret is never shown again.").
-		params(paging...)
+		Doc("List service credentials", "The tenant's service credentials, paged. The secret is never shown again.").
+		Params(paging...)
 }
 
 func (s *server) revokeService() endpoint {
 	return noBody(s, http.StatusOK, func(k call) (writeAnswer, error) {
 		return wrote(s.IAM.RevokeService(k.ctx, k.p, k.meta, k.c.Param("service_id")))
 	}).
-		doc("Revoke a service credential", "Revokes a service credential at once.")
+		Doc("Revoke a service credential", "Revokes a service credential at once.")
 }
 
 // consistencyQuery reads ?consistency=fully_consistent|minimize_latency or
@@ -54,8 +54,8 @@ func (s *server) lookupResources() endpoint {
 		})
 		return wire.FromLookupResult(r), err
 	}).
-		doc("Look up resources", "The ids of the resources of resource_type on which the subject (default: the caller) has permission.").
-		params(str("subject", "The subject as type:id (default: the caller)."), str("resource_type", "The type of resource to look up (e.g. workspace)."), str("permission", "The permission the subject must have (e.g. view).")).params(consistencyParams...)
+		Doc("Look up resources", "The ids of the resources of resource_type on which the subject (default: the caller) has permission.").
+		Params(str("subject", "The subject as type:id (default: the caller)."), str("resource_type", "The type of resource to look up (e.g. workspace)."), str("permission", "The permission the subject must have (e.g. view).")).Params(consistencyParams...)
 }
 
 func (s *server) lookupSubjects() endpoint {
@@ -65,6 +65,6 @@ func (s *server) lookupSubjects() endpoint {
 		})
 		return wire.FromLookupResult(r), err
 	}).
-		doc("Look up subjects", "The ids of the subjects of subject_type that have permission on resource.").
-		params(str("resource", "The resource as type:id."), str("permission", "The permission the subjects must have (e.g. view)."), str("subject_type", "The type of subject to look up (default: user).")).params(consistencyParams...)
+		Doc("Look up subjects", "The ids of the subjects of subject_type that have permission on resource.").
+		Params(str("resource", "The resource as type:id."), str("permission", "The permission the subjects must have (e.g. view)."), str("subject_type", "The type of subject to look up (default: user).")).Params(consistencyParams...)
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/contrib/instrumentation/github.com/gin-gonic/gin/otelgin"
 
+	"github.com/gatehouse/gatehouse/internal/httpapi/openapi"
 	"github.com/gatehouse/gatehouse/internal/httpapi/wire"
 	"github.com/gatehouse/gatehouse/internal/iam"
 )
@@ -45,7 +46,7 @@ type server struct {
 	Deps
 	metrics *metrics
 	// table is every route served, with its documentation (routes.go).
-	table []route
+	table []openapi.Route
 }
 
 // NewServer builds the HTTP handler.
@@ -93,7 +94,7 @@ const (
 	// ctxConsistency holds the verified ZedToken of the request header.
 	ctxConsistency = "gatehouse.consistency"
 	// HeaderConsistency carries a consistency token both ways.
-	HeaderConsistency = "Gatehouse-Consistency-Token"
+	HeaderConsistency = wire.HeaderConsistency
 )
 
 func requestID(c *gin.Context) string { return c.GetString(ctxRequestID) }

@@ -1,10 +1,9 @@
-package httpapi
+package wire
 
 import (
 	"encoding/json"
 	"testing"
 
-	"github.com/gatehouse/gatehouse/internal/httpapi/wire"
 	"github.com/gatehouse/gatehouse/internal/iam"
 )
 
@@ -19,8 +18,8 @@ func FuzzDecodeCheckInput(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		var in wire.CheckInput
-		if err := decodeBytes(body, &in); err != nil {
+		var in CheckInput
+		if err := Decode(body, &in); err != nil {
 			if iam.KindOf(err) != iam.KindBadRequest {
 				t.Fatalf("decode error of kind %v: %v", iam.KindOf(err), err)
 			}
@@ -30,8 +29,8 @@ func FuzzDecodeCheckInput(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var again wire.CheckInput
-		if err := decodeBytes(raw, &again); err != nil {
+		var again CheckInput
+		if err := Decode(raw, &again); err != nil {
 			t.Fatalf("re-decode of %s: %v", raw, err)
 		}
 	})
