@@ -31,15 +31,16 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/gatehouse/gatehouse/internal/console"
+	"github.com/gatehouse/gatehouse/internal/httpapi/wire"
 	"github.com/gatehouse/gatehouse/internal/iam"
 )
 
 const (
-	sessionCookie = "gatehouse_session"
+	sessionCookie = wire.SessionCookie
 	csrfCookie    = "gatehouse_csrf"
 	// CSRFHeader must echo the gatehouse_csrf cookie on cookie-authenticated
 	// POST, PUT, PATCH and DELETE requests.
-	CSRFHeader = "X-Gatehouse-CSRF"
+	CSRFHeader = wire.CSRFHeader
 	// ssoConsoleCookie marks an SSO login started by the console, whose
 	// callback then sets the session cookie and returns to /console.
 	ssoConsoleCookie = "gatehouse_oidc_console"
@@ -103,7 +104,7 @@ func (s *server) clearSessionCookies(c *gin.Context) {
 // token.
 type cookieLoginAnswer struct {
 	ExpiresAt time.Time `json:"expires_at"`
-	User      User      `json:"user"`
+	User      wire.User `json:"user"`
 }
 
 // login is POST /v1/auth/login; with ?cookie=1 (the console) the session
@@ -112,36 +113,36 @@ type cookieLoginAnswer struct {
 // cannot log a browser into an account of its choosing.
 func (s *server) login() endpoint {
 	plain := s.tokenLogin()
-	withCookie := withBody(s, http.StatusOK, func(k call, in LoginInput) (cookieLoginAnswer, error) {
-		res, err := s.IAM.Login(k.ctx, k.meta, in.toIAM())
+	withCookie := withBody(s, http.StatusOK, func(k call, in wire.LoginInput) (cookieLoginAnswer, error) {
+		res, err := s.IAM.Login(k.ctx, k.meta, in.ToIAM())
 		if err != nil {
 			return cookieLoginAnswer{}, err
 		}
 		s.setSessionCookies(k.c, res.Token, res.ExpiresAt)
-		return cookieLoginAnswer{ExpiresAt: res.ExpiresAt, User: toUser(res.User)}, nil
+		return cookieLoginAnswer{ExpiresAt: res.ExpiresAt, User: wire.FromUser(res.User)}, nil
 	})
 	e := plain
-	e.h = func(c *gin.Context) {
+	e.H = func(c *gin.Context) {
 		switch c.Query("cookie") {
 		case "":
-			plain.h(c)
+			plain.H(c)
 		case "1", "true":
 			if c.GetHeader(CSRFHeader) == "" {
 				fail(c, s.Log, &iam.Error{Kind: iam.KindForbidden, Code: "csrf_failed", Message: "a cookie login needs the " + CSRFHeader + " header"})
 				return
 			}
-			withCookie.h(c)
+			withCookie.H(c)
 		default:
 			fail(c, s.Log, iam.Invalid("cookie", "must be 1 or true"))
 		}
 	}
-	return e.orAnswer(typeOf[cookieLoginAnswer]()).
-		doc("Log in", "Opens a session for an email and password (and the tenant, when the email has accounts in several). "+
+	return e.OrAnswer(typeOf[cookieLoginAnswer]()).
+		Doc("Log in", "Opens a session for an email and password (and the tenant, when the email has accounts in several). "+
 			"The answer carries the session token; with cookie=1 (the console) the session is set as the gatehouse_session and gatehouse_csrf cookies instead, "+
 			"the answer omits the token, and the request needs the "+CSRFHeader+" header (any value). Repeated failures are throttled (429 with Retry-After).").
-		params(str("cookie", "1 or true: answer with the console's session cookies instead of the token.").oneOf("1", "true")).
-		cookies("With cookie=1: gatehouse_session (HttpOnly) and gatehouse_csrf, both SameSite=Strict.").
-		failsWith(http.StatusUnauthorized, http.StatusForbidden, http.StatusUnprocessableEntity, http.StatusTooManyRequests)
+		Params(str("cookie", "1 or true: answer with the console's session cookies instead of the token.").OneOf("1", "true")).
+		Cookies("With cookie=1: gatehouse_session (HttpOnly) and gatehouse_csrf, both SameSite=Strict.").
+		FailsWith(http.StatusUnauthorized, http.StatusForbidden, http.StatusUnprocessableEntity, http.StatusTooManyRequests)
 }
 
 // oidcLogin is GET /v1/auth/oidc/login: 302 to the identity provider;
@@ -155,11 +156,11 @@ func (s *server) oidcLogin() endpoint {
 		}
 		s.startSSO(c)
 	}).
-		doc("Start an SSO login", "Redirects the browser to the OpenID provider, binding the login's state to a cookie; console=1 makes the callback open a console session.").
-		params(str("console", "1: the login is the console's; its callback sets the session cookies and redirects to /console/.").oneOf("1")).
-		redirect("To the OpenID provider's authorization endpoint.").
-		cookies("gatehouse_oidc_state (and gatehouse_oidc_console with console=1), HttpOnly, SameSite=Lax, path /v1/auth/oidc/.").
-		failsWith(http.StatusNotFound)
+		Doc("Start an SSO login", "Redirects the browser to the OpenID provider, binding the login's state to a cookie; console=1 makes the callback open a console session.").
+		Params(str("console", "1: the login is the console's; its callback sets the session cookies and redirects to /console/.").OneOf("1")).
+		Redirect("To the OpenID provider's authorization endpoint.").
+		Cookies("gatehouse_oidc_state (and gatehouse_oidc_console with console=1), HttpOnly, SameSite=Lax, path /v1/auth/oidc/.").
+		FailsWith(http.StatusNotFound)
 }
 
 // ssoAnswer finishes a successful SSO callback: JSON like a login, or, for
@@ -172,7 +173,7 @@ func (s *server) ssoAnswer(c *gin.Context, res iam.LoginResult) {
 		c.Redirect(http.StatusSeeOther, console.Prefix+"/")
 		return
 	}
-	c.JSON(http.StatusOK, toLoginResult(res))
+	c.JSON(http.StatusOK, wire.FromLoginResult(res))
 }
 
 // invitationPage makes the invitation_url a page for people: a browser

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/gatehouse/gatehouse/internal/httpapi/wire"
 	"github.com/gatehouse/gatehouse/internal/iam"
 )
 
@@ -17,8 +18,8 @@ var openapiDoc []byte
 
 func (s *server) openapi() endpoint {
 	return handled[openapiAnswer](http.StatusOK, func(c *gin.Context) { c.Data(http.StatusOK, "application/json", openapiDoc) }).
-		doc("This document", "The OpenAPI document of this API, generated from the route table (go run ./scripts/openapi).").
-		needsNothing()
+		Doc("This document", "The OpenAPI document of this API, generated from the route table (go run ./scripts/openapi).").
+		NeedsNothing()
 }
 
 // openapiAnswer is the OpenAPI document (described as any JSON object).
@@ -31,8 +32,8 @@ type healthAnswer struct {
 
 func (s *server) healthz() endpoint {
 	return handled[healthAnswer](http.StatusOK, func(c *gin.Context) { c.JSON(http.StatusOK, healthAnswer{Status: "ok"}) }).
-		doc("Liveness", "Answers 200 while the process serves HTTP; it checks no dependency (see /readyz).").
-		needsNothing()
+		Doc("Liveness", "Answers 200 while the process serves HTTP; it checks no dependency (see /readyz).").
+		NeedsNothing()
 }
 
 // readyAnswer is GET /readyz's answer.
@@ -49,9 +50,9 @@ const readyTimeout = 2 * time.Second
 // such without making the other look down.
 func (s *server) readyz() endpoint {
 	return handled[readyAnswer](http.StatusOK, s.ready).
-		doc("Readiness", "Answers 200 when PostgreSQL and SpiceDB both answer (each probed within 2 seconds), 503 with the failing check otherwise.").
-		also(answer{status: http.StatusServiceUnavailable, about: "A dependency does not answer: checks tells which.", out: typeOf[readyAnswer]()}).
-		needsNothing()
+		Doc("Readiness", "Answers 200 when PostgreSQL and SpiceDB both answer (each probed within 2 seconds), 503 with the failing check otherwise.").
+		Also(answer{Status: http.StatusServiceUnavailable, About: "A dependency does not answer: checks tells which.", Out: typeOf[readyAnswer]()}).
+		NeedsNothing()
 }
 
 func (s *server) ready(c *gin.Context) {
@@ -84,9 +85,9 @@ func (s *server) ready(c *gin.Context) {
 // tokenLogin is a login answered with the session token (login, in
 // console_session.go, also serves the console's cookie login).
 func (s *server) tokenLogin() endpoint {
-	return withBody(s, http.StatusOK, func(k call, in LoginInput) (LoginResult, error) {
-		res, err := s.IAM.Login(k.ctx, k.meta, in.toIAM())
-		return toLoginResult(res), err
+	return withBody(s, http.StatusOK, func(k call, in wire.LoginInput) (wire.LoginResult, error) {
+		res, err := s.IAM.Login(k.ctx, k.meta, in.ToIAM())
+		return wire.FromLoginResult(res), err
 	})
 }
 
@@ -94,92 +95,92 @@ func (s *server) logout() endpoint {
 	return noBody(s, http.StatusNoContent, func(k call) (struct{}, error) {
 		return struct{}{}, s.IAM.Logout(k.ctx, k.p, k.meta)
 	}).
-		before(s.clearSessionCookies).
-		cookies("A console session's cookies (gatehouse_session, gatehouse_csrf) are cleared.").
-		doc("Log out", "Revokes the caller's session; a console session's cookies are cleared whatever the outcome. API keys and service credentials have no session to end.")
+		Before(s.clearSessionCookies).
+		Cookies("A console session's cookies (gatehouse_session, gatehouse_csrf) are cleared.").
+		Doc("Log out", "Revokes the caller's session; a console session's cookies are cleared whatever the outcome. API keys and service credentials have no session to end.")
 }
 
 type acceptAnswer struct {
-	User User `json:"user"`
-	WriteResult
+	User wire.User `json:"user"`
+	wire.WriteResult
 }
 
 func (s *server) acceptInvitation() endpoint {
-	return withBody(s, http.StatusOK, func(k call, in AcceptInput) (acceptAnswer, error) {
-		u, wr, err := s.IAM.AcceptInvitation(k.ctx, k.meta, in.toIAM())
-		return acceptAnswer{toUser(u), toWriteResult(wr)}, err
+	return withBody(s, http.StatusOK, func(k call, in wire.AcceptInput) (acceptAnswer, error) {
+		u, wr, err := s.IAM.AcceptInvitation(k.ctx, k.meta, in.ToIAM())
+		return acceptAnswer{wire.FromUser(u), wire.FromWriteResult(wr)}, err
 	}).
-		doc("Accept an invitation", "Uses an invitation token: sets the account's password (and optionally its name) and activates it. A token works once.").
-		failsWith(http.StatusNotFound, http.StatusConflict)
+		Doc("Accept an invitation", "Uses an invitation token: sets the account's password (and optionally its name) and activates it. A token works once.").
+		FailsWith(http.StatusNotFound, http.StatusConflict)
 }
 
 func (s *server) me() endpoint {
-	return noBody(s, http.StatusOK, func(k call) (Me, error) {
+	return noBody(s, http.StatusOK, func(k call) (wire.Me, error) {
 		me, err := s.IAM.GetMe(k.ctx, k.p, k.meta)
-		return toMe(me), err
+		return wire.FromMe(me), err
 	}).
-		doc("The caller's profile", "The authenticated user with the workspaces they hold a role in (and that role).")
+		Doc("The caller's profile", "The authenticated user with the workspaces they hold a role in (and that role).")
 }
 
 func (s *server) inviteUser() endpoint {
-	return withBody(s, http.StatusCreated, func(k call, in InviteInput) (Invited, error) {
-		inv, err := s.IAM.InviteUser(k.ctx, k.p, k.meta, in.toIAM())
-		return toInvited(inv), err
+	return withBody(s, http.StatusCreated, func(k call, in wire.InviteInput) (wire.Invited, error) {
+		inv, err := s.IAM.InviteUser(k.ctx, k.p, k.meta, in.ToIAM())
+		return wire.FromInvited(inv), err
 	}).
-		doc("Invite a user", "Creates an invited user in the caller's tenant (superadmins: in tenant_id) and answers the invitation token and URL once.")
+		Doc("Invite a user", "Creates an invited user in the caller's tenant (superadmins: in tenant_id) and answers the invitation token and URL once.")
 }
 
 func (s *server) createWorkspace() endpoint {
-	return withBody(s, http.StatusCreated, func(k call, in WorkspaceInput) (WorkspaceView, error) {
-		w, err := s.IAM.CreateWorkspace(k.ctx, k.p, k.meta, in.toIAM())
-		return toWorkspaceView(w), err
+	return withBody(s, http.StatusCreated, func(k call, in wire.WorkspaceInput) (wire.WorkspaceView, error) {
+		w, err := s.IAM.CreateWorkspace(k.ctx, k.p, k.meta, in.ToIAM())
+		return wire.FromWorkspaceView(w), err
 	}).
-		doc("Create a workspace", "Creates a workspace; the caller becomes its owner.")
+		Doc("Create a workspace", "Creates a workspace; the caller becomes its owner.")
 }
 
 func (s *server) getWorkspace() endpoint {
-	return noBody(s, http.StatusOK, func(k call) (WorkspaceView, error) {
+	return noBody(s, http.StatusOK, func(k call) (wire.WorkspaceView, error) {
 		w, err := s.IAM.GetWorkspace(k.ctx, k.p, k.meta, k.c.Param("workspace_id"))
-		return toWorkspaceView(w), err
+		return wire.FromWorkspaceView(w), err
 	}).
-		doc("Get a workspace", "One workspace with the caller's role in it.")
+		Doc("Get a workspace", "One workspace with the caller's role in it.")
 }
 
 func (s *server) listWorkspaces() endpoint {
-	return noBody(s, http.StatusOK, func(k call) (List[WorkspaceView], error) {
+	return noBody(s, http.StatusOK, func(k call) (wire.List[wire.WorkspaceView], error) {
 		pg, err := page(k.c)
 		if err != nil {
-			return List[WorkspaceView]{}, err
+			return wire.List[wire.WorkspaceView]{}, err
 		}
 		ws, err := s.IAM.ListWorkspaces(k.ctx, k.p, k.meta, pg, k.c.Query("mine") == "true")
-		return listOf(ws, err, toWorkspaceView)
+		return wire.ListOf(ws, err, wire.FromWorkspaceView)
 	}).
-		doc("List workspaces", "The workspaces the caller may view (with mine=true: only those the caller holds a role in), paged.").
-		params(paging...).params(str("mine", "true: only the workspaces the caller holds a role in.").oneOf("true", "false"))
+		Doc("List workspaces", "The workspaces the caller may view (with mine=true: only those the caller holds a role in), paged.").
+		Params(paging...).Params(str("mine", "true: only the workspaces the caller holds a role in.").OneOf("true", "false"))
 }
 
 func (s *server) addMember() endpoint {
-	return withBody(s, http.StatusCreated, func(k call, in MemberInput) (MemberView, error) {
-		m, err := s.IAM.AddMember(k.ctx, k.p, k.meta, k.c.Param("workspace_id"), in.toIAM())
-		return toMemberView(m), err
+	return withBody(s, http.StatusCreated, func(k call, in wire.MemberInput) (wire.MemberView, error) {
+		m, err := s.IAM.AddMember(k.ctx, k.p, k.meta, k.c.Param("workspace_id"), in.ToIAM())
+		return wire.FromMemberView(m), err
 	}).
-		doc("Add a member", "Adds a user (user_id) or an account group (group_id) to a workspace with a role.")
+		Doc("Add a member", "Adds a user (user_id) or an account group (group_id) to a workspace with a role.")
 }
 
 func (s *server) check() endpoint {
-	return withBody(s, http.StatusOK, func(k call, in CheckInput) (CheckOutput, error) {
-		out, err := s.IAM.Check(k.ctx, k.p, k.meta, in.toIAM())
-		return toCheckOutput(out), err
+	return withBody(s, http.StatusOK, func(k call, in wire.CheckInput) (wire.CheckOutput, error) {
+		out, err := s.IAM.Check(k.ctx, k.p, k.meta, in.ToIAM())
+		return wire.FromCheckOutput(out), err
 	}).
-		doc("Check a permission", "May the subject (default: the caller) do permission on resource? With explain: true, the decision is also told in words.")
+		Doc("Check a permission", "May the subject (default: the caller) do permission on resource? With explain: true, the decision is also told in words.")
 }
 
 func (s *server) checkBulk() endpoint {
-	return withBody(s, http.StatusOK, func(k call, in BulkInput) (BulkOutput, error) {
-		out, err := s.IAM.CheckBulk(k.ctx, k.p, k.meta, in.toIAM())
-		return toBulkOutput(out), err
+	return withBody(s, http.StatusOK, func(k call, in wire.BulkInput) (wire.BulkOutput, error) {
+		out, err := s.IAM.CheckBulk(k.ctx, k.p, k.meta, in.ToIAM())
+		return wire.FromBulkOutput(out), err
 	}).
-		doc("Check many permissions", "Up to 1000 checks, answered in order; an item that cannot be checked answers its own error.")
+		Doc("Check many permissions", "Up to 1000 checks, answered in order; an item that cannot be checked answers its own error.")
 }
 
 func limitParam(c *gin.Context) (int, error) {
@@ -195,13 +196,13 @@ func limitParam(c *gin.Context) (int, error) {
 }
 
 func (s *server) inspectInvitation() endpoint {
-	e := noBody(s, http.StatusOK, func(k call) (InvitationInfo, error) {
+	e := noBody(s, http.StatusOK, func(k call) (wire.InvitationInfo, error) {
 		info, err := s.IAM.InspectInvitation(k.ctx, k.c.Query("token"))
-		return toInvitationInfo(info), err
+		return wire.FromInvitationInfo(info), err
 	})
-	e.h = s.invitationPage(e.h)
-	return e.also(answer{status: http.StatusSeeOther, about: "A browser (Accept: text/html) goes to the console's invitation screen with the token.", location: true}).
-		doc("Show an invitation", "Tells whose invitation a token is, without using it. A browser (Accept: text/html) is redirected to the console's invitation screen instead.").
-		params(str("token", "The invitation token (from invitation_url).")).
-		failsWith(http.StatusNotFound, http.StatusConflict)
+	e.H = s.invitationPage(e.H)
+	return e.Also(answer{Status: http.StatusSeeOther, About: "A browser (Accept: text/html) goes to the console's invitation screen with the token.", Location: true}).
+		Doc("Show an invitation", "Tells whose invitation a token is, without using it. A browser (Accept: text/html) is redirected to the console's invitation screen instead.").
+		Params(str("token", "The invitation token (from invitation_url).")).
+		FailsWith(http.StatusNotFound, http.StatusConflict)
 }

@@ -3,37 +3,38 @@ package httpapi
 import (
 	"net/http"
 
+	"github.com/gatehouse/gatehouse/internal/httpapi/wire"
 	"github.com/gatehouse/gatehouse/internal/iam"
 )
 
 func (s *server) listUsers() endpoint {
-	return noBody(s, http.StatusOK, func(k call) (List[User], error) {
+	return noBody(s, http.StatusOK, func(k call) (wire.List[wire.User], error) {
 		pg, err := page(k.c)
 		if err != nil {
-			return List[User]{}, err
+			return wire.List[wire.User]{}, err
 		}
 		c := k.c
 		us, err := s.IAM.ListUsers(k.ctx, k.p, k.meta, iam.UserQuery{Query: c.Query("q"), Role: c.Query("role"), Status: c.Query("status"), TenantID: c.Query("tenant_id"), Page: pg})
-		return listOf(us, err, toUser)
+		return wire.ListOf(us, err, wire.FromUser)
 	}).
-		doc("List users", "Users of the caller's tenant (superadmins: any tenant, with tenant_id), filtered and paged.").
-		params(paging...).params(str("q", "Only users whose email or name contains this text (at most 200 characters)."), str("role", "Only users with this global role.").oneOf("superadmin", "admin", "member"), str("status", "Only users in this status.").oneOf("invited", "active", "disabled", "deleted"), str("tenant_id", "The tenant to list (superadmins; default: the caller's).").formatted("uuid"))
+		Doc("List users", "Users of the caller's tenant (superadmins: any tenant, with tenant_id), filtered and paged.").
+		Params(paging...).Params(str("q", "Only users whose email or name contains this text (at most 200 characters)."), str("role", "Only users with this global role.").OneOf("superadmin", "admin", "member"), str("status", "Only users in this status.").OneOf("invited", "active", "disabled", "deleted"), str("tenant_id", "The tenant to list (superadmins; default: the caller's).").Formatted("uuid"))
 }
 
 func (s *server) getUser() endpoint {
-	return noBody(s, http.StatusOK, func(k call) (User, error) {
+	return noBody(s, http.StatusOK, func(k call) (wire.User, error) {
 		u, err := s.IAM.GetUser(k.ctx, k.p, k.meta, k.c.Param("user_id"))
-		return toUser(u), err
+		return wire.FromUser(u), err
 	}).
-		doc("Get a user", "One user of the caller's tenant.")
+		Doc("Get a user", "One user of the caller's tenant.")
 }
 
 func (s *server) updateUser() endpoint {
-	return withBody(s, http.StatusOK, func(k call, in UserPatch) (UserResult, error) {
-		u, err := s.IAM.UpdateUser(k.ctx, k.p, k.meta, k.c.Param("user_id"), in.toIAM())
-		return toUserResult(u), err
+	return withBody(s, http.StatusOK, func(k call, in wire.UserPatch) (wire.UserResult, error) {
+		u, err := s.IAM.UpdateUser(k.ctx, k.p, k.meta, k.c.Param("user_id"), in.ToIAM())
+		return wire.FromUserResult(u), err
 	}).
-		doc("Edit a user's profile", "Changes a user's name or email; only the fields given change.")
+		Doc("Edit a user's profile", "Changes a user's name or email; only the fields given change.")
 }
 
 // globalRoleInput is PUT /v1/users/{user_id}/global-role.
@@ -42,181 +43,181 @@ type globalRoleInput struct {
 }
 
 func (s *server) setGlobalRole() endpoint {
-	return withBody(s, http.StatusOK, func(k call, in globalRoleInput) (UserResult, error) {
+	return withBody(s, http.StatusOK, func(k call, in globalRoleInput) (wire.UserResult, error) {
 		u, err := s.IAM.SetGlobalRole(k.ctx, k.p, k.meta, k.c.Param("user_id"), in.Role)
-		return toUserResult(u), err
+		return wire.FromUserResult(u), err
 	}).
-		doc("Set a user's global role", "Makes a user superadmin, admin or member of their tenant.")
+		Doc("Set a user's global role", "Makes a user superadmin, admin or member of their tenant.")
 }
 
 func (s *server) userStatus(op func(k call, id string) (iam.UserResult, error)) endpoint {
-	return noBody(s, http.StatusOK, func(k call) (UserResult, error) {
+	return noBody(s, http.StatusOK, func(k call) (wire.UserResult, error) {
 		u, err := op(k, k.c.Param("user_id"))
-		return toUserResult(u), err
+		return wire.FromUserResult(u), err
 	})
 }
 
 func (s *server) disableUser() endpoint {
 	return s.userStatus(func(k call, id string) (iam.UserResult, error) { return s.IAM.DisableUser(k.ctx, k.p, k.meta, id) }).
-		doc("Disable a user", "Stops a user from logging in and ends their sessions; enable undoes it.")
+		Doc("Disable a user", "Stops a user from logging in and ends their sessions; enable undoes it.")
 }
 
 func (s *server) enableUser() endpoint {
 	return s.userStatus(func(k call, id string) (iam.UserResult, error) { return s.IAM.EnableUser(k.ctx, k.p, k.meta, id) }).
-		doc("Enable a user", "Lets a disabled user log in again.")
+		Doc("Enable a user", "Lets a disabled user log in again.")
 }
 
 func (s *server) deleteUser() endpoint {
 	return s.userStatus(func(k call, id string) (iam.UserResult, error) { return s.IAM.DeleteUser(k.ctx, k.p, k.meta, id) }).
-		doc("Delete a user", "Soft-deletes a user: the account can no longer log in and loses its memberships and roles.")
+		Doc("Delete a user", "Soft-deletes a user: the account can no longer log in and loses its memberships and roles.")
 }
 
 func (s *server) resendInvitation() endpoint {
-	return noBody(s, http.StatusCreated, func(k call) (Invited, error) {
+	return noBody(s, http.StatusCreated, func(k call) (wire.Invited, error) {
 		inv, err := s.IAM.ResendInvitation(k.ctx, k.p, k.meta, k.c.Param("user_id"))
-		return toInvited(inv), err
+		return wire.FromInvited(inv), err
 	}).
-		doc("Resend an invitation", "Issues a new invitation token for an invited user (earlier tokens stop working).")
+		Doc("Resend an invitation", "Issues a new invitation token for an invited user (earlier tokens stop working).")
 }
 
 func (s *server) revokeInvitation() endpoint {
 	return noBody(s, http.StatusOK, func(k call) (writeAnswer, error) {
 		return wrote(s.IAM.RevokeInvitation(k.ctx, k.p, k.meta, k.c.Param("user_id")))
 	}).
-		doc("Revoke invitations", "Makes every open invitation token of an invited user unusable.")
+		Doc("Revoke invitations", "Makes every open invitation token of an invited user unusable.")
 }
 
 func (s *server) userGroups() endpoint {
-	return noBody(s, http.StatusOK, func(k call) (List[Group], error) {
+	return noBody(s, http.StatusOK, func(k call) (wire.List[wire.Group], error) {
 		gs, err := s.IAM.UserGroups(k.ctx, k.p, k.meta, k.c.Param("user_id"))
-		return paged(k, gs, err, toGroup, func(x Group) string { return x.ID.String() })
+		return paged(k, gs, err, wire.FromGroup, func(x wire.Group) string { return x.ID.String() })
 	}).
-		doc("A user's groups", "The account groups a user belongs to, paged.").
-		params(paging...)
+		Doc("A user's groups", "The account groups a user belongs to, paged.").
+		Params(paging...)
 }
 
 func (s *server) listTenants() endpoint {
-	return noBody(s, http.StatusOK, func(k call) (List[Tenant], error) {
+	return noBody(s, http.StatusOK, func(k call) (wire.List[wire.Tenant], error) {
 		pg, err := page(k.c)
 		if err != nil {
-			return List[Tenant]{}, err
+			return wire.List[wire.Tenant]{}, err
 		}
 		ts, err := s.IAM.ListTenants(k.ctx, k.p, k.meta, pg)
-		return listOf(ts, err, toTenant)
+		return wire.ListOf(ts, err, wire.FromTenant)
 	}).
-		doc("List tenants", "Superadmins see every tenant; others see their own.").
-		params(paging...)
+		Doc("List tenants", "Superadmins see every tenant; others see their own.").
+		Params(paging...)
 }
 
 func (s *server) createTenant() endpoint {
-	return withBody(s, http.StatusCreated, func(k call, in TenantInput) (TenantCreated, error) {
-		t, err := s.IAM.CreateTenant(k.ctx, k.p, k.meta, in.toIAM())
-		return toTenantCreated(t), err
+	return withBody(s, http.StatusCreated, func(k call, in wire.TenantInput) (wire.TenantCreated, error) {
+		t, err := s.IAM.CreateTenant(k.ctx, k.p, k.meta, in.ToIAM())
+		return wire.FromTenantCreated(t), err
 	}).
-		doc("Create a tenant", "Creates a tenant with its first admin, who is invited (superadmins only).")
+		Doc("Create a tenant", "Creates a tenant with its first admin, who is invited (superadmins only).")
 }
 
 func (s *server) getTenant() endpoint {
-	return noBody(s, http.StatusOK, func(k call) (Tenant, error) {
+	return noBody(s, http.StatusOK, func(k call) (wire.Tenant, error) {
 		t, err := s.IAM.GetTenant(k.ctx, k.p, k.meta, k.c.Param("tenant_id"))
-		return toTenant(t), err
+		return wire.FromTenant(t), err
 	}).
-		doc("Get a tenant", "One tenant: the caller's own, or any for a superadmin.")
+		Doc("Get a tenant", "One tenant: the caller's own, or any for a superadmin.")
 }
 
 type tenantAnswer struct {
-	Tenant
-	WriteResult
+	wire.Tenant
+	wire.WriteResult
 }
 
 func (s *server) updateTenant() endpoint {
-	return withBody(s, http.StatusOK, func(k call, in TenantPatch) (tenantAnswer, error) {
-		t, wr, err := s.IAM.UpdateTenant(k.ctx, k.p, k.meta, k.c.Param("tenant_id"), in.toIAM())
-		return tenantAnswer{toTenant(t), toWriteResult(wr)}, err
+	return withBody(s, http.StatusOK, func(k call, in wire.TenantPatch) (tenantAnswer, error) {
+		t, wr, err := s.IAM.UpdateTenant(k.ctx, k.p, k.meta, k.c.Param("tenant_id"), in.ToIAM())
+		return tenantAnswer{wire.FromTenant(t), wire.FromWriteResult(wr)}, err
 	}).
-		doc("Rename a tenant", "Changes a tenant's settings; only the fields given change.")
+		Doc("Rename a tenant", "Changes a tenant's settings; only the fields given change.")
 }
 
 func (s *server) listGroups() endpoint {
-	return noBody(s, http.StatusOK, func(k call) (List[Group], error) {
+	return noBody(s, http.StatusOK, func(k call) (wire.List[wire.Group], error) {
 		pg, err := page(k.c)
 		if err != nil {
-			return List[Group]{}, err
+			return wire.List[wire.Group]{}, err
 		}
 		gs, err := s.IAM.ListGroups(k.ctx, k.p, k.meta, pg)
-		return listOf(gs, err, toGroup)
+		return wire.ListOf(gs, err, wire.FromGroup)
 	}).
-		doc("List account groups", "The account groups of the caller's tenant, paged.").
-		params(paging...)
+		Doc("List account groups", "The account groups of the caller's tenant, paged.").
+		Params(paging...)
 }
 
 func (s *server) createGroup() endpoint {
-	return withBody(s, http.StatusCreated, func(k call, in GroupInput) (GroupView, error) {
-		g, err := s.IAM.CreateGroup(k.ctx, k.p, k.meta, in.toIAM())
-		return toGroupView(g), err
+	return withBody(s, http.StatusCreated, func(k call, in wire.GroupInput) (wire.GroupView, error) {
+		g, err := s.IAM.CreateGroup(k.ctx, k.p, k.meta, in.ToIAM())
+		return wire.FromGroupView(g), err
 	}).
-		doc("Create an account group", "Creates an empty account group in the caller's tenant.")
+		Doc("Create an account group", "Creates an empty account group in the caller's tenant.")
 }
 
 func (s *server) getGroup() endpoint {
-	return noBody(s, http.StatusOK, func(k call) (GroupView, error) {
+	return noBody(s, http.StatusOK, func(k call) (wire.GroupView, error) {
 		g, err := s.IAM.GetGroup(k.ctx, k.p, k.meta, k.c.Param("group_id"))
-		return toGroupView(g), err
+		return wire.FromGroupView(g), err
 	}).
-		doc("Get a group", "An account group with its members.")
+		Doc("Get a group", "An account group with its members.")
 }
 
 func (s *server) renameGroup() endpoint {
-	return withBody(s, http.StatusOK, func(k call, in GroupInput) (GroupView, error) {
-		g, err := s.IAM.RenameGroup(k.ctx, k.p, k.meta, k.c.Param("group_id"), in.toIAM())
-		return toGroupView(g), err
+	return withBody(s, http.StatusOK, func(k call, in wire.GroupInput) (wire.GroupView, error) {
+		g, err := s.IAM.RenameGroup(k.ctx, k.p, k.meta, k.c.Param("group_id"), in.ToIAM())
+		return wire.FromGroupView(g), err
 	}).
-		doc("Rename a group", "Gives an account group a new name.")
+		Doc("Rename a group", "Gives an account group a new name.")
 }
 
 func (s *server) deleteGroup() endpoint {
 	return noBody(s, http.StatusOK, func(k call) (writeAnswer, error) {
 		return wrote(s.IAM.DeleteGroup(k.ctx, k.p, k.meta, k.c.Param("group_id")))
 	}).
-		doc("Delete a group", "Deletes an account group with its memberships (refused while it is a workspace's last owner).")
+		Doc("Delete a group", "Deletes an account group with its memberships (refused while it is a workspace's last owner).")
 }
 
 func (s *server) addGroupMember() endpoint {
 	return noBody(s, http.StatusOK, func(k call) (writeAnswer, error) {
 		return wrote(s.IAM.AddGroupMember(k.ctx, k.p, k.meta, k.c.Param("group_id"), k.c.Param("user_id")))
 	}).
-		doc("Add a user to a group", "Makes a user a member of an account group (idempotent).")
+		Doc("Add a user to a group", "Makes a user a member of an account group (idempotent).")
 }
 
 func (s *server) removeGroupMember() endpoint {
 	return noBody(s, http.StatusOK, func(k call) (writeAnswer, error) {
 		return wrote(s.IAM.RemoveGroupMember(k.ctx, k.p, k.meta, k.c.Param("group_id"), k.c.Param("user_id")))
 	}).
-		doc("Remove a user from a group", "Takes a user out of an account group.")
+		Doc("Remove a user from a group", "Takes a user out of an account group.")
 }
 
 func (s *server) listAuditLogs() endpoint {
-	return noBody(s, http.StatusOK, func(k call) (List[AuditEntry], error) {
+	return noBody(s, http.StatusOK, func(k call) (wire.List[wire.AuditEntry], error) {
 		pg, err := page(k.c)
 		if err != nil {
-			return List[AuditEntry]{}, err
+			return wire.List[wire.AuditEntry]{}, err
 		}
 		c := k.c
 		es, err := s.IAM.ListAuditLogs(k.ctx, k.p, k.meta, iam.AuditQuery{
 			TenantID: c.Query("tenant_id"), WorkspaceID: c.Query("workspace"), Actor: c.Query("actor"), Action: c.Query("action"),
 			Target: c.Query("target"), Since: c.Query("since"), Until: c.Query("until"), Page: pg,
 		})
-		return listOf(es, err, toAuditEntry)
+		return wire.ListOf(es, err, wire.FromAuditEntry)
 	}).
-		doc("Audit log", "The audit entries the caller may read, newest first, filtered and paged.").
-		params(paging...).params(str("tenant_id", "A tenant's id (superadmins; default: the caller's tenant), or none for the entries of no tenant (superadmins only)."), str("workspace", "Only entries of this workspace (its id)."), str("actor", "Only entries by this actor (user:<id>, api_key:<id>, service:<id>, ...; at most 300 characters)."), str("action", "Only entries of this action (e.g. user.invite; at most 300 characters)."), str("target", "Only entries about this target (type:id; at most 300 characters)."), str("since", "Only entries at or after this RFC 3339 time.").formatted("date-time"), str("until", "Only entries before this RFC 3339 time.").formatted("date-time"))
+		Doc("Audit log", "The audit entries the caller may read, newest first, filtered and paged.").
+		Params(paging...).Params(str("tenant_id", "A tenant's id (superadmins; default: the caller's tenant), or none for the entries of no tenant (superadmins only)."), str("workspace", "Only entries of this workspace (its id)."), str("actor", "Only entries by this actor (user:<id>, api_key:<id>, service:<id>, ...; at most 300 characters)."), str("action", "Only entries of this action (e.g. user.invite; at most 300 characters)."), str("target", "Only entries about this target (type:id; at most 300 characters)."), str("since", "Only entries at or after this RFC 3339 time.").Formatted("date-time"), str("until", "Only entries before this RFC 3339 time.").Formatted("date-time"))
 }
 
 func (s *server) listRoles() endpoint {
-	return noBody(s, http.StatusOK, func(k call) (List[RoleView], error) {
+	return noBody(s, http.StatusOK, func(k call) (wire.List[wire.RoleView], error) {
 		rs, err := s.IAM.ListRoles(k.ctx, k.p, k.meta)
-		return paged(k, rs, err, toRoleView, func(x RoleView) string { return x.ID })
+		return paged(k, rs, err, wire.FromRoleView, func(x wire.RoleView) string { return x.ID })
 	}).
-		doc("List roles", "The built-in roles (read-only) and the tenant's custom roles, paged.").
-		params(paging...)
+		Doc("List roles", "The built-in roles (read-only) and the tenant's custom roles, paged.").
+		Params(paging...)
 }

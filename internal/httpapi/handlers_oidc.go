@@ -5,6 +5,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/gatehouse/gatehouse/internal/httpapi/wire"
 	"github.com/gatehouse/gatehouse/internal/iam"
 )
 
@@ -32,14 +33,14 @@ func (s *server) startSSO(c *gin.Context) {
 
 // oidcCallback finishes an SSO login and answers like POST /v1/auth/login.
 func (s *server) oidcCallback() endpoint {
-	return handled[LoginResult](http.StatusOK, s.finishSSO).
-		doc("Finish an SSO login", "The OpenID provider's redirect back: checks the state against the browser's cookie, redeems the code and opens a session, answered like POST /v1/auth/login; "+
+	return handled[wire.LoginResult](http.StatusOK, s.finishSSO).
+		Doc("Finish an SSO login", "The OpenID provider's redirect back: checks the state against the browser's cookie, redeems the code and opens a session, answered like POST /v1/auth/login; "+
 			"a login started by the console instead sets the session cookies and redirects to /console/.").
-		params(str("state", "The login's state, as sent to the provider."), str("code", "The provider's authorization code."),
+		Params(str("state", "The login's state, as sent to the provider."), str("code", "The provider's authorization code."),
 			str("error", "The provider's error code, when it refused the login."), str("error_description", "The provider's description of its error.")).
-		also(answer{status: http.StatusSeeOther, about: "A console login: the session cookies are set and the browser goes to /console/.", location: true,
-			cookies: "gatehouse_session (HttpOnly) and gatehouse_csrf, both SameSite=Strict."}).
-		failsWith(http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity)
+		Also(answer{Status: http.StatusSeeOther, About: "A console login: the session cookies are set and the browser goes to /console/.", Location: true,
+			Cookies: "gatehouse_session (HttpOnly) and gatehouse_csrf, both SameSite=Strict."}).
+		FailsWith(http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity)
 }
 
 func (s *server) finishSSO(c *gin.Context) {

@@ -92,8 +92,8 @@ func TestOpenAPIOperationIDsAreHandlerNames(t *testing.T) {
 		t.Fatalf("routes.go names %d handlers, the table has %d routes", len(named), len(s.table))
 	}
 	for _, r := range s.table {
-		if named[r.method+" "+r.name] != r.name {
-			t.Errorf("%s %s: operationId %q is not a handler routes.go names", r.method, r.path, r.name)
+		if named[r.Method+" "+r.Name] != r.Name {
+			t.Errorf("%s %s: operationId %q is not a handler routes.go names", r.Method, r.Path, r.Name)
 		}
 	}
 }

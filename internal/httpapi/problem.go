@@ -8,19 +8,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/gatehouse/gatehouse/internal/httpapi/wire"
 	"github.com/gatehouse/gatehouse/internal/iam"
 )
-
-// Problem is an RFC 9457 problem document with a stable machine code.
-type Problem struct {
-	Type      string `json:"type"`
-	Title     string `json:"title"`
-	Status    int    `json:"status"`
-	Detail    string `json:"detail"`
-	Code      string `json:"code"`
-	Field     string `json:"field,omitempty"`
-	RequestID string `json:"request_id,omitempty"`
-}
 
 var statusOf = map[iam.Kind]int{
 	iam.KindInvalid:         http.StatusUnprocessableEntity,
@@ -61,7 +51,7 @@ func fail(c *gin.Context, log *slog.Logger, err error) {
 		c.Header("WWW-Authenticate", `Bearer realm="gatehouse"`)
 	}
 	c.Header("Content-Type", "application/problem+json")
-	c.AbortWithStatusJSON(status, Problem{
+	c.AbortWithStatusJSON(status, wire.Problem{
 		Type:      "https://gatehouse.dev/problems/" + e.Code,
 		Title:     http.StatusText(status),
 		Status:    status,

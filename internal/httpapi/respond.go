@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/gatehouse/gatehouse/internal/httpapi/wire"
 	"github.com/gatehouse/gatehouse/internal/iam"
 )
 
@@ -30,7 +31,7 @@ func (s *server) respond(c *gin.Context, status int, out any, err error) {
 		fail(c, s.Log, err)
 		return
 	}
-	if r, ok := out.(interface{ Result() WriteResult }); ok {
+	if r, ok := out.(interface{ Result() wire.WriteResult }); ok {
 		written(c, status, r.Result(), out)
 		return
 	}
@@ -43,12 +44,12 @@ func (s *server) respond(c *gin.Context, status int, out any, err error) {
 
 // writeAnswer answers a write that returns only its result.
 type writeAnswer struct {
-	WriteResult
+	wire.WriteResult
 }
 
 // wrote answers a write's result (or its error).
 func wrote(wr iam.WriteResult, err error) (writeAnswer, error) {
-	return writeAnswer{toWriteResult(wr)}, err
+	return writeAnswer{wire.FromWriteResult(wr)}, err
 }
 
 func page(c *gin.Context) (iam.Page, error) {
@@ -65,16 +66,16 @@ func page(c *gin.Context) (iam.Page, error) {
 
 // paged answers one page of a fully loaded list (?limit=&cursor=), its
 // items converted by to and ordered by key.
-func paged[T, W any](k call, items []T, err error, to func(T) W, key func(W) string) (List[W], error) {
+func paged[T, W any](k call, items []T, err error, to func(T) W, key func(W) string) (wire.List[W], error) {
 	if err != nil {
-		return List[W]{}, err
+		return wire.List[W]{}, err
 	}
 	pg, err := page(k.c)
 	if err != nil {
-		return List[W]{}, err
+		return wire.List[W]{}, err
 	}
-	l, err := iam.PageBy(convertAll(items, to), pg, key)
-	return List[W]{Items: l.Items, NextCursor: l.NextCursor}, err
+	l, err := iam.PageBy(wire.ConvertAll(items, to), pg, key)
+	return wire.List[W]{Items: l.Items, NextCursor: l.NextCursor}, err
 }
 
-func modelKey(m Model) string { return m.ID.String() }
+func modelKey(m wire.Model) string { return m.ID.String() }

@@ -9,8 +9,9 @@ import (
 
 // routes lists every route of the API: the whole surface in one screen.
 // Each handler method returns an endpoint: the handler with its request
-// and response types and its documentation (endpoint.go), from which the
-// OpenAPI document is generated (openapi.go; go run ./scripts/openapi).
+// and response types and its documentation (endpoint.go, package
+// openapi), from which the OpenAPI document is generated (package openapi;
+// go run ./scripts/openapi).
 // The handler method's name is the route's operationId.
 func (s *server) routes(e *gin.Engine) {
 	r := s.router(e)
@@ -25,7 +26,7 @@ func (s *server) routes(e *gin.Engine) {
 	v1.GET("/invitations/accept", s.inspectInvitation())
 	v1.POST("/invitations/accept", s.acceptInvitation())
 
-	authed := v1.authenticated()
+	authed := v1.Authenticated()
 	authed.POST("/auth/logout", s.logout())
 	authed.GET("/me", s.me())
 

@@ -1,5 +1,5 @@
 // Package httpapi is Gatehouse's HTTP API: the Gin server, every route
-// (routes.go), the request and response bodies (wire_*.go: the only JSON
+// (routes.go), the request and response bodies (package wire: the only JSON
 // tags of the service, and what the OpenAPI document describes), request
 // decoding, authentication, and the one mapping from domain errors to
 // problem+json.
@@ -21,6 +21,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/contrib/instrumentation/github.com/gin-gonic/gin/otelgin"
 
+	"github.com/gatehouse/gatehouse/internal/httpapi/openapi"
+	"github.com/gatehouse/gatehouse/internal/httpapi/wire"
 	"github.com/gatehouse/gatehouse/internal/iam"
 )
 
@@ -44,7 +46,7 @@ type server struct {
 	Deps
 	metrics *metrics
 	// table is every route served, with its documentation (routes.go).
-	table []route
+	table []openapi.Route
 }
 
 // NewServer builds the HTTP handler.
@@ -80,7 +82,7 @@ func build(d Deps) (*server, *gin.Engine) {
 	})
 	r.NoMethod(func(c *gin.Context) {
 		c.Header("Content-Type", "application/problem+json")
-		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, Problem{Type: "https://gatehouse.dev/problems/method_not_allowed", Title: "Method Not Allowed", Status: 405, Code: "method_not_allowed", Detail: "method not allowed on this endpoint", RequestID: requestID(c)})
+		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, wire.Problem{Type: "https://gatehouse.dev/problems/method_not_allowed", Title: "Method Not Allowed", Status: 405, Code: "method_not_allowed", Detail: "method not allowed on this endpoint", RequestID: requestID(c)})
 	})
 	s.routes(r)
 	return s, r
@@ -92,7 +94,7 @@ const (
 	// ctxConsistency holds the verified ZedToken of the request header.
 	ctxConsistency = "gatehouse.consistency"
 	// HeaderConsistency carries a consistency token both ways.
-	HeaderConsistency = "Gatehouse-Consistency-Token"
+	HeaderConsistency = wire.HeaderConsistency
 )
 
 func requestID(c *gin.Context) string { return c.GetString(ctxRequestID) }
@@ -249,7 +251,7 @@ func (s *server) authenticate(c *gin.Context) {
 
 // written answers a write: 201 (or 200) with the body and the consistency
 // token, or 202 when the write is stored but its projection is pending.
-func written(c *gin.Context, status int, wr WriteResult, body any) {
+func written(c *gin.Context, status int, wr wire.WriteResult, body any) {
 	if wr.Pending {
 		status = http.StatusAccepted
 	} else if wr.ConsistencyToken != "" {

@@ -1,6 +1,6 @@
 // Command openapi writes internal/httpapi/openapi.json, the OpenAPI
 // document generated from the API's route table and Go types
-// (internal/httpapi/openapi.go). Run from the repository root:
+// (package internal/httpapi/openapi). Run from the repository root:
 //
 //	go run ./scripts/openapi
 package main

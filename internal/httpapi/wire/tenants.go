@@ -1,4 +1,4 @@
-package httpapi
+package wire
 
 import (
 	"time"
@@ -15,7 +15,7 @@ type Tenant struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-func toTenant(v iam.Tenant) Tenant {
+func FromTenant(v iam.Tenant) Tenant {
 	return Tenant{ID: v.ID, Name: v.Name, CreatedAt: v.CreatedAt}
 }
 
@@ -28,7 +28,7 @@ type TenantInput struct {
 	} `json:"admin"`
 }
 
-func (v TenantInput) toIAM() iam.TenantInput {
+func (v TenantInput) ToIAM() iam.TenantInput {
 	out := iam.TenantInput{Name: v.Name}
 	out.Admin.Email = v.Admin.Email
 	out.Admin.Name = v.Admin.Name
@@ -47,8 +47,8 @@ type TenantCreated struct {
 	WriteResult
 }
 
-func toTenantCreated(v iam.TenantCreated) TenantCreated {
-	out := TenantCreated{Tenant: toTenant(v.Tenant), WriteResult: toWriteResult(v.WriteResult)}
+func FromTenantCreated(v iam.TenantCreated) TenantCreated {
+	out := TenantCreated{Tenant: FromTenant(v.Tenant), WriteResult: FromWriteResult(v.WriteResult)}
 	out.Admin.ID = v.Admin.ID
 	out.Admin.Email = v.Admin.Email
 	out.Admin.InvitationToken = v.Admin.InvitationToken
@@ -61,6 +61,6 @@ type TenantPatch struct {
 	Name *string `json:"name,omitempty"`
 }
 
-func (v TenantPatch) toIAM() iam.TenantPatch {
+func (v TenantPatch) ToIAM() iam.TenantPatch {
 	return iam.TenantPatch{Name: v.Name}
 }

@@ -1,4 +1,4 @@
-package httpapi
+package wire
 
 import (
 	"encoding/json"
@@ -21,7 +21,7 @@ type ServiceCredential struct {
 	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
 }
 
-func toServiceCredential(v iam.ServiceCredential) ServiceCredential {
+func FromServiceCredential(v iam.ServiceCredential) ServiceCredential {
 	return ServiceCredential{
 		ID:         v.ID,
 		TenantID:   v.TenantID,
@@ -39,7 +39,7 @@ type ServiceInput struct {
 	Name string `json:"name"`
 }
 
-func (v ServiceInput) toIAM() iam.ServiceInput {
+func (v ServiceInput) ToIAM() iam.ServiceInput {
 	return iam.ServiceInput{Name: v.Name}
 }
 
@@ -50,8 +50,8 @@ type ServiceView struct {
 	WriteResult
 }
 
-func toServiceView(v iam.ServiceView) ServiceView {
-	return ServiceView{ServiceCredential: toServiceCredential(v.ServiceCredential), Key: v.Key, WriteResult: toWriteResult(v.WriteResult)}
+func FromServiceView(v iam.ServiceView) ServiceView {
+	return ServiceView{ServiceCredential: FromServiceCredential(v.ServiceCredential), Key: v.Key, WriteResult: FromWriteResult(v.WriteResult)}
 }
 
 // CheckInput is one permission check.
@@ -64,13 +64,13 @@ type CheckInput struct {
 	Explain     bool              `json:"explain,omitempty"`
 }
 
-func (v CheckInput) toIAM() iam.CheckInput {
+func (v CheckInput) ToIAM() iam.CheckInput {
 	return iam.CheckInput{
-		Subject:     convertPtr(v.Subject, Ref.toIAM),
-		Resource:    v.Resource.toIAM(),
+		Subject:     ConvertPtr(v.Subject, Ref.ToIAM),
+		Resource:    v.Resource.ToIAM(),
 		Permission:  v.Permission,
 		Branch:      v.Branch,
-		Consistency: convertPtr(v.Consistency, ConsistencyInput.toIAM),
+		Consistency: ConvertPtr(v.Consistency, ConsistencyInput.ToIAM),
 		Explain:     v.Explain,
 	}
 }
@@ -81,7 +81,7 @@ type Ref struct {
 	ID   string `json:"id"`
 }
 
-func (v Ref) toIAM() iam.Ref {
+func (v Ref) ToIAM() iam.Ref {
 	return iam.Ref{Type: v.Type, ID: v.ID}
 }
 
@@ -92,7 +92,7 @@ type ConsistencyInput struct {
 	MinimizeLatency bool   `json:"minimize_latency,omitempty"`
 }
 
-func (v ConsistencyInput) toIAM() iam.ConsistencyInput {
+func (v ConsistencyInput) ToIAM() iam.ConsistencyInput {
 	return iam.ConsistencyInput{AtLeastAsFresh: v.AtLeastAsFresh, FullyConsistent: v.FullyConsistent, MinimizeLatency: v.MinimizeLatency}
 }
 
@@ -105,13 +105,13 @@ type CheckOutput struct {
 	Error       *ItemError   `json:"error,omitempty"`
 }
 
-func toCheckOutput(v iam.CheckOutput) CheckOutput {
+func FromCheckOutput(v iam.CheckOutput) CheckOutput {
 	return CheckOutput{
 		Allowed:     v.Allowed,
 		Decision:    v.Decision,
 		CheckedAt:   v.CheckedAt,
-		Explanation: convertPtr(v.Explanation, toExplanation),
-		Error:       convertPtr(v.Error, toItemError),
+		Explanation: ConvertPtr(v.Explanation, FromExplanation),
+		Error:       ConvertPtr(v.Error, FromItemError),
 	}
 }
 
@@ -121,7 +121,7 @@ type Explanation struct {
 	Trace json.RawMessage `json:"trace,omitempty"`
 }
 
-func toExplanation(v iam.Explanation) Explanation {
+func FromExplanation(v iam.Explanation) Explanation {
 	return Explanation{Text: v.Text, Trace: v.Trace}
 }
 
@@ -132,7 +132,7 @@ type ItemError struct {
 	Message string `json:"message"`
 }
 
-func toItemError(v iam.ItemError) ItemError {
+func FromItemError(v iam.ItemError) ItemError {
 	return ItemError{Code: v.Code, Field: v.Field, Message: v.Message}
 }
 
@@ -142,8 +142,8 @@ type BulkInput struct {
 	Consistency *ConsistencyInput `json:"consistency,omitempty"`
 }
 
-func (v BulkInput) toIAM() iam.BulkInput {
-	return iam.BulkInput{Items: convertAll(v.Items, CheckInput.toIAM), Consistency: convertPtr(v.Consistency, ConsistencyInput.toIAM)}
+func (v BulkInput) ToIAM() iam.BulkInput {
+	return iam.BulkInput{Items: ConvertAll(v.Items, CheckInput.ToIAM), Consistency: ConvertPtr(v.Consistency, ConsistencyInput.ToIAM)}
 }
 
 // BulkOutput holds the decisions, in the order asked.
@@ -152,8 +152,8 @@ type BulkOutput struct {
 	CheckedAt string        `json:"checked_at"`
 }
 
-func toBulkOutput(v iam.BulkOutput) BulkOutput {
-	return BulkOutput{Results: convertAll(v.Results, toCheckOutput), CheckedAt: v.CheckedAt}
+func FromBulkOutput(v iam.BulkOutput) BulkOutput {
+	return BulkOutput{Results: ConvertAll(v.Results, FromCheckOutput), CheckedAt: v.CheckedAt}
 }
 
 // LookupResult holds the ids found.
@@ -162,6 +162,6 @@ type LookupResult struct {
 	CheckedAt string   `json:"checked_at,omitempty"`
 }
 
-func toLookupResult(v iam.LookupResult) LookupResult {
+func FromLookupResult(v iam.LookupResult) LookupResult {
 	return LookupResult{Items: v.Items, CheckedAt: v.CheckedAt}
 }

@@ -1,4 +1,4 @@
-package httpapi
+package wire
 
 import (
 	"encoding/json"
@@ -19,7 +19,7 @@ func FuzzDecodeCheckInput(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		var in CheckInput
-		if err := decodeBytes(body, &in); err != nil {
+		if err := Decode(body, &in); err != nil {
 			if iam.KindOf(err) != iam.KindBadRequest {
 				t.Fatalf("decode error of kind %v: %v", iam.KindOf(err), err)
 			}
@@ -30,7 +30,7 @@ func FuzzDecodeCheckInput(f *testing.F) {
 			t.Fatal(err)
 		}
 		var again CheckInput
-		if err := decodeBytes(raw, &again); err != nil {
+		if err := Decode(raw, &again); err != nil {
 			t.Fatalf("re-decode of %s: %v", raw, err)
 		}
 	})

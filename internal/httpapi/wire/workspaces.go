@@ -1,4 +1,4 @@
-package httpapi
+package wire
 
 import (
 	"time"
@@ -15,8 +15,8 @@ type WorkspaceView struct {
 	WriteResult
 }
 
-func toWorkspaceView(v iam.WorkspaceView) WorkspaceView {
-	return WorkspaceView{Workspace: toWorkspace(v.Workspace), Role: v.Role, WriteResult: toWriteResult(v.WriteResult)}
+func FromWorkspaceView(v iam.WorkspaceView) WorkspaceView {
+	return WorkspaceView{Workspace: FromWorkspace(v.Workspace), Role: v.Role, WriteResult: FromWriteResult(v.WriteResult)}
 }
 
 // Workspace is a workspace's own fields (WorkspaceView adds the caller's role).
@@ -30,7 +30,7 @@ type Workspace struct {
 	UpdatedAt   time.Time `json:"updated_at"`
 }
 
-func toWorkspace(v iam.Workspace) Workspace {
+func FromWorkspace(v iam.Workspace) Workspace {
 	return Workspace{
 		ID:          v.ID,
 		TenantID:    v.TenantID,
@@ -48,7 +48,7 @@ type WorkspaceInput struct {
 	Description string `json:"description,omitempty"`
 }
 
-func (v WorkspaceInput) toIAM() iam.WorkspaceInput {
+func (v WorkspaceInput) ToIAM() iam.WorkspaceInput {
 	return iam.WorkspaceInput{Name: v.Name, Description: v.Description}
 }
 
@@ -58,7 +58,7 @@ type WorkspacePatch struct {
 	Description *string `json:"description,omitempty"`
 }
 
-func (v WorkspacePatch) toIAM() iam.WorkspacePatch {
+func (v WorkspacePatch) ToIAM() iam.WorkspacePatch {
 	return iam.WorkspacePatch{Name: v.Name, Description: v.Description}
 }
 
@@ -69,8 +69,8 @@ type MemberListItem struct {
 	EffectiveRole string `json:"effective_role,omitempty"`
 }
 
-func toMemberListItem(v iam.MemberListItem) MemberListItem {
-	return MemberListItem{Member: toMember(v.Member), Name: v.Name, EffectiveRole: v.EffectiveRole}
+func FromMemberListItem(v iam.MemberListItem) MemberListItem {
+	return MemberListItem{Member: FromMember(v.Member), Name: v.Name, EffectiveRole: v.EffectiveRole}
 }
 
 // Member is a membership of a user or an account group in a workspace.
@@ -83,7 +83,7 @@ type Member struct {
 	CreatedAt   time.Time  `json:"created_at"`
 }
 
-func toMember(v iam.Member) Member {
+func FromMember(v iam.Member) Member {
 	return Member{
 		ID:          v.ID,
 		WorkspaceID: v.WorkspaceID,
@@ -101,7 +101,7 @@ type MemberInput struct {
 	Role    string `json:"role"`
 }
 
-func (v MemberInput) toIAM() iam.MemberInput {
+func (v MemberInput) ToIAM() iam.MemberInput {
 	return iam.MemberInput{UserID: v.UserID, GroupID: v.GroupID, Role: v.Role}
 }
 
@@ -111,8 +111,8 @@ type MemberView struct {
 	WriteResult
 }
 
-func toMemberView(v iam.MemberView) MemberView {
-	return MemberView{Member: toMember(v.Member), WriteResult: toWriteResult(v.WriteResult)}
+func FromMemberView(v iam.MemberView) MemberView {
+	return MemberView{Member: FromMember(v.Member), WriteResult: FromWriteResult(v.WriteResult)}
 }
 
 // MemberPatch holds a member's new role.
@@ -120,7 +120,7 @@ type MemberPatch struct {
 	Role string `json:"role"`
 }
 
-func (v MemberPatch) toIAM() iam.MemberPatch {
+func (v MemberPatch) ToIAM() iam.MemberPatch {
 	return iam.MemberPatch{Role: v.Role}
 }
 
@@ -129,7 +129,7 @@ type TransferInput struct {
 	UserID string `json:"user_id"`
 }
 
-func (v TransferInput) toIAM() iam.TransferInput {
+func (v TransferInput) ToIAM() iam.TransferInput {
 	return iam.TransferInput{UserID: v.UserID}
 }
 
@@ -142,7 +142,7 @@ type Model struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-func toModel(v iam.Model) Model {
+func FromModel(v iam.Model) Model {
 	return Model{
 		ID:        v.ID,
 		TenantID:  v.TenantID,
@@ -158,7 +158,7 @@ type ModelInput struct {
 	Provider string `json:"provider,omitempty"`
 }
 
-func (v ModelInput) toIAM() iam.ModelInput {
+func (v ModelInput) ToIAM() iam.ModelInput {
 	return iam.ModelInput{Name: v.Name, Provider: v.Provider}
 }
 
@@ -168,8 +168,8 @@ type ModelView struct {
 	WriteResult
 }
 
-func toModelView(v iam.ModelView) ModelView {
-	return ModelView{Model: toModel(v.Model), WriteResult: toWriteResult(v.WriteResult)}
+func FromModelView(v iam.ModelView) ModelView {
+	return ModelView{Model: FromModel(v.Model), WriteResult: FromWriteResult(v.WriteResult)}
 }
 
 // ModelPatch holds the catalog model fields to change.
@@ -178,7 +178,7 @@ type ModelPatch struct {
 	Provider *string `json:"provider,omitempty"`
 }
 
-func (v ModelPatch) toIAM() iam.ModelPatch {
+func (v ModelPatch) ToIAM() iam.ModelPatch {
 	return iam.ModelPatch{Name: v.Name, Provider: v.Provider}
 }
 
@@ -187,7 +187,7 @@ type WhitelistInput struct {
 	ModelID string `json:"model_id"`
 }
 
-func (v WhitelistInput) toIAM() iam.WhitelistInput {
+func (v WhitelistInput) ToIAM() iam.WhitelistInput {
 	return iam.WhitelistInput{ModelID: v.ModelID}
 }
 
@@ -202,7 +202,7 @@ type Deployment struct {
 	UpdatedAt   time.Time  `json:"updated_at"`
 }
 
-func toDeployment(v iam.Deployment) Deployment {
+func FromDeployment(v iam.Deployment) Deployment {
 	return Deployment{
 		ID:          v.ID,
 		WorkspaceID: v.WorkspaceID,
@@ -220,7 +220,7 @@ type DeploymentInput struct {
 	ModelID *string `json:"model_id,omitempty"`
 }
 
-func (v DeploymentInput) toIAM() iam.DeploymentInput {
+func (v DeploymentInput) ToIAM() iam.DeploymentInput {
 	return iam.DeploymentInput{Name: v.Name, ModelID: v.ModelID}
 }
 
@@ -230,8 +230,8 @@ type DeploymentView struct {
 	WriteResult
 }
 
-func toDeploymentView(v iam.DeploymentView) DeploymentView {
-	return DeploymentView{Deployment: toDeployment(v.Deployment), WriteResult: toWriteResult(v.WriteResult)}
+func FromDeploymentView(v iam.DeploymentView) DeploymentView {
+	return DeploymentView{Deployment: FromDeployment(v.Deployment), WriteResult: FromWriteResult(v.WriteResult)}
 }
 
 // APIKey is a workspace API key (never its secret).
@@ -250,7 +250,7 @@ type APIKey struct {
 	CreatedAt   time.Time  `json:"created_at"`
 }
 
-func toAPIKey(v iam.APIKey) APIKey {
+func FromAPIKey(v iam.APIKey) APIKey {
 	return APIKey{
 		ID:          v.ID,
 		TenantID:    v.TenantID,
@@ -274,7 +274,7 @@ type APIKeyInput struct {
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 }
 
-func (v APIKeyInput) toIAM() iam.APIKeyInput {
+func (v APIKeyInput) ToIAM() iam.APIKeyInput {
 	return iam.APIKeyInput{Name: v.Name, Role: v.Role, ExpiresAt: v.ExpiresAt}
 }
 
@@ -285,6 +285,6 @@ type APIKeyView struct {
 	WriteResult
 }
 
-func toAPIKeyView(v iam.APIKeyView) APIKeyView {
-	return APIKeyView{APIKey: toAPIKey(v.APIKey), Key: v.Key, WriteResult: toWriteResult(v.WriteResult)}
+func FromAPIKeyView(v iam.APIKeyView) APIKeyView {
+	return APIKeyView{APIKey: FromAPIKey(v.APIKey), Key: v.Key, WriteResult: FromWriteResult(v.WriteResult)}
 }

@@ -1,4 +1,4 @@
-package httpapi
+package wire
 
 import (
 	"time"
@@ -20,7 +20,7 @@ type User struct {
 	UpdatedAt  time.Time `json:"updated_at"`
 }
 
-func toUser(v iam.User) User {
+func FromUser(v iam.User) User {
 	return User{
 		ID:         v.ID,
 		TenantID:   v.TenantID,
@@ -41,7 +41,7 @@ type InviteInput struct {
 	TenantID   string `json:"tenant_id,omitempty"`
 }
 
-func (v InviteInput) toIAM() iam.InviteInput {
+func (v InviteInput) ToIAM() iam.InviteInput {
 	return iam.InviteInput{
 		Email:      v.Email,
 		Name:       v.Name,
@@ -59,13 +59,13 @@ type Invited struct {
 	WriteResult
 }
 
-func toInvited(v iam.Invited) Invited {
+func FromInvited(v iam.Invited) Invited {
 	return Invited{
-		User:            toUser(v.User),
+		User:            FromUser(v.User),
 		InvitationToken: v.InvitationToken,
 		InvitationURL:   v.InvitationURL,
 		ExpiresAt:       v.ExpiresAt,
-		WriteResult:     toWriteResult(v.WriteResult),
+		WriteResult:     FromWriteResult(v.WriteResult),
 	}
 }
 
@@ -75,7 +75,7 @@ type UserPatch struct {
 	Email *string `json:"email,omitempty"`
 }
 
-func (v UserPatch) toIAM() iam.UserPatch {
+func (v UserPatch) ToIAM() iam.UserPatch {
 	return iam.UserPatch{Name: v.Name, Email: v.Email}
 }
 
@@ -85,8 +85,8 @@ type UserResult struct {
 	WriteResult
 }
 
-func toUserResult(v iam.UserResult) UserResult {
-	return UserResult{User: toUser(v.User), WriteResult: toWriteResult(v.WriteResult)}
+func FromUserResult(v iam.UserResult) UserResult {
+	return UserResult{User: FromUser(v.User), WriteResult: FromWriteResult(v.WriteResult)}
 }
 
 // Group is an account group.
@@ -97,7 +97,7 @@ type Group struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-func toGroup(v iam.Group) Group {
+func FromGroup(v iam.Group) Group {
 	return Group{
 		ID:        v.ID,
 		TenantID:  v.TenantID,
@@ -111,7 +111,7 @@ type GroupInput struct {
 	Name string `json:"name"`
 }
 
-func (v GroupInput) toIAM() iam.GroupInput {
+func (v GroupInput) ToIAM() iam.GroupInput {
 	return iam.GroupInput{Name: v.Name}
 }
 
@@ -122,6 +122,6 @@ type GroupView struct {
 	WriteResult
 }
 
-func toGroupView(v iam.GroupView) GroupView {
-	return GroupView{Group: toGroup(v.Group), Members: convertAll(v.Members, toUser), WriteResult: toWriteResult(v.WriteResult)}
+func FromGroupView(v iam.GroupView) GroupView {
+	return GroupView{Group: FromGroup(v.Group), Members: ConvertAll(v.Members, FromUser), WriteResult: FromWriteResult(v.WriteResult)}
 }

@@ -1,9 +1,9 @@
-package httpapi
+package openapi
 
 import "github.com/getkin/kin-openapi/openapi3"
 
 // What the OpenAPI document says about the fields of the Go types that
-// handlers decode and answer (openapi.go). The generator refuses a field
+// handlers decode and answer (generate.go). The generator refuses a field
 // or schema without a description, so a new field cannot go undescribed.
 
 // A fieldDoc describes a field: by "Schema.field", or by "field" alone for

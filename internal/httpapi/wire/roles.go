@@ -1,4 +1,4 @@
-package httpapi
+package wire
 
 import (
 	"time"
@@ -18,7 +18,7 @@ type RoleView struct {
 	Permissions []string `json:"permissions"`
 }
 
-func toRoleView(v iam.RoleView) RoleView {
+func FromRoleView(v iam.RoleView) RoleView {
 	return RoleView{
 		ID:          v.ID,
 		Name:        v.Name,
@@ -36,7 +36,7 @@ type RoleInput struct {
 	Permissions []string `json:"permissions"`
 }
 
-func (v RoleInput) toIAM() iam.RoleInput {
+func (v RoleInput) ToIAM() iam.RoleInput {
 	return iam.RoleInput{Name: v.Name, Description: v.Description, Permissions: v.Permissions}
 }
 
@@ -46,8 +46,8 @@ type RoleResult struct {
 	WriteResult
 }
 
-func toRoleResult(v iam.RoleResult) RoleResult {
-	return RoleResult{RoleView: toRoleView(v.RoleView), WriteResult: toWriteResult(v.WriteResult)}
+func FromRoleResult(v iam.RoleResult) RoleResult {
+	return RoleResult{RoleView: FromRoleView(v.RoleView), WriteResult: FromWriteResult(v.WriteResult)}
 }
 
 // RolePatch holds the custom role fields to change.
@@ -57,7 +57,7 @@ type RolePatch struct {
 	Permissions *[]string `json:"permissions,omitempty"`
 }
 
-func (v RolePatch) toIAM() iam.RolePatch {
+func (v RolePatch) ToIAM() iam.RolePatch {
 	return iam.RolePatch{Name: v.Name, Description: v.Description, Permissions: v.Permissions}
 }
 
@@ -70,7 +70,7 @@ type Assignment struct {
 	CreatedAt time.Time  `json:"created_at"`
 }
 
-func toAssignment(v iam.Assignment) Assignment {
+func FromAssignment(v iam.Assignment) Assignment {
 	return Assignment{
 		ID:        v.ID,
 		RoleID:    v.RoleID,
@@ -86,8 +86,8 @@ type AssignmentResult struct {
 	WriteResult
 }
 
-func toAssignmentResult(v iam.AssignmentResult) AssignmentResult {
-	return AssignmentResult{Assignment: toAssignment(v.Assignment), WriteResult: toWriteResult(v.WriteResult)}
+func FromAssignmentResult(v iam.AssignmentResult) AssignmentResult {
+	return AssignmentResult{Assignment: FromAssignment(v.Assignment), WriteResult: FromWriteResult(v.WriteResult)}
 }
 
 // Catalog tells what permission identifiers are made of.
@@ -98,11 +98,11 @@ type Catalog struct {
 	Formats       map[string]string `json:"formats"`
 }
 
-func toCatalog(v iam.Catalog) Catalog {
+func FromCatalog(v iam.Catalog) Catalog {
 	return Catalog{
-		GlobalActions: convertAll(v.GlobalActions, toCatalogAction),
+		GlobalActions: ConvertAll(v.GlobalActions, FromCatalogAction),
 		ObjectActions: v.ObjectActions,
-		Decisions:     convertAll(v.Decisions, toCatalogDecision),
+		Decisions:     ConvertAll(v.Decisions, FromCatalogDecision),
 		Formats:       v.Formats,
 	}
 }
@@ -115,7 +115,7 @@ type CatalogAction struct {
 	Aliases     []string `json:"aliases,omitempty"`
 }
 
-func toCatalogAction(v iam.CatalogAction) CatalogAction {
+func FromCatalogAction(v iam.CatalogAction) CatalogAction {
 	return CatalogAction{
 		Name:        v.Name,
 		Description: v.Description,
@@ -130,7 +130,7 @@ type CatalogDecision struct {
 	Value int    `json:"value"`
 }
 
-func toCatalogDecision(v iam.CatalogDecision) CatalogDecision {
+func FromCatalogDecision(v iam.CatalogDecision) CatalogDecision {
 	return CatalogDecision{Name: v.Name, Value: v.Value}
 }
 
@@ -147,7 +147,7 @@ type KindView struct {
 	WriteResult
 }
 
-func toKindView(v iam.KindView) KindView {
+func FromKindView(v iam.KindView) KindView {
 	return KindView{
 		ID:          v.ID,
 		Namespace:   v.Namespace,
@@ -157,7 +157,7 @@ func toKindView(v iam.KindView) KindView {
 		Generic:     v.Generic,
 		InheritFrom: v.InheritFrom,
 		CreatedAt:   v.CreatedAt,
-		WriteResult: toWriteResult(v.WriteResult),
+		WriteResult: FromWriteResult(v.WriteResult),
 	}
 }
 
@@ -170,7 +170,7 @@ type KindInput struct {
 	Generic     bool     `json:"generic,omitempty"`
 }
 
-func (v KindInput) toIAM() iam.KindInput {
+func (v KindInput) ToIAM() iam.KindInput {
 	return iam.KindInput{
 		Namespace:   v.Namespace,
 		Name:        v.Name,
@@ -187,8 +187,8 @@ type Report struct {
 	CheckedAt string `json:"checked_at"`
 }
 
-func toReport(v iam.Report) Report {
-	return Report{List: toList(v.List, toReportRow), Branch: v.Branch, CheckedAt: v.CheckedAt}
+func FromReport(v iam.Report) Report {
+	return Report{List: FromList(v.List, FromReportRow), Branch: v.Branch, CheckedAt: v.CheckedAt}
 }
 
 // ReportRow is a kind's four object actions as decisions.
@@ -200,7 +200,7 @@ type ReportRow struct {
 	Delete string `json:"delete"`
 }
 
-func toReportRow(v iam.ReportRow) ReportRow {
+func FromReportRow(v iam.ReportRow) ReportRow {
 	return ReportRow{
 		Kind:   v.Kind,
 		View:   v.View,
@@ -219,7 +219,7 @@ type Branch struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
-func toBranch(v iam.Branch) Branch {
+func FromBranch(v iam.Branch) Branch {
 	return Branch{
 		TenantID:  v.TenantID,
 		Name:      v.Name,
@@ -234,7 +234,7 @@ type BranchInput struct {
 	Name string `json:"name"`
 }
 
-func (v BranchInput) toIAM() iam.BranchInput {
+func (v BranchInput) ToIAM() iam.BranchInput {
 	return iam.BranchInput{Name: v.Name}
 }
 
@@ -244,8 +244,8 @@ type BranchView struct {
 	WriteResult
 }
 
-func toBranchView(v iam.BranchView) BranchView {
-	return BranchView{Branch: toBranch(v.Branch), WriteResult: toWriteResult(v.WriteResult)}
+func FromBranchView(v iam.BranchView) BranchView {
+	return BranchView{Branch: FromBranch(v.Branch), WriteResult: FromWriteResult(v.WriteResult)}
 }
 
 // BranchPatch holds a branch's new status.
@@ -253,7 +253,7 @@ type BranchPatch struct {
 	Status string `json:"status"`
 }
 
-func (v BranchPatch) toIAM() iam.BranchPatch {
+func (v BranchPatch) ToIAM() iam.BranchPatch {
 	return iam.BranchPatch{Status: v.Status}
 }
 
@@ -272,7 +272,7 @@ type AuditEntry struct {
 	CreatedAt   time.Time      `json:"created_at"`
 }
 
-func toAuditEntry(v iam.AuditEntry) AuditEntry {
+func FromAuditEntry(v iam.AuditEntry) AuditEntry {
 	return AuditEntry{
 		ID:          v.ID,
 		TenantID:    v.TenantID,

@@ -1,4 +1,4 @@
-package httpapi
+package wire
 
 import (
 	"time"
@@ -15,7 +15,7 @@ type LoginInput struct {
 	Tenant   string `json:"tenant,omitempty"`
 }
 
-func (v LoginInput) toIAM() iam.LoginInput {
+func (v LoginInput) ToIAM() iam.LoginInput {
 	return iam.LoginInput{Email: v.Email, Password: v.Password, Tenant: v.Tenant}
 }
 
@@ -26,8 +26,8 @@ type LoginResult struct {
 	User      User      `json:"user"`
 }
 
-func toLoginResult(v iam.LoginResult) LoginResult {
-	return LoginResult{Token: v.Token, ExpiresAt: v.ExpiresAt, User: toUser(v.User)}
+func FromLoginResult(v iam.LoginResult) LoginResult {
+	return LoginResult{Token: v.Token, ExpiresAt: v.ExpiresAt, User: FromUser(v.User)}
 }
 
 // InvitationInfo tells whose invitation a token is.
@@ -39,7 +39,7 @@ type InvitationInfo struct {
 	Accept    string    `json:"accept"`
 }
 
-func toInvitationInfo(v iam.InvitationInfo) InvitationInfo {
+func FromInvitationInfo(v iam.InvitationInfo) InvitationInfo {
 	return InvitationInfo{
 		Email:     v.Email,
 		Name:      v.Name,
@@ -56,7 +56,7 @@ type AcceptInput struct {
 	Name     string `json:"name,omitempty"`
 }
 
-func (v AcceptInput) toIAM() iam.AcceptInput {
+func (v AcceptInput) ToIAM() iam.AcceptInput {
 	return iam.AcceptInput{Token: v.Token, Password: v.Password, Name: v.Name}
 }
 
@@ -66,8 +66,8 @@ type Me struct {
 	Workspaces []MyWorkspace `json:"workspaces"`
 }
 
-func toMe(v iam.Me) Me {
-	return Me{User: toUser(v.User), Workspaces: convertAll(v.Workspaces, toMyWorkspace)}
+func FromMe(v iam.Me) Me {
+	return Me{User: FromUser(v.User), Workspaces: ConvertAll(v.Workspaces, FromMyWorkspace)}
 }
 
 // MyWorkspace is a workspace with the caller's role in it.
@@ -77,6 +77,6 @@ type MyWorkspace struct {
 	Role string    `json:"role"`
 }
 
-func toMyWorkspace(v iam.MyWorkspace) MyWorkspace {
+func FromMyWorkspace(v iam.MyWorkspace) MyWorkspace {
 	return MyWorkspace{ID: v.ID, Name: v.Name, Role: v.Role}
 }
