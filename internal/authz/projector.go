@@ -146,7 +146,8 @@ func (p *Projector) apply(ctx context.Context, tenant uuid.UUID, outboxID int64)
 		if err != nil {
 			return fmt.Errorf("outbox %d: units: %w", outboxID, err)
 		}
-		if len(units) > bulkUnits {
+		byType := len(units) > bulkUnits
+		if byType {
 			// An import: whole-type reads and a bulk load, not bounded by
 			// a request's deadlines; the transaction waits on SpiceDB.
 			ctx = LongCall(ctx)
@@ -168,10 +169,13 @@ func (p *Projector) apply(ctx context.Context, tenant uuid.UUID, outboxID int64)
 			if err != nil {
 				continue // left for its own apply, which reports it
 			}
+			if !byType && len(us) > bulkUnits {
+				continue // an import: its own apply, unbounded by this one's deadlines
+			}
 			units = append(units, us...)
 			along = append(along, o.ID)
 		}
-		creates, updates, err := p.diff(ctx, tx, units)
+		creates, updates, err := p.diff(ctx, tx, units, byType)
 		if err != nil {
 			return err
 		}
@@ -191,15 +195,17 @@ const groupCommit = 200
 
 // bulkUnits is the size above which an entry (an import) is diffed per
 // resource type, one projection query and one SpiceDB read per type,
-// rather than per unit.
+// rather than per unit. Such an entry is applied on its own or takes small
+// ones along, never the other way round: a request's apply stays per unit
+// and within the request's deadlines.
 const bulkUnits = 256
 
 // diff computes what makes SpiceDB hold exactly the units' projection:
 // relationships to create (none of the same tuple is stored: they may be
-// bulk-imported) and the other updates.
-func (p *Projector) diff(ctx context.Context, q store.Q, units []Unit) ([]Rel, []*v1.RelationshipUpdate, error) {
+// bulk-imported) and the other updates; byType for a big entry's units.
+func (p *Projector) diff(ctx context.Context, q store.Q, units []Unit, byType bool) ([]Rel, []*v1.RelationshipUpdate, error) {
 	units = uniqueUnits(units)
-	if len(units) > bulkUnits {
+	if byType {
 		return p.diffByType(ctx, q, units)
 	}
 	// What SpiceDB holds, read for all units at once (a few at a time).
