@@ -29,6 +29,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/httpapi"
 	"github.com/gatehouse/gatehouse/internal/iam"
 	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/internal/store/bus"
 	"github.com/gatehouse/gatehouse/schema"
 )
 
@@ -243,6 +244,11 @@ type Stack struct {
 	Registry  *prometheus.Registry
 	// TrustedProxies is cfg.TrustedProxies, for the HTTP handler.
 	TrustedProxies []string
+	// Bus feeds the replica's caches (sessions, tenant tokens) once
+	// StartBus runs it; until then they hold nothing, and writes still
+	// wait for the replicas that do run one.
+	Bus     *bus.Bus
+	stopBus func()
 }
 
 // Open connects to PostgreSQL and SpiceDB and builds the use cases.
@@ -279,7 +285,9 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*Stack, err
 		PublicURL:      cfg.PublicURL, DefaultBranch: cfg.DefaultBranch,
 		TokenKey: tokenKey(cfg), DecisionCacheSize: decisionCacheSize(cfg.DecisionCacheSize),
 	}, log)
-	return &Stack{Log: log, Store: st, SpiceDB: spice, Projector: pr, IAM: svc, Registry: reg, TrustedProxies: cfg.TrustedProxies}, nil
+	b := bus.New(st.Pool.Pool, log, bus.Options{})
+	svc.UseBus(b)
+	return &Stack{Log: log, Store: st, SpiceDB: spice, Projector: pr, IAM: svc, Registry: reg, TrustedProxies: cfg.TrustedProxies, Bus: b}, nil
 }
 
 // decisionCacheSize maps GATEHOUSE_DECISION_CACHE_SIZE (0: off) onto
@@ -333,8 +341,26 @@ func (s *Stack) EnableSSO(ctx context.Context, cfg config.Config) error {
 	return nil
 }
 
-// Close releases the connections.
+// StartBus runs the cache bus until Close: this replica then serves
+// sessions and tenant tokens from memory (store/bus).
+func (s *Stack) StartBus() {
+	if s.stopBus != nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.Bus.Run(ctx)
+	}()
+	s.stopBus = func() { cancel(); <-done }
+}
+
+// Close stops the bus and releases the connections.
 func (s *Stack) Close() {
+	if s.stopBus != nil {
+		s.stopBus()
+	}
 	s.Store.Close()
 	s.SpiceDB.Close()
 }
@@ -432,6 +458,7 @@ func (s *Stack) serve(ctx context.Context, cfg config.Config, stdout io.Writer, 
 		Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: cfg.HTTPReadTimeout, WriteTimeout: cfg.HTTPWriteTimeout, IdleTimeout: cfg.HTTPIdleTimeout,
 	}
+	s.StartBus()
 	relayCtx, stopRelay := context.WithCancel(ctx)
 	relayDone := make(chan struct{})
 	go func() {

@@ -262,3 +262,75 @@ func TestDecisionCacheModes(t *testing.T) {
 		t.Error("the default check after another write was not a miss")
 	}
 }
+
+// Sessions are served from each replica's memory (the cache bus), yet a
+// logout, a disable or a password change through one replica ends the
+// session on both before the change is answered.
+func TestSessionCacheRevocationAcrossReplicas(t *testing.T) {
+	t.Parallel()
+	w := newCacheWorld(t)
+	env := w.reps[0]
+	root := w.root
+	// cached asks GET /v1/me on both replicas until each holds the session
+	// in memory.
+	cached := func(t *testing.T, token string) {
+		t.Helper()
+		for i, r := range w.reps {
+			r.Must(t, 200, "GET", "/v1/me", token, nil)
+			if r.IAM.Caches.Sessions.Len() == 0 {
+				t.Fatalf("replica %d holds no session after an authenticated request (is the cache bus running?)", i)
+			}
+		}
+	}
+	ended := func(t *testing.T, token string, via int) {
+		t.Helper()
+		for _, rep := range []int{1 - via, via} {
+			if r := w.reps[rep].Do(t, "GET", "/v1/me", token, nil); r.Status != 401 {
+				t.Errorf("replica %d answered %d to the ended session (ended through replica %d), want 401", rep, r.Status, via)
+			}
+		}
+	}
+
+	t.Run("logout", func(t *testing.T) {
+		_, u := env.User(t, root, uniq("lo")+"@example.com", "member")
+		cached(t, u)
+		w.reps[0].Must(t, 204, "POST", "/v1/auth/logout", u, nil)
+		ended(t, u, 0)
+	})
+
+	t.Run("user disable", func(t *testing.T) {
+		uid, u := env.User(t, root, uniq("dis")+"@example.com", "member")
+		cached(t, u)
+		w.reps[1].Must(t, 200, "POST", "/v1/users/"+uid+"/disable", root, nil)
+		ended(t, u, 1)
+	})
+
+	t.Run("user delete", func(t *testing.T) {
+		uid, u := env.User(t, root, uniq("del")+"@example.com", "member")
+		cached(t, u)
+		w.reps[0].Must(t, 200, "DELETE", "/v1/users/"+uid, root, nil)
+		ended(t, u, 0)
+	})
+}
+
+// A replica that holds a lease but never acknowledges (it hangs, or died
+// without giving the lease up) delays writes until its lease runs out; it
+// never blocks them for good, and never makes them fail.
+func TestWritesOutliveAReplicaThatNeverAcknowledges(t *testing.T) {
+	t.Parallel()
+	w := newCacheWorld(t)
+	env := w.reps[0]
+	var phantom string
+	if err := env.Store.Pool.QueryRow(t.Context(), `INSERT INTO cache_replicas (id, lease_until) VALUES (gen_random_uuid(), now() + interval '1500 milliseconds') RETURNING id::text`).Scan(&phantom); err != nil {
+		t.Fatal(err)
+	}
+	env.Must(t, 201, "POST", "/v1/workspaces", w.root, map[string]string{"name": uniq("ws")})
+	// The answer came only once the silent replica's lease had run out.
+	var over bool
+	if err := env.Store.Pool.QueryRow(t.Context(), `SELECT lease_until <= now() FROM cache_replicas WHERE id = $1`, phantom).Scan(&over); err != nil {
+		t.Fatal(err)
+	}
+	if !over {
+		t.Error("the write answered while a replica that had not acknowledged it still held its lease")
+	}
+}

@@ -22,6 +22,7 @@ import (
 	"go.opentelemetry.io/contrib/instrumentation/github.com/gin-gonic/gin/otelgin"
 
 	"github.com/gatehouse/gatehouse/internal/httpapi/openapi"
+	"github.com/gatehouse/gatehouse/internal/httpapi/settle"
 	"github.com/gatehouse/gatehouse/internal/httpapi/wire"
 	"github.com/gatehouse/gatehouse/internal/iam"
 )
@@ -72,7 +73,8 @@ func build(d Deps) (*server, *gin.Engine) {
 		d.Log.Error("GATEHOUSE_TRUSTED_PROXIES ignored: the client address is the TCP peer", "err", err)
 		_ = r.SetTrustedProxies(nil)
 	}
-	r.Use(s.recover, otelgin.Middleware("gatehouse"), s.requestContext, s.cleanInput, s.consistencyHeader)
+	r.Use(s.recover, otelgin.Middleware("gatehouse"), s.requestContext, s.cleanInput, s.consistencyHeader,
+		settle.Middleware(s.IAM.Barrier, func(c *gin.Context, err error) { fail(c, s.Log, err) }))
 	console := s.consoleHandler() // the admin web console at /console (console_session.go), not an API route
 	r.NoRoute(func(c *gin.Context) {
 		if console.serves(c) {

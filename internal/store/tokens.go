@@ -52,6 +52,6 @@ func SetTenantToken(ctx context.Context, q Q, tenantID uuid.UUID, token string) 
 // that may have changed what SpiceDB answers. It takes effect at once for
 // every reader, even inside a transaction that later rolls back.
 func BumpProjectionEpoch(ctx context.Context, q Q) error {
-	_, err := q.Exec(ctx, `SELECT nextval('projection_epoch')`)
+	_, err := q.Exec(ctx, `SELECT nextval('projection_epoch'), pg_notify('gatehouse_cache', 'epoch')`)
 	return err
 }

@@ -203,6 +203,7 @@ func Start(t testing.TB, cfg config.Config) *Env {
 	if err := st.Migrate(ctx); err != nil {
 		t.Fatalf("testenv: migrate: %v", err)
 	}
+	st.StartBus() // as serve does: sessions and tenant tokens from memory
 	if _, err := st.IAM.Bootstrap(ctx, cfg.BootstrapEmail, cfg.BootstrapPassword); err != nil {
 		t.Fatalf("testenv: bootstrap: %v", err)
 	}

@@ -145,7 +145,7 @@ func (s *Service) cacheable(rc resolvedCheck, in CheckInput) bool {
 func (s *Service) checkThroughCache(ctx context.Context, rc resolvedCheck, meta core.RequestMeta, in *ConsistencyInput) (CheckOutput, error) {
 	c, key := s.Decisions, decisionKey(rc)
 	if in == nil {
-		fresh, err := store.TenantFreshness(ctx, s.Store.Pool, rc.tenantID)
+		fresh, err := s.Freshness(ctx, rc.tenantID)
 		if err != nil {
 			return CheckOutput{}, err
 		}
@@ -169,7 +169,7 @@ func (s *Service) checkThroughCache(ctx context.Context, rc resolvedCheck, meta 
 		return CheckOutput{}, err
 	}
 	if e, ok := c.get(key); ok && (cons.MinimizeLatency || cons.AtLeastAsFresh == e.fresh.Token || cons.AtLeastAsFresh == e.checkedAt) {
-		fresh, err := store.TenantFreshness(ctx, s.Store.Pool, rc.tenantID)
+		fresh, err := s.Freshness(ctx, rc.tenantID)
 		if err != nil {
 			return CheckOutput{}, err
 		}

@@ -52,6 +52,9 @@ type Kernel struct {
 	Tokens authz.Tokens
 	// Now is the clock (time.Now).
 	Now func() time.Time
+	// Caches hold what every request reads, when a cache bus feeds them
+	// (UseBus; fresh.go).
+	Caches Caches
 }
 
 // NewKernel builds the kernel, filling in the defaults of cfg.
@@ -234,7 +237,7 @@ func (s *Kernel) MapErr(err error) error {
 // token when given, else at least as fresh as the newest write answered for
 // the tenant.
 func (s *Kernel) Consistency(ctx context.Context, tenantID uuid.UUID, meta RequestMeta) (authz.Consistency, error) {
-	token, err := store.TenantToken(ctx, s.Store.Pool, tenantID)
+	token, err := s.TenantToken(ctx, tenantID)
 	if err != nil {
 		return authz.Consistency{}, err
 	}

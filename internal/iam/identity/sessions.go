@@ -158,21 +158,42 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*core.Princip
 	}
 	switch {
 	case auth.HasPrefix(token, auth.SessionPrefix):
-		sess, u, tenantToken, err := store.SessionUser(ctx, s.Store.Pool, auth.HashToken(token))
-		if errors.Is(err, store.ErrNotFound) {
-			return nil, core.Unauthenticated("invalid or expired session")
-		}
-		if err != nil {
-			return nil, fmt.Errorf("authenticate: %w", err)
-		}
-		if u.Status != store.StatusActive {
-			return nil, core.Unauthenticated("invalid or expired session")
-		}
-		return (&core.Principal{Kind: "user", ID: u.ID, TenantID: u.TenantID, User: &u, SessionID: sess.ID}).WithTenantToken(tenantToken), nil
+		return s.authenticateSession(ctx, auth.HashToken(token))
 	case auth.HasPrefix(token, auth.APIKeyPrefix):
 		return s.credentials.AuthenticateAPIKey(ctx, token)
 	case auth.HasPrefix(token, auth.ServicePrefix):
 		return s.credentials.AuthenticateService(ctx, token)
 	}
 	return nil, core.Unauthenticated("invalid bearer token")
+}
+
+// authenticateSession resolves a session token's hash: from the session
+// cache when it holds it (a revocation, a user change or a tenant token
+// change reaches it through the cache bus before the change is answered),
+// else with one statement that also reads the tenant's newest token.
+func (s *Service) authenticateSession(ctx context.Context, hash []byte) (*core.Principal, error) {
+	key := string(hash)
+	c := &s.Caches
+	if e, ok := c.Sessions.Get(key); ok && e.Session.ExpiresAt.After(s.Now()) && e.User.Status == store.StatusActive {
+		if tenantToken, ok := c.Tokens.Get(e.User.TenantID); ok {
+			u := e.User
+			return (&core.Principal{Kind: "user", ID: u.ID, TenantID: u.TenantID, User: &u, SessionID: e.Session.ID}).WithTenantToken(tenantToken), nil
+		}
+	}
+	gen, cache := c.Sessions.Snapshot()
+	sess, u, tenantToken, err := store.SessionUser(ctx, s.Store.Pool, hash)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, core.Unauthenticated("invalid or expired session")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("authenticate: %w", err)
+	}
+	if u.Status != store.StatusActive {
+		return nil, core.Unauthenticated("invalid or expired session")
+	}
+	if cache {
+		c.Sessions.Put(gen, key, core.SessionEntry{Session: sess, User: u}, core.SessionTag(sess.ID), core.UserTag(u.ID))
+		c.Tokens.Put(gen, u.TenantID, tenantToken, core.TenantTag(u.TenantID))
+	}
+	return (&core.Principal{Kind: "user", ID: u.ID, TenantID: u.TenantID, User: &u, SessionID: sess.ID}).WithTenantToken(tenantToken), nil
 }

@@ -1,0 +1,92 @@
+package core
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+
+	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/internal/store/bus"
+)
+
+// Caches are what a replica keeps in memory of what every request reads:
+// the session behind a token, the tenants' newest tokens, the projection
+// epoch. They are fed and invalidated by the cache bus (store/bus), which
+// makes them exactly as fresh as a read of PostgreSQL; without a bus they
+// hold nothing and every read goes to PostgreSQL.
+type Caches struct {
+	Bus      *bus.Bus
+	Sessions *bus.Cache[string, SessionEntry] // by token hash
+	Tokens   *bus.Cache[uuid.UUID, string]    // tenant -> newest token
+	Epoch    *bus.Cache[struct{}, int64]
+}
+
+// SessionEntry is a session and its user, as authentication read them.
+type SessionEntry struct {
+	Session store.Session
+	User    store.User
+}
+
+// DefaultSessionCacheSize bounds the cached sessions of a replica.
+const DefaultSessionCacheSize = 100_000
+
+// UseBus turns the caches on, fed by b.
+func (s *Kernel) UseBus(b *bus.Bus) {
+	s.Caches = Caches{
+		Bus:      b,
+		Sessions: bus.NewCache[string, SessionEntry](b, DefaultSessionCacheSize),
+		Tokens:   bus.NewCache[uuid.UUID, string](b, 100_000),
+		Epoch:    bus.NewCache[struct{}, int64](b, 1),
+	}
+}
+
+// TenantTag and the others name what a cache entry depends on, as the
+// bus's notices do (migration 00011).
+func TenantTag(id uuid.UUID) string  { return "tenant " + id.String() }
+func SessionTag(id uuid.UUID) string { return "session " + id.String() }
+func UserTag(id uuid.UUID) string    { return "user " + id.String() }
+
+// TenantToken is the newest consistency token answered for a tenant ("" when
+// none), from the cache when it holds it.
+func (s *Kernel) TenantToken(ctx context.Context, tenantID uuid.UUID) (string, error) {
+	if t, ok := s.Caches.Tokens.Get(tenantID); ok {
+		return t, nil
+	}
+	gen, ok := s.Caches.Tokens.Snapshot()
+	t, err := store.TenantToken(ctx, s.Store.Pool, tenantID)
+	if err == nil && ok {
+		s.Caches.Tokens.Put(gen, tenantID, t, TenantTag(tenantID))
+	}
+	return t, err
+}
+
+// Freshness is the tenant's newest token with the projection epoch (what
+// a cached check answer is valid at), from the caches when they hold both.
+func (s *Kernel) Freshness(ctx context.Context, tenantID uuid.UUID) (store.Freshness, error) {
+	t, okT := s.Caches.Tokens.Get(tenantID)
+	e, okE := s.Caches.Epoch.Get(struct{}{})
+	if okT && okE {
+		return store.Freshness{Token: t, Epoch: e}, nil
+	}
+	gen, ok := s.Caches.Epoch.Snapshot()
+	f, err := store.TenantFreshness(ctx, s.Store.Pool, tenantID)
+	if err == nil && ok {
+		s.Caches.Tokens.Put(gen, tenantID, f.Token, TenantTag(tenantID))
+		s.Caches.Epoch.Put(gen, struct{}{}, f.Epoch, "epoch")
+	}
+	return f, err
+}
+
+// Barrier returns once every replica has seen everything committed so far
+// (store/bus): a write answers only after it, so the next request on any
+// replica sees the write. Without a bus there is nothing to wait for.
+func (s *Kernel) Barrier(ctx context.Context) error {
+	if s.Caches.Bus == nil {
+		return nil
+	}
+	if err := s.Caches.Bus.Barrier(ctx); err != nil {
+		s.Log.Error("cache bus: a write is stored but not confirmed on every replica", "err", err)
+		return Unavailable("the change is stored, but not every replica confirmed it yet (PostgreSQL is unreachable?); read it back before relying on it")
+	}
+	return nil
+}

@@ -1,0 +1,420 @@
+// Package bus lets a replica keep what it reads on every request (the
+// session behind a bearer token, its user, the tenant's newest consistency
+// token, the projection epoch) in memory, and still answer as if it had
+// read PostgreSQL: the cache is correct across replicas by construction,
+// never by a TTL.
+//
+// How:
+//   - Triggers (migration 00011) tell every listener, on the channel
+//     gatehouse_cache, which session, user or tenant token a transaction
+//     changed, at its commit; whatever code path made the change.
+//     BumpProjectionEpoch says "epoch" the same way.
+//   - Each replica listens on its own connection and drops what it was told
+//     about (Subscribe) before it does anything else with that connection.
+//   - A replica serves from its caches only while it holds a lease in
+//     cache_replicas, renewed on that same connection: if the connection
+//     breaks or stalls, the lease runs out locally before it runs out in
+//     PostgreSQL's eyes, and the replica reads PostgreSQL again.
+//   - A write answers only after Barrier: a notice sent after its commit,
+//     which every replica holding a lease acknowledges once it has read it,
+//     and so everything committed before it; a replica that does not is
+//     waited for until its lease has run out. So the next request, on any
+//     replica, sees the write.
+//   - An entry read from PostgreSQL is kept only if no notice arrived while
+//     it was being read (Snapshot / Valid: a generation counter).
+package bus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+const (
+	changesChannel = "gatehouse_cache"
+	acksChannel    = "gatehouse_cache_ack"
+)
+
+// Event is one notice: Kind is "session", "user" or "tenant" with the
+// row's id in Key, "epoch", or "flush" (drop everything: the replica lost
+// or regained its lease).
+type Event struct {
+	Kind string
+	Key  string
+}
+
+// Bus is one replica's end of the cache bus.
+type Bus struct {
+	pool  *pgxpool.Pool
+	log   *slog.Logger
+	id    uuid.UUID
+	lease time.Duration
+	renew time.Duration
+	start time.Time // the origin of valid (monotonic)
+
+	gen   atomic.Uint64
+	valid atomic.Int64 // the lease's local end, as time since start; 0: no lease
+
+	mu      sync.Mutex
+	subs    []func(Event)
+	waiters map[int64]*waiter
+	running bool
+}
+
+type waiter struct {
+	acked map[uuid.UUID]bool
+	poke  chan struct{}
+}
+
+// Options tune the lease; the defaults suit production.
+type Options struct {
+	Lease time.Duration // how long a renewal holds (default 4s)
+	Renew time.Duration // how often it is renewed (default Lease/4)
+}
+
+// New makes a replica's bus on pool; Run starts it.
+func New(pool *pgxpool.Pool, log *slog.Logger, o Options) *Bus {
+	if o.Lease <= 0 {
+		o.Lease = 4 * time.Second
+	}
+	if o.Renew <= 0 || o.Renew >= o.Lease/2 {
+		o.Renew = o.Lease / 4
+	}
+	return &Bus{pool: pool, log: log, id: uuid.New(), lease: o.Lease, renew: o.Renew, start: time.Now(), waiters: map[int64]*waiter{}}
+}
+
+// ID is the replica's id in cache_replicas.
+func (b *Bus) ID() uuid.UUID { return b.id }
+
+// Subscribe registers f for every notice; f runs on the listener and must
+// not block.
+func (b *Bus) Subscribe(f func(Event)) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.subs = append(b.subs, f)
+}
+
+// Usable tells whether caches may be read now: the lease holds. A nil bus
+// is never usable.
+func (b *Bus) Usable() bool {
+	if b == nil {
+		return false
+	}
+	d := b.valid.Load()
+	return d != 0 && time.Since(b.start) < time.Duration(d)
+}
+
+// Snapshot is taken before reading what will be cached: the generation,
+// and whether caching is allowed at all.
+func (b *Bus) Snapshot() (uint64, bool) {
+	if b == nil {
+		return 0, false
+	}
+	g := b.gen.Load()
+	return g, b.Usable()
+}
+
+// Valid tells whether something read after Snapshot returned gen may be
+// kept: no notice arrived since, and the lease holds. Call it under the
+// lock that also guards the cache's drops (see Cache).
+func (b *Bus) Valid(gen uint64) bool {
+	return b != nil && b.gen.Load() == gen && b.Usable()
+}
+
+func (b *Bus) publish(e Event) {
+	b.gen.Add(1)
+	b.mu.Lock()
+	subs := b.subs
+	b.mu.Unlock()
+	for _, f := range subs {
+		f(e)
+	}
+}
+
+// Run listens until ctx ends, reconnecting after failures, then gives the
+// lease up.
+func (b *Bus) Run(ctx context.Context) {
+	b.mu.Lock()
+	b.running = true
+	b.mu.Unlock()
+	backoff := 100 * time.Millisecond
+	for ctx.Err() == nil {
+		err := b.listen(ctx)
+		b.valid.Store(0)
+		b.publish(Event{Kind: "flush"})
+		if ctx.Err() != nil {
+			break
+		}
+		b.log.Warn("cache bus: listener lost; caches off until it is back", "err", err, "retry_in", backoff)
+		t := time.NewTimer(backoff)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+		}
+		backoff = min(2*backoff, 5*time.Second)
+	}
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	_, _ = b.pool.Exec(dctx, `DELETE FROM cache_replicas WHERE id = $1`, b.id)
+}
+
+func (b *Bus) listen(ctx context.Context) error {
+	cfg := b.pool.Config().ConnConfig.Copy()
+	cfg.Tracer = nil // not a request's statements
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	stmt := func(sql string, args ...any) error {
+		sctx, cancel := context.WithTimeout(ctx, b.lease)
+		defer cancel()
+		_, err := conn.Exec(sctx, sql, args...)
+		return err
+	}
+	if err := stmt("LISTEN " + changesChannel); err != nil {
+		return err
+	}
+	if err := stmt("LISTEN " + acksChannel); err != nil {
+		return err
+	}
+	// Stale rows of replicas long gone would only cost a lookup each.
+	_ = stmt(`DELETE FROM cache_replicas WHERE lease_until < now() - interval '1 hour'`)
+	renewAt := time.Now()
+	for {
+		if !time.Now().Before(renewAt) {
+			sent := time.Since(b.start)
+			if err := stmt(`INSERT INTO cache_replicas (id, lease_until) VALUES ($1, now() + $2 * interval '1 millisecond')
+				ON CONFLICT (id) DO UPDATE SET lease_until = excluded.lease_until`, b.id, b.lease.Milliseconds()); err != nil {
+				return err
+			}
+			if !b.Usable() {
+				// Whatever was cached before the lease lapsed may have
+				// missed notices: start over.
+				b.publish(Event{Kind: "flush"})
+			}
+			// PostgreSQL's lease ends lease after the statement ran; ours a
+			// fifth earlier than lease after it was sent.
+			b.valid.Store(int64(sent + b.lease - b.lease/5))
+			renewAt = time.Now().Add(b.renew)
+		}
+		wctx, cancel := context.WithDeadline(ctx, renewAt)
+		n, err := conn.WaitForNotification(wctx)
+		timedOut := wctx.Err() != nil
+		cancel()
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if timedOut && !conn.PgConn().IsClosed() {
+				continue // time to renew
+			}
+			return err
+		}
+		switch n.Channel {
+		case changesChannel:
+			kind, key, _ := strings.Cut(n.Payload, " ")
+			if kind == "barrier" {
+				if err := stmt(`SELECT pg_notify($1, $2)`, acksChannel, b.id.String()+" "+key); err != nil {
+					return err
+				}
+				continue
+			}
+			b.publish(Event{Kind: kind, Key: key})
+		case acksChannel:
+			id, seq, _ := strings.Cut(n.Payload, " ")
+			b.ack(id, seq)
+		}
+	}
+}
+
+func (b *Bus) ack(id, seq string) {
+	rid, err := uuid.Parse(id)
+	if err != nil {
+		return
+	}
+	n, err := strconv.ParseInt(seq, 10, 64)
+	if err != nil {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if w := b.waiters[n]; w != nil {
+		w.acked[rid] = true
+		select {
+		case w.poke <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// ErrNotConfirmed is Barrier's error when a replica could not be confirmed
+// to have seen a change (PostgreSQL failed or the wait was cut short).
+var ErrNotConfirmed = errors.New("cache bus: not every replica confirmed the change")
+
+// Barrier returns once every replica holding a lease has read everything
+// committed before it was called, or its lease has run out. Without a
+// running listener in this process (a CLI command) it listens for the
+// acknowledgements itself.
+func (b *Bus) Barrier(ctx context.Context) error {
+	if b == nil {
+		return nil
+	}
+	b.mu.Lock()
+	running := b.running && b.valid.Load() != 0
+	b.mu.Unlock()
+	if !running {
+		return b.barrierAlone(ctx)
+	}
+	var seq int64
+	if err := b.pool.QueryRow(ctx, `SELECT nextval('cache_barrier')`).Scan(&seq); err != nil {
+		return fmt.Errorf("%w: %v", ErrNotConfirmed, err)
+	}
+	w := &waiter{acked: map[uuid.UUID]bool{}, poke: make(chan struct{}, 1)}
+	b.mu.Lock()
+	b.waiters[seq] = w
+	b.mu.Unlock()
+	defer func() {
+		b.mu.Lock()
+		delete(b.waiters, seq)
+		b.mu.Unlock()
+	}()
+	if _, err := b.pool.Exec(ctx, `SELECT pg_notify($1, $2)`, changesChannel, "barrier "+strconv.FormatInt(seq, 10)); err != nil {
+		return fmt.Errorf("%w: %v", ErrNotConfirmed, err)
+	}
+	acked := func(id uuid.UUID) bool {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		return w.acked[id]
+	}
+	return b.awaitReplicas(ctx, acked, w.poke)
+}
+
+// awaitReplicas waits until every replica with a lease is acked or its
+// lease has run out (PostgreSQL's clock decides what runs out).
+func (b *Bus) awaitReplicas(ctx context.Context, acked func(uuid.UUID) bool, poke <-chan struct{}) error {
+	for {
+		rows, err := b.pool.Query(ctx, `SELECT id, greatest(lease_until - now(), interval '0') FROM cache_replicas WHERE lease_until > now()`)
+		if err != nil {
+			return fmt.Errorf("%w: %v", ErrNotConfirmed, err)
+		}
+		type rep struct {
+			id   uuid.UUID
+			left time.Duration
+		}
+		var reps []rep
+		for rows.Next() {
+			var r rep
+			if err := rows.Scan(&r.id, &r.left); err != nil {
+				rows.Close()
+				return fmt.Errorf("%w: %v", ErrNotConfirmed, err)
+			}
+			reps = append(reps, r)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("%w: %v", ErrNotConfirmed, err)
+		}
+		// Wait for the acknowledgements, at most until the first pending
+		// lease runs out; then look at the leases again (it may have been
+		// renewed: that replica is alive and must still acknowledge).
+		var until time.Duration = -1
+		for _, r := range reps {
+			if !acked(r.id) && (until < 0 || r.left < until) {
+				until = r.left
+			}
+		}
+		if until < 0 {
+			return nil
+		}
+		t := time.NewTimer(until + 10*time.Millisecond)
+		expired := false
+		for !expired {
+			pending := false
+			for _, r := range reps {
+				if !acked(r.id) {
+					pending = true
+				}
+			}
+			if !pending {
+				t.Stop()
+				return nil
+			}
+			select {
+			case <-poke:
+			case <-t.C:
+				expired = true
+			case <-ctx.Done():
+				t.Stop()
+				return fmt.Errorf("%w: %v", ErrNotConfirmed, ctx.Err())
+			}
+		}
+	}
+}
+
+// barrierAlone is Barrier for a process whose listener is not running: it
+// listens for the acknowledgements on a connection of its own.
+func (b *Bus) barrierAlone(ctx context.Context) error {
+	conn, err := b.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrNotConfirmed, err)
+	}
+	// The connection leaves the pool: it has LISTENed.
+	pc := conn.Hijack()
+	defer pc.Close(context.WithoutCancel(ctx))
+	if _, err := pc.Exec(ctx, "LISTEN "+acksChannel); err != nil {
+		return fmt.Errorf("%w: %v", ErrNotConfirmed, err)
+	}
+	var seq int64
+	if err := pc.QueryRow(ctx, `SELECT nextval('cache_barrier')`).Scan(&seq); err != nil {
+		return fmt.Errorf("%w: %v", ErrNotConfirmed, err)
+	}
+	if _, err := pc.Exec(ctx, `SELECT pg_notify($1, $2)`, changesChannel, "barrier "+strconv.FormatInt(seq, 10)); err != nil {
+		return fmt.Errorf("%w: %v", ErrNotConfirmed, err)
+	}
+	var mu sync.Mutex
+	acked := map[uuid.UUID]bool{}
+	poke := make(chan struct{}, 1)
+	lctx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			n, err := pc.WaitForNotification(lctx)
+			if err != nil {
+				return
+			}
+			id, s, _ := strings.Cut(n.Payload, " ")
+			rid, err := uuid.Parse(id)
+			if err != nil || s != strconv.FormatInt(seq, 10) {
+				continue
+			}
+			mu.Lock()
+			acked[rid] = true
+			mu.Unlock()
+			select {
+			case poke <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	err = b.awaitReplicas(ctx, func(id uuid.UUID) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return acked[id]
+	}, poke)
+	stop()
+	<-done
+	return err
+}
