@@ -109,6 +109,7 @@ const (
 	pGatePprof
 	pFGAMetrics
 	pFGAProfiler
+	pGateMgmt      // Gatehouse's management server (GATEHOUSE_MANAGEMENT_ADDR): /metrics
 	pVariant0 = 10 // two per variant: gRPC, metrics
 )
 

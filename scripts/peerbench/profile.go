@@ -53,6 +53,9 @@ func scrape(ctx context.Context, url string) (map[string]float64, error) {
 		return nil, err
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("%s: %d", url, resp.StatusCode)
+	}
 	m := map[string]float64{}
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
@@ -101,7 +104,7 @@ func (st *stack) profile(ctx context.Context, targets []target, qs []query, conc
 	gateCPU := -1.0
 	d := *flagProfile
 	metricsURL := fmt.Sprintf("http://127.0.0.1:%d/metrics", port(pSpiceMetrics))
-	gateMetrics := st.gateBase + "/metrics"
+	gateMetrics := fmt.Sprintf("http://127.0.0.1:%d/metrics", port(pGateMgmt))
 	for _, name := range []string{"gatehouse", "spicedb", "openfga-grpc"} {
 		var t *target
 		for i := range targets {

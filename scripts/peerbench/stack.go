@@ -250,6 +250,8 @@ func (st *stack) startGatehouse(ctx context.Context) error {
 		"GATEHOUSE_BOOTSTRAP_PASSWORD=root-password-123",
 		"GATEHOUSE_LOG_LEVEL=warn",
 		"GATEHOUSE_PPROF_ADDR="+fmt.Sprintf("127.0.0.1:%d", port(pGatePprof)),
+		// Gatehouse serves /metrics on its management address only.
+		"GATEHOUSE_MANAGEMENT_ADDR="+fmt.Sprintf("127.0.0.1:%d", port(pGateMgmt)),
 	)
 	st.gateEnv = env
 	mig := exec.CommandContext(ctx, *flagGatehouse, "migrate")
@@ -270,7 +272,7 @@ func (st *stack) startGatehouse(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
-	logf("Gatehouse serve on %s (pprof on 127.0.0.1:%d)", st.gateBase, port(pGatePprof))
+	logf("Gatehouse serve on %s (pprof on 127.0.0.1:%d, /metrics on 127.0.0.1:%d)", st.gateBase, port(pGatePprof), port(pGateMgmt))
 	return nil
 }
 
