@@ -1,5 +1,5 @@
 # Gatehouse. `make dev` runs it on the embedded default; `make test` runs every test.
-.PHONY: dev test bench bench-large build schema openapi clean
+.PHONY: dev test bench bench-peers bench-large build schema openapi clean
 
 # `dev` builds the binary and execs it, rather than `go run`: `go run` exits 1
 # whenever its child does not exit 0, and a SIGTERM kills it without reaching
@@ -19,9 +19,14 @@ test: ## gofmt, go vet, the OpenAPI lint and every test (with -race) against rea
 	./scripts/openapi/lint.sh
 	GATEHOUSE_SPICEDB_BIN="$$(go tool -n spicedb)" go test -race -count=1 -timeout 75m ./...
 
-bench: ## load the benchmark data set and print Gatehouse vs direct SpiceDB figures
+bench: ## load the benchmark data set and print Gatehouse vs direct SpiceDB figures, then the peer comparison (bench-peers)
 	@./scripts/ensure-deps.sh
 	GATEHOUSE_SPICEDB_BIN="$$(go tool -n spicedb)" go run ./scripts/bench $(BENCH_ARGS)
+	bash scripts/peerbench/run.sh $(PEER_ARGS)
+
+bench-peers: ## Gatehouse vs direct SpiceDB and OpenFGA v1.22.1, side by side, with a profile phase (PEER_ARGS: its flags)
+	@./scripts/ensure-deps.sh
+	bash scripts/peerbench/run.sh $(PEER_ARGS)
 
 bench-large: ## the benchmark over 100,000 users and about a million relationships
 	@./scripts/ensure-deps.sh
