@@ -305,6 +305,58 @@ func TestSessionCacheRevocationAcrossReplicas(t *testing.T) {
 		ended(t, u, 1)
 	})
 
+	t.Run("service credential revoke", func(t *testing.T) {
+		uid, _ := env.User(t, root, uniq("svc")+"@example.com", "member")
+		svc := env.Must(t, 201, "POST", "/v1/service-credentials", root, map[string]string{"name": uniq("svc")})
+		key := svc.Str("key")
+		ws := env.Must(t, 201, "POST", "/v1/workspaces", root, map[string]string{"name": uniq("ws")}).Str("id")
+		ask := map[string]any{"subject": map[string]string{"type": "user", "id": uid}, "resource": map[string]string{"type": "workspace", "id": ws}, "permission": "view"}
+		for i, r := range w.reps {
+			// The first use records last_used_at, which drops the entry
+			// (the update is notified like any other); the second keeps it.
+			r.Must(t, 200, "POST", "/v1/check", key, ask)
+			r.Must(t, 200, "POST", "/v1/check", key, ask)
+			if r.IAM.Caches.Services.Len() == 0 {
+				t.Fatalf("replica %d holds no service credential after a check by one", i)
+			}
+		}
+		w.reps[1].Must(t, 200, "DELETE", "/v1/service-credentials/"+svc.Str("id"), root, nil)
+		for _, rep := range []int{0, 1} {
+			if r := w.reps[rep].Do(t, "POST", "/v1/check", key, ask); r.Status != 401 {
+				t.Errorf("replica %d answered %d to the revoked service credential, want 401", rep, r.Status)
+			}
+		}
+	})
+
+	// An API key is kept with its creator's and its workspace's standing:
+	// a change of either ends it on both replicas.
+	for _, end := range []string{"revoke", "creator disabled", "workspace deleted"} {
+		t.Run("api key "+end, func(t *testing.T) {
+			uid, u := env.User(t, root, uniq("key")+"@example.com", "member")
+			ws := env.Must(t, 201, "POST", "/v1/workspaces", root, map[string]string{"name": uniq("ws")}).Str("id")
+			env.Must(t, 201, "POST", "/v1/workspaces/"+ws+"/members", root, map[string]string{"user_id": uid, "role": "member"})
+			k := env.Must(t, 201, "POST", "/v1/workspaces/"+ws+"/api-keys", u, map[string]string{"name": "k", "role": "member"})
+			secret := k.Str("key")
+			ask := map[string]any{"resource": map[string]string{"type": "workspace", "id": ws}, "permission": "view_resources"}
+			for i, r := range w.reps {
+				r.Must(t, 200, "POST", "/v1/check", secret, ask) // the first use records last_used_at
+				r.Must(t, 200, "POST", "/v1/check", secret, ask)
+				if r.IAM.Caches.APIKeys.Len() == 0 {
+					t.Fatalf("replica %d holds no API key after two uses", i)
+				}
+			}
+			switch end {
+			case "revoke":
+				w.reps[1].Must(t, 200, "DELETE", "/v1/workspaces/"+ws+"/api-keys/"+k.Str("id"), root, nil)
+			case "creator disabled":
+				w.reps[1].Must(t, 200, "POST", "/v1/users/"+uid+"/disable", root, nil)
+			default:
+				w.reps[1].Must(t, 200, "DELETE", "/v1/workspaces/"+ws, root, nil)
+			}
+			ended(t, secret, 1)
+		})
+	}
+
 	t.Run("user delete", func(t *testing.T) {
 		uid, u := env.User(t, root, uniq("del")+"@example.com", "member")
 		cached(t, u)

@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -16,8 +17,10 @@ import (
 // hold nothing and every read goes to PostgreSQL.
 type Caches struct {
 	Bus      *bus.Bus
-	Sessions *bus.Cache[string, SessionEntry] // by token hash
-	Tokens   *bus.Cache[uuid.UUID, string]    // tenant -> newest token
+	Sessions *bus.Cache[string, SessionEntry]            // by token hash
+	Services *bus.Cache[string, store.ServiceCredential] // by public id
+	APIKeys  *bus.Cache[string, store.APIKey]            // by public id: keys whose creator is active and workspace live
+	Tokens   *bus.Cache[uuid.UUID, string]               // tenant -> newest token
 	Epoch    *bus.Cache[struct{}, int64]
 }
 
@@ -35,6 +38,8 @@ func (s *Kernel) UseBus(b *bus.Bus) {
 	s.Caches = Caches{
 		Bus:      b,
 		Sessions: bus.NewCache[string, SessionEntry](b, DefaultSessionCacheSize),
+		Services: bus.NewCache[string, store.ServiceCredential](b, 10_000),
+		APIKeys:  bus.NewCache[string, store.APIKey](b, 100_000),
 		Tokens:   bus.NewCache[uuid.UUID, string](b, 100_000),
 		Epoch:    bus.NewCache[struct{}, int64](b, 1),
 	}
@@ -45,6 +50,11 @@ func (s *Kernel) UseBus(b *bus.Bus) {
 func TenantTag(id uuid.UUID) string  { return "tenant " + id.String() }
 func SessionTag(id uuid.UUID) string { return "session " + id.String() }
 func UserTag(id uuid.UUID) string    { return "user " + id.String() }
+func ServiceTag(id uuid.UUID) string { return "service " + id.String() }
+func APIKeyTag(id uuid.UUID) string  { return "apikey " + id.String() }
+func WorkspaceTag(id uuid.UUID) string {
+	return "workspace " + id.String()
+}
 
 // TenantToken is the newest consistency token answered for a tenant ("" when
 // none), from the cache when it holds it.
@@ -80,13 +90,28 @@ func (s *Kernel) Freshness(ctx context.Context, tenantID uuid.UUID) (store.Fresh
 // Barrier returns once every replica has seen everything committed so far
 // (store/bus): a write answers only after it, so the next request on any
 // replica sees the write. Without a bus there is nothing to wait for.
+//
+// When PostgreSQL cannot be reached right after the write committed, the
+// write is still answered as what it is (stored, and applied when its
+// answer says so), after one lease: by then every replica that could not
+// reach PostgreSQL either has stopped serving from memory.
 func (s *Kernel) Barrier(ctx context.Context) error {
-	if s.Caches.Bus == nil {
+	b := s.Caches.Bus
+	if b == nil {
 		return nil
 	}
-	if err := s.Caches.Bus.Barrier(ctx); err != nil {
-		s.Log.Error("cache bus: a write is stored but not confirmed on every replica", "err", err)
-		return Unavailable("the change is stored, but not every replica confirmed it yet (PostgreSQL is unreachable?); read it back before relying on it")
+	start := time.Now()
+	err := b.Barrier(ctx)
+	if err == nil {
+		return nil
 	}
-	return nil
+	s.Log.Warn("cache bus: a write is stored, but its barrier failed: waiting out one lease before answering", "err", err)
+	t := time.NewTimer(time.Until(start.Add(b.Lease())))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return Unavailable("the change is stored, but not every replica confirmed it yet; read it back before relying on it")
+	}
 }

@@ -149,7 +149,13 @@ func (s *Service) AuthenticateAPIKey(ctx context.Context, token string) (*core.P
 	if !ok {
 		return nil, core.Unauthenticated("invalid API key")
 	}
-	k, err := store.APIKeyByPublicID(ctx, s.Store.Pool, auth.APIKeyPrefix+publicID)
+	pub := auth.APIKeyPrefix + publicID
+	k, hit := s.Caches.APIKeys.Get(pub)
+	gen, cache := s.Caches.APIKeys.Snapshot()
+	var err error
+	if !hit {
+		k, err = store.APIKeyByPublicID(ctx, s.Store.Pool, pub)
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, core.Unauthenticated("invalid API key")
 	}
@@ -165,15 +171,26 @@ func (s *Service) AuthenticateAPIKey(ctx context.Context, token string) (*core.P
 	case k.ExpiresAt != nil && !s.Now().Before(*k.ExpiresAt):
 		return nil, core.Unauthenticated("this API key has expired")
 	}
-	creator, err := store.GetUser(ctx, s.Store.Pool, k.CreatedBy)
-	if err != nil || creator.Status != store.StatusActive {
-		return nil, core.Unauthenticated("this API key's creator is no longer active")
+	if !hit {
+		// A cached key had an active creator and a live workspace when it
+		// was read; a change of either drops it (the cache bus).
+		creator, err := store.GetUser(ctx, s.Store.Pool, k.CreatedBy)
+		if err != nil || creator.Status != store.StatusActive {
+			return nil, core.Unauthenticated("this API key's creator is no longer active")
+		}
+		if _, err := store.GetWorkspace(ctx, s.Store.Pool, k.WorkspaceID); err != nil {
+			return nil, core.Unauthenticated("this API key's workspace no longer exists")
+		}
+		if cache {
+			s.Caches.APIKeys.Put(gen, pub, k, core.APIKeyTag(k.ID), core.UserTag(k.CreatedBy), core.WorkspaceTag(k.WorkspaceID))
+		}
 	}
-	if _, err := store.GetWorkspace(ctx, s.Store.Pool, k.WorkspaceID); err != nil {
-		return nil, core.Unauthenticated("this API key's workspace no longer exists")
-	}
-	if err := store.TouchAPIKey(ctx, s.Store.Pool, k.ID); err != nil {
-		s.Log.Warn("api key last_used_at", "err", err)
+	// last_used_at moves at most once a minute (the database's clock
+	// decides in TouchAPIKey); the update drops the cached key.
+	if k.LastUsedAt == nil || s.Now().Sub(*k.LastUsedAt) >= time.Minute {
+		if err := store.TouchAPIKey(ctx, s.Store.Pool, k.ID); err != nil {
+			s.Log.Warn("api key last_used_at", "err", err)
+		}
 	}
 	return &core.Principal{Kind: "apikey", ID: k.ID, TenantID: k.TenantID}, nil
 }

@@ -87,7 +87,7 @@ func (s *Service) AuthenticateService(ctx context.Context, token string) (*core.
 	if !ok {
 		return nil, core.Unauthenticated("invalid service credential")
 	}
-	c, err := store.ServiceByPublicID(ctx, s.Store.Pool, auth.ServicePrefix+publicID)
+	c, err := s.serviceByPublicID(ctx, auth.ServicePrefix+publicID)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && subtle.ConstantTimeCompare(c.SecretHash, auth.HashToken(secret)) != 1) {
 		return nil, core.Unauthenticated("invalid service credential")
 	}
@@ -105,4 +105,19 @@ func (s *Service) AuthenticateService(ctx context.Context, token string) (*core.
 		}
 	}
 	return &core.Principal{Kind: "service", ID: c.ID, TenantID: c.TenantID}, nil
+}
+
+// serviceByPublicID reads a credential, from the cache when it holds it (a
+// revocation reaches the cache through the cache bus before it is
+// answered; TouchService's update makes the next use read it again).
+func (s *Service) serviceByPublicID(ctx context.Context, publicID string) (store.ServiceCredential, error) {
+	if c, ok := s.Caches.Services.Get(publicID); ok {
+		return c, nil
+	}
+	gen, cache := s.Caches.Services.Snapshot()
+	c, err := store.ServiceByPublicID(ctx, s.Store.Pool, publicID)
+	if err == nil && cache {
+		s.Caches.Services.Put(gen, publicID, c, core.ServiceTag(c.ID))
+	}
+	return c, err
 }

@@ -93,6 +93,9 @@ func New(pool *pgxpool.Pool, log *slog.Logger, o Options) *Bus {
 	return &Bus{pool: pool, log: log, id: uuid.New(), lease: o.Lease, renew: o.Renew, start: time.Now(), waiters: map[int64]*waiter{}}
 }
 
+// Lease is how long a renewal holds.
+func (b *Bus) Lease() time.Duration { return b.lease }
+
 // ID is the replica's id in cache_replicas.
 func (b *Bus) ID() uuid.UUID { return b.id }
 
@@ -162,7 +165,7 @@ func (b *Bus) Run(ctx context.Context) {
 		case <-ctx.Done():
 			t.Stop()
 		}
-		backoff = min(2*backoff, 5*time.Second)
+		backoff = min(2*backoff, time.Second)
 	}
 	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 	defer cancel()
@@ -191,15 +194,18 @@ func (b *Bus) listen(ctx context.Context) error {
 	}
 	// Stale rows of replicas long gone would only cost a lookup each.
 	_ = stmt(`DELETE FROM cache_replicas WHERE lease_until < now() - interval '1 hour'`)
-	renewAt := time.Now()
+	renewAt, first := time.Now(), true
 	for {
 		if !time.Now().Before(renewAt) {
 			sent := time.Since(b.start)
-			if err := stmt(`INSERT INTO cache_replicas (id, lease_until) VALUES ($1, now() + $2 * interval '1 millisecond')
-				ON CONFLICT (id) DO UPDATE SET lease_until = excluded.lease_until`, b.id, b.lease.Milliseconds()); err != nil {
+			// The first renewal on a connection records since: everything
+			// this replica holds from then on was read after it.
+			if err := stmt(`INSERT INTO cache_replicas (id, lease_until, since) VALUES ($1, now() + $2 * interval '1 millisecond', now())
+				ON CONFLICT (id) DO UPDATE SET lease_until = excluded.lease_until,
+				since = CASE WHEN $3 THEN excluded.since ELSE cache_replicas.since END`, b.id, b.lease.Milliseconds(), first); err != nil {
 				return err
 			}
-			if !b.Usable() {
+			if first || !b.Usable() {
 				// Whatever was cached before the lease lapsed may have
 				// missed notices: start over.
 				b.publish(Event{Kind: "flush"})
@@ -207,7 +213,7 @@ func (b *Bus) listen(ctx context.Context) error {
 			// PostgreSQL's lease ends lease after the statement ran; ours a
 			// fifth earlier than lease after it was sent.
 			b.valid.Store(int64(sent + b.lease - b.lease/5))
-			renewAt = time.Now().Add(b.renew)
+			renewAt, first = time.Now().Add(b.renew), false
 		}
 		wctx, cancel := context.WithDeadline(ctx, renewAt)
 		n, err := conn.WaitForNotification(wctx)
@@ -290,7 +296,8 @@ func (b *Bus) Barrier(ctx context.Context) error {
 		delete(b.waiters, seq)
 		b.mu.Unlock()
 	}()
-	if _, err := b.pool.Exec(ctx, `SELECT pg_notify($1, $2)`, changesChannel, "barrier "+strconv.FormatInt(seq, 10)); err != nil {
+	var sent time.Time
+	if err := b.pool.QueryRow(ctx, `SELECT now() FROM (SELECT pg_notify($1, $2)) n`, changesChannel, "barrier "+strconv.FormatInt(seq, 10)).Scan(&sent); err != nil {
 		return fmt.Errorf("%w: %v", ErrNotConfirmed, err)
 	}
 	acked := func(id uuid.UUID) bool {
@@ -298,14 +305,15 @@ func (b *Bus) Barrier(ctx context.Context) error {
 		defer b.mu.Unlock()
 		return w.acked[id]
 	}
-	return b.awaitReplicas(ctx, acked, w.poke)
+	return b.awaitReplicas(ctx, sent, acked, w.poke)
 }
 
-// awaitReplicas waits until every replica with a lease is acked or its
-// lease has run out (PostgreSQL's clock decides what runs out).
-func (b *Bus) awaitReplicas(ctx context.Context, acked func(uuid.UUID) bool, poke <-chan struct{}) error {
+// awaitReplicas waits until every replica with a lease is acked, has
+// started listening anew after the barrier was sent (having dropped all it
+// held), or its lease has run out (PostgreSQL's clock decides).
+func (b *Bus) awaitReplicas(ctx context.Context, sent time.Time, acked func(uuid.UUID) bool, poke <-chan struct{}) error {
 	for {
-		rows, err := b.pool.Query(ctx, `SELECT id, greatest(lease_until - now(), interval '0') FROM cache_replicas WHERE lease_until > now()`)
+		rows, err := b.pool.Query(ctx, `SELECT id, lease_until - now() FROM cache_replicas WHERE lease_until > now() AND since <= $1`, sent)
 		if err != nil {
 			return fmt.Errorf("%w: %v", ErrNotConfirmed, err)
 		}
@@ -380,7 +388,8 @@ func (b *Bus) barrierAlone(ctx context.Context) error {
 	if err := pc.QueryRow(ctx, `SELECT nextval('cache_barrier')`).Scan(&seq); err != nil {
 		return fmt.Errorf("%w: %v", ErrNotConfirmed, err)
 	}
-	if _, err := pc.Exec(ctx, `SELECT pg_notify($1, $2)`, changesChannel, "barrier "+strconv.FormatInt(seq, 10)); err != nil {
+	var sent time.Time
+	if err := pc.QueryRow(ctx, `SELECT now() FROM (SELECT pg_notify($1, $2)) n`, changesChannel, "barrier "+strconv.FormatInt(seq, 10)).Scan(&sent); err != nil {
 		return fmt.Errorf("%w: %v", ErrNotConfirmed, err)
 	}
 	var mu sync.Mutex
@@ -409,7 +418,7 @@ func (b *Bus) barrierAlone(ctx context.Context) error {
 			}
 		}
 	}()
-	err = b.awaitReplicas(ctx, func(id uuid.UUID) bool {
+	err = b.awaitReplicas(ctx, sent, func(id uuid.UUID) bool {
 		mu.Lock()
 		defer mu.Unlock()
 		return acked[id]
