@@ -127,6 +127,7 @@ func run(ctx context.Context) error {
 	if err := st.Migrate(ctx); err != nil {
 		return err
 	}
+	st.StartBus() // as `gatehouse serve` does: sessions and tenant tokens from memory
 	boot, err := st.IAM.Bootstrap(ctx, "root@bench.local", "root-password-123")
 	if err != nil {
 		return err
