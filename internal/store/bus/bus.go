@@ -277,6 +277,22 @@ func (b *Bus) Barrier(ctx context.Context) error {
 	if b == nil {
 		return nil
 	}
+	// An attempt can lose its acknowledgements (this replica's listener
+	// reconnected meanwhile, and a live replica's lease never runs out):
+	// after two leases it is sent again, on the path that fits by then.
+	var err error
+	for range 3 {
+		actx, cancel := context.WithTimeout(ctx, 2*b.lease)
+		err = b.barrierOnce(actx)
+		cancel()
+		if err == nil || ctx.Err() != nil {
+			return err
+		}
+	}
+	return err
+}
+
+func (b *Bus) barrierOnce(ctx context.Context) error {
 	b.mu.Lock()
 	running := b.running && b.valid.Load() != 0
 	b.mu.Unlock()
