@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"testing"
 
+	"github.com/gatehouse/gatehouse/internal/auth"
 	"github.com/gatehouse/gatehouse/internal/testenv"
 )
 
@@ -276,10 +277,7 @@ func TestSessionCacheRevocationAcrossReplicas(t *testing.T) {
 	cached := func(t *testing.T, token string) {
 		t.Helper()
 		for i, r := range w.reps {
-			r.Must(t, 200, "GET", "/v1/me", token, nil)
-			if r.IAM.Caches.Sessions.Len() == 0 {
-				t.Fatalf("replica %d holds no session after an authenticated request (is the cache bus running?)", i)
-			}
+			heldAfter(t, i, "the session", func() bool { _, ok := r.IAM.Caches.Sessions.Get(string(auth.HashToken(token))); return ok }, func() { r.Must(t, 200, "GET", "/v1/me", token, nil) })
 		}
 	}
 	ended := func(t *testing.T, token string, via int) {
@@ -313,12 +311,12 @@ func TestSessionCacheRevocationAcrossReplicas(t *testing.T) {
 		ask := map[string]any{"subject": map[string]string{"type": "user", "id": uid}, "resource": map[string]string{"type": "workspace", "id": ws}, "permission": "view"}
 		for i, r := range w.reps {
 			// The first use records last_used_at, which drops the entry
-			// (the update is notified like any other); the second keeps it.
-			r.Must(t, 200, "POST", "/v1/check", key, ask)
-			r.Must(t, 200, "POST", "/v1/check", key, ask)
-			if r.IAM.Caches.Services.Len() == 0 {
-				t.Fatalf("replica %d holds no service credential after a check by one", i)
-			}
+			// (the update is notified like any other); a later one keeps it.
+			heldAfter(t, i, "the service credential", func() bool {
+				pub, _, _ := auth.SplitSecret(key, auth.ServicePrefix)
+				_, ok := r.IAM.Caches.Services.Get(auth.ServicePrefix + pub)
+				return ok
+			}, func() { r.Must(t, 200, "POST", "/v1/check", key, ask) })
 		}
 		w.reps[1].Must(t, 200, "DELETE", "/v1/service-credentials/"+svc.Str("id"), root, nil)
 		for _, rep := range []int{0, 1} {
@@ -339,11 +337,12 @@ func TestSessionCacheRevocationAcrossReplicas(t *testing.T) {
 			secret := k.Str("key")
 			ask := map[string]any{"resource": map[string]string{"type": "workspace", "id": ws}, "permission": "view_resources"}
 			for i, r := range w.reps {
-				r.Must(t, 200, "POST", "/v1/check", secret, ask) // the first use records last_used_at
-				r.Must(t, 200, "POST", "/v1/check", secret, ask)
-				if r.IAM.Caches.APIKeys.Len() == 0 {
-					t.Fatalf("replica %d holds no API key after two uses", i)
-				}
+				// As for service credentials: the first use records last_used_at.
+				heldAfter(t, i, "the API key", func() bool {
+					pub, _, _ := auth.SplitAPIKey(secret)
+					_, ok := r.IAM.Caches.APIKeys.Get(auth.APIKeyPrefix + pub)
+					return ok
+				}, func() { r.Must(t, 200, "POST", "/v1/check", secret, ask) })
 			}
 			switch end {
 			case "revoke":
@@ -384,5 +383,21 @@ func TestWritesOutliveAReplicaThatNeverAcknowledges(t *testing.T) {
 	}
 	if !over {
 		t.Error("the write answered while a replica that had not acknowledged it still held its lease")
+	}
+}
+
+// heldAfter repeats use until the replica's cache holds an entry (the
+// bus must hold its lease first, and a use that records last_used_at
+// drops what it cached), failing after many uses.
+func heldAfter(t *testing.T, replica int, what string, held func() bool, use func()) {
+	t.Helper()
+	for n := 0; ; n++ {
+		use()
+		if held() {
+			return
+		}
+		if n == 200 {
+			t.Fatalf("replica %d holds no %s after %d authenticated requests (is the cache bus running?)", replica, what, n+1)
+		}
 	}
 }
