@@ -17,9 +17,10 @@ func InsertOutbox(ctx context.Context, q Q, tenantID uuid.UUID, units, facts jso
 
 // MarkOutboxApplied records success and the tenant's newest token. It is
 // called right after the entry's SpiceDB write; it first moves the
-// projection epoch (at once, whatever becomes of the transaction: nextval
-// is not rolled back), so every cached check answer computed before the
-// write stops being replayed before the write is reported applied.
+// projection epoch (for readers of PostgreSQL at once, whatever becomes of
+// the transaction; for replicas caching it, at the commit), so every cached
+// check answer computed before the write stops being replayed before the
+// write is reported applied.
 func MarkOutboxApplied(ctx context.Context, q Q, id int64, tenantID uuid.UUID, token string) error {
 	if err := BumpProjectionEpoch(ctx, q); err != nil {
 		return err

@@ -49,8 +49,9 @@ func SetTenantToken(ctx context.Context, q Q, tenantID uuid.UUID, token string) 
 }
 
 // BumpProjectionEpoch moves the projection epoch: call it after anything
-// that may have changed what SpiceDB answers. It takes effect at once for
-// every reader, even inside a transaction that later rolls back.
+// that may have changed what SpiceDB answers. nextval takes effect at once,
+// even inside a transaction that later rolls back; the "epoch" notice that
+// replicas caching the epoch act on is sent at the commit (store/bus).
 func BumpProjectionEpoch(ctx context.Context, q Q) error {
 	_, err := q.Exec(ctx, `SELECT nextval('projection_epoch'), pg_notify('gatehouse_cache', 'epoch')`)
 	return err
