@@ -28,8 +28,10 @@ var statusOf = map[iam.Kind]int{
 func fail(c *gin.Context, log *slog.Logger, err error) {
 	var e *iam.Error
 	switch {
-	case errors.As(err, &e):
+	case errors.As(err, &e) && (e.Kind == iam.KindUnavailable || !iam.IsUnavailable(err)):
 	case iam.IsUnavailable(err):
+		// Whatever the use case concluded from it (a failed read is not
+		// a missing object): a dependency failed.
 		log.Warn("dependency unavailable", "err", err, "path", c.FullPath(), "request_id", requestID(c))
 		e = &iam.Error{Kind: iam.KindUnavailable, Code: "unavailable", Message: "a dependency (PostgreSQL or SpiceDB) is unavailable; try again"}
 	default:

@@ -74,7 +74,7 @@ func build(d Deps) (*server, *gin.Engine) {
 		_ = r.SetTrustedProxies(nil)
 	}
 	r.Use(s.recover, otelgin.Middleware("gatehouse"), s.requestContext, s.cleanInput, s.consistencyHeader,
-		settle.Middleware(s.IAM.Barrier, func(c *gin.Context, err error) { fail(c, s.Log, err) }))
+		settle.Middleware(deferSettle, s.IAM.Barrier, func(c *gin.Context, err error) { fail(c, s.Log, err) }))
 	console := s.consoleHandler() // the admin web console at /console (console_session.go), not an API route
 	r.NoRoute(func(c *gin.Context) {
 		if console.serves(c) {
@@ -260,4 +260,11 @@ func written(c *gin.Context, status int, wr wire.WriteResult, body any) {
 		c.Header(HeaderConsistency, wr.ConsistencyToken)
 	}
 	c.JSON(status, body)
+}
+
+// deferSettle leaves the barrier of a request's writes to the request's
+// end (settle.Middleware): one barrier however many writes it made.
+func deferSettle(ctx context.Context) (context.Context, func() bool) {
+	ctx, st := iam.DeferSettle(ctx)
+	return ctx, st.Changed
 }

@@ -1,9 +1,7 @@
 package iam
 
 import (
-	"errors"
-
-	"github.com/gatehouse/gatehouse/internal/authz"
+	"github.com/gatehouse/gatehouse/internal/iam/core"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
@@ -31,5 +29,5 @@ type (
 // IsUnavailable tells whether err means PostgreSQL or SpiceDB is
 // unavailable (answered 503 with Retry-After).
 func IsUnavailable(err error) bool {
-	return store.IsUnavailable(err) || errors.Is(err, authz.ErrUnavailable)
+	return core.DependencyFailed(err)
 }

@@ -1,6 +1,8 @@
 package iam
 
 import (
+	"context"
+
 	"github.com/gatehouse/gatehouse/internal/iam/access"
 	"github.com/gatehouse/gatehouse/internal/iam/catalog"
 	"github.com/gatehouse/gatehouse/internal/iam/core"
@@ -44,6 +46,10 @@ func Invalid(field, format string, args ...any) error { return core.Invalid(fiel
 
 // Unauthenticated reports missing or bad credentials.
 func Unauthenticated(format string, args ...any) error { return core.Unauthenticated(format, args...) }
+
+// DeferSettle returns a context whose writes leave their barrier to the
+// caller (core.DeferSettle): the HTTP layer settles once per request.
+func DeferSettle(ctx context.Context) (context.Context, *core.Settling) { return core.DeferSettle(ctx) }
 
 // KindOf returns the kind of err (0 for unexpected errors).
 func KindOf(err error) Kind { return core.KindOf(err) }

@@ -10,8 +10,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http/httptest"
 	"os"
 	"strings"
@@ -180,14 +178,6 @@ type Env struct {
 	*app.Stack
 	Config config.Config
 	Server *httptest.Server
-}
-
-// Logger returns a logger that writes to the test log when -v is given.
-func Logger(t testing.TB) *slog.Logger {
-	if testing.Verbose() {
-		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	}
-	return slog.New(slog.NewTextHandler(io.Discard, nil))
 }
 
 // Start opens, migrates and bootstraps a Gatehouse on cfg and serves its

@@ -18,12 +18,15 @@ import (
 // write, which changed nothing. If the replicas cannot be confirmed the
 // answer becomes 503: the change is stored, but not yet everywhere.
 //
-// barrier is iam's Barrier; fail writes an error answer.
-func Middleware(barrier func(context.Context) error, fail func(*gin.Context, error)) gin.HandlerFunc {
-	return func(c *gin.Context) { settled(c, barrier, fail) }
+// The request's writes leave their own barriers to this one (deferIn is
+// iam's DeferSettle, which also tells whether anything was committed: a
+// write that stored its change and then failed is settled too). barrier
+// is iam's Barrier; fail writes an error answer.
+func Middleware(deferIn func(context.Context) (context.Context, func() bool), barrier func(context.Context) error, fail func(*gin.Context, error)) gin.HandlerFunc {
+	return func(c *gin.Context) { settled(c, deferIn, barrier, fail) }
 }
 
-func settled(c *gin.Context, barrier func(context.Context) error, fail func(*gin.Context, error)) {
+func settled(c *gin.Context, deferIn func(context.Context) (context.Context, func() bool), barrier func(context.Context) error, fail func(*gin.Context, error)) {
 	switch c.Request.Method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions:
 		c.Next()
@@ -34,11 +37,13 @@ func settled(c *gin.Context, barrier func(context.Context) error, fail func(*gin
 		c.Next()
 		return
 	}
+	ctx, changed := deferIn(c.Request.Context())
+	c.Request = c.Request.WithContext(ctx)
 	held := &heldWriter{ResponseWriter: c.Writer, status: http.StatusOK}
 	c.Writer = held
 	c.Next()
 	c.Writer = held.ResponseWriter
-	if held.status < 400 {
+	if held.status < 400 || changed() {
 		if err := barrier(c.Request.Context()); err != nil {
 			for k := range c.Writer.Header() {
 				c.Writer.Header().Del(k)

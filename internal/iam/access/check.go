@@ -96,8 +96,14 @@ func (s *Service) Check(ctx context.Context, p *core.Principal, meta core.Reques
 	if in.Explain && !rc.kind {
 		// The trace names the resource's tenant and relations: another
 		// tenant's objects are not explained (as if they did not exist).
-		if t, ok := s.resourceTenant(ctx, rc.items[0].Resource); (!ok || t != rc.tenantID) && !s.Superadmin(ctx, p, meta) {
-			return CheckOutput{}, core.NotFound(in.Resource.Type)
+		t, ok, err := s.resourceTenant(ctx, rc.items[0].Resource)
+		if err != nil {
+			return CheckOutput{}, err
+		}
+		if !ok || t != rc.tenantID {
+			if sup, err := s.Superadmin(ctx, p, meta); err != nil || !sup {
+				return CheckOutput{}, errors.Join(err, core.NotFound(in.Resource.Type))
+			}
 		}
 	}
 	if s.cacheable(rc, in) {
@@ -494,7 +500,9 @@ func (s *Service) resolveCheckWith(ctx context.Context, p *core.Principal, meta 
 		if grants != nil {
 			tenant, found = grants.tenants[in.Subject.Type+":"+id.String()]
 		} else {
-			tenant, found = s.subjectTenant(ctx, in.Subject.Type, id)
+			if tenant, found, err = s.subjectTenant(ctx, in.Subject.Type, id); err != nil {
+				return rc, err
+			}
 		}
 		ok = false
 		if found {
@@ -548,25 +556,13 @@ func (s *Service) resolveCheckWith(ctx context.Context, p *core.Principal, meta 
 	return rc, nil
 }
 
-// subjectTenant finds the tenant a subject belongs to.
-func (s *Service) subjectTenant(ctx context.Context, typ string, id uuid.UUID) (uuid.UUID, bool) {
-	switch typ {
-	case "user":
-		if u, err := store.GetUser(ctx, s.Store.Pool, id); err == nil {
-			return u.TenantID, true
-		}
-	case "group":
-		if g, err := store.Groups(ctx, s.Store.Pool, &id); err == nil && len(g) == 1 {
-			return g[0].TenantID, true
-		}
-	case "apikey":
-		if t, err := store.APIKeyTenant(ctx, s.Store.Pool, id); err == nil {
-			return t, true
-		}
-	case "service":
-		if c, err := store.GetService(ctx, s.Store.Pool, id); err == nil {
-			return c.TenantID, true
-		}
+// subjectTenant finds the tenant a subject belongs to (found false: no
+// such subject; an error: PostgreSQL did not answer).
+func (s *Service) subjectTenant(ctx context.Context, typ string, id uuid.UUID) (uuid.UUID, bool, error) {
+	found, err := store.SubjectTenants(ctx, s.Store.Pool, typ, []uuid.UUID{id})
+	if err != nil {
+		return uuid.Nil, false, s.MapErr(err)
 	}
-	return uuid.Nil, false
+	t, ok := found[id]
+	return t, ok, nil
 }

@@ -2,6 +2,7 @@ package access
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"github.com/google/uuid"
@@ -66,7 +67,13 @@ func (s *Service) LookupResources(ctx context.Context, p *core.Principal, meta c
 	// A superadmin's reach spans tenants: a service asking about one sees
 	// only its own tenant's resources.
 	foreign := false
-	if in.ResourceType != "kind" && rc.subject != p.Subject() && !s.Superadmin(ctx, p, meta) {
+	sup := false
+	if in.ResourceType != "kind" && rc.subject != p.Subject() {
+		if sup, err = s.Superadmin(ctx, p, meta); err != nil {
+			return LookupResult{}, err
+		}
+	}
+	if in.ResourceType != "kind" && rc.subject != p.Subject() && !sup {
 		sup, _, err := s.Checker.Check(ctx, authz.CheckItem{Resource: authz.Obj("tenant", rc.tenantID), Permission: perm.SuperAdmin, Subject: rc.subject}, cons, false)
 		if err != nil {
 			return LookupResult{}, s.MapErr(err)
@@ -76,7 +83,11 @@ func (s *Service) LookupResources(ctx context.Context, p *core.Principal, meta c
 	out := LookupResult{Items: make([]string, 0, len(ids))}
 	for _, id := range ids {
 		if foreign {
-			if t, ok := s.resourceTenant(ctx, authz.Object{Type: in.ResourceType, ID: id}); !ok || t != p.TenantID {
+			t, ok, err := s.resourceTenant(ctx, authz.Object{Type: in.ResourceType, ID: id})
+			if err != nil {
+				return LookupResult{}, err
+			}
+			if !ok || t != p.TenantID {
 				continue
 			}
 		}
@@ -120,10 +131,20 @@ func (s *Service) LookupSubjects(ctx context.Context, p *core.Principal, meta co
 	if err != nil {
 		return LookupResult{}, err
 	}
-	if privileged && !s.Superadmin(ctx, p, meta) {
+	sup := false
+	if privileged {
+		if sup, err = s.Superadmin(ctx, p, meta); err != nil {
+			return LookupResult{}, err
+		}
+	}
+	if privileged && !sup {
 		// A service answers about its own tenant: another tenant's
 		// resources are not visible to it.
-		if t, ok := s.resourceTenant(ctx, resource); !ok || t != p.TenantID {
+		t, ok, err := s.resourceTenant(ctx, resource)
+		if err != nil {
+			return LookupResult{}, err
+		}
+		if !ok || t != p.TenantID {
 			return LookupResult{}, core.NotFound(res.Type)
 		}
 	}
@@ -153,7 +174,10 @@ func (s *Service) LookupSubjects(ctx context.Context, p *core.Principal, meta co
 	// answer names only subjects of the resource's own tenant (so no
 	// tenant learns another's superadmins), and of the caller's unless the
 	// caller is a platform superadmin.
-	tenant, ok := s.resourceTenant(ctx, resource)
+	tenant, ok, err := s.resourceTenant(ctx, resource)
+	if err != nil {
+		return LookupResult{}, err
+	}
 	if !ok {
 		tenant = p.TenantID
 	}
@@ -174,41 +198,52 @@ func (s *Service) LookupSubjects(ctx context.Context, p *core.Principal, meta co
 	return out, nil
 }
 
-// resourceTenant finds the tenant a checkable resource belongs to.
-func (s *Service) resourceTenant(ctx context.Context, o authz.Object) (uuid.UUID, bool) {
+// resourceTenant finds the tenant a checkable resource belongs to (found
+// false: no such resource; an error: PostgreSQL did not answer).
+func (s *Service) resourceTenant(ctx context.Context, o authz.Object) (uuid.UUID, bool, error) {
 	if o.Type == "kind" {
 		t, _, _ := strings.Cut(o.ID, "/")
 		id, err := uuid.Parse(t)
-		return id, err == nil
+		return id, err == nil, nil
 	}
 	id, err := uuid.Parse(o.ID)
 	if err != nil {
-		return uuid.Nil, false
+		return uuid.Nil, false, nil
 	}
 	pool := s.Store.Pool
+	var tenant uuid.UUID
 	switch o.Type {
 	case "tenant":
-		if _, err := store.GetTenant(ctx, pool, id); err == nil {
-			return id, true
-		}
+		_, err = store.GetTenant(ctx, pool, id)
+		tenant = id
 	case "workspace":
-		if w, err := store.GetWorkspace(ctx, pool, id); err == nil {
-			return w.TenantID, true
-		}
+		var w store.Workspace
+		w, err = store.GetWorkspace(ctx, pool, id)
+		tenant = w.TenantID
 	case "model":
-		if m, err := store.GetModel(ctx, pool, id); err == nil {
-			return m.TenantID, true
-		}
+		var m store.Model
+		m, err = store.GetModel(ctx, pool, id)
+		tenant = m.TenantID
 	case "deployment":
-		if ds, err := store.LiveDeployments(ctx, pool, &id); err == nil && len(ds) == 1 {
-			if w, err := store.GetWorkspace(ctx, pool, ds[0].WorkspaceID); err == nil {
-				return w.TenantID, true
+		var ds []store.DeploymentFact
+		if ds, err = store.LiveDeployments(ctx, pool, &id); err == nil {
+			if len(ds) != 1 {
+				return uuid.Nil, false, nil
 			}
+			var w store.Workspace
+			w, err = store.GetWorkspace(ctx, pool, ds[0].WorkspaceID)
+			tenant = w.TenantID
 		}
 	case "apikey":
-		if t, err := store.APIKeyTenant(ctx, pool, id); err == nil {
-			return t, true
-		}
+		tenant, err = store.APIKeyTenant(ctx, pool, id)
+	default:
+		return uuid.Nil, false, nil
 	}
-	return uuid.Nil, false
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return uuid.Nil, false, nil
+	case err != nil:
+		return uuid.Nil, false, s.MapErr(err)
+	}
+	return tenant, true, nil
 }

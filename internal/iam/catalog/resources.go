@@ -101,9 +101,13 @@ func (s *Service) DeleteModel(ctx context.Context, p *core.Principal, meta core.
 	}
 	var m store.Model
 	authorize := func() error {
-		m, err = store.GetModel(ctx, s.Store.Pool, mid)
-		if err != nil || (m.TenantID != p.TenantID && !s.Superadmin(ctx, p, meta)) {
-			return core.NotFound("model")
+		if m, err = store.GetModel(ctx, s.Store.Pool, mid); err != nil {
+			return core.Missing(err, "model")
+		}
+		if m.TenantID != p.TenantID {
+			if sup, err := s.Superadmin(ctx, p, meta); err != nil || !sup {
+				return errors.Join(err, core.NotFound("model"))
+			}
 		}
 		// An entry the caller cannot see is not found, as for PATCH.
 		return s.Authorize(ctx, p, meta, "model.delete", m.TenantID, m.ID)
@@ -165,7 +169,7 @@ func (s *Service) whitelist(ctx context.Context, p *core.Principal, meta core.Re
 		return s.Authorize(ctx, p, meta, "workspace.model.whitelist", w.TenantID, w.ID)
 	}, func(tx pgx.Tx) (core.Change, error) {
 		if m, err = store.GetModel(ctx, tx, mid); err != nil || m.TenantID != w.TenantID {
-			return core.Change{}, core.NotFound("model")
+			return core.Change{}, errors.Join(core.Missing(err, "model"), core.NotFound("model"))
 		}
 		if on {
 			if err := store.Whitelist(ctx, tx, w.TenantID, w.ID, m.ID); err != nil {
@@ -258,7 +262,7 @@ func (s *Service) visibleDeployment(ctx context.Context, q store.Q, p *core.Prin
 	}
 	d, err := store.GetDeployment(ctx, q, w.ID, did)
 	if err != nil {
-		return w, d, core.NotFound("deployment")
+		return w, d, core.Missing(err, "deployment")
 	}
 	ok, err := s.May(ctx, p, meta, "deployment.view", w.TenantID, d.ID)
 	if err != nil || !ok {
@@ -380,16 +384,20 @@ func (s *Service) UpdateModel(ctx context.Context, p *core.Principal, meta core.
 	}
 	var m store.Model
 	authorize := func() error {
-		m, err = store.GetModel(ctx, s.Store.Pool, mid)
-		if err != nil || (m.TenantID != p.TenantID && !s.Superadmin(ctx, p, meta)) {
-			return core.NotFound("model")
+		if m, err = store.GetModel(ctx, s.Store.Pool, mid); err != nil {
+			return core.Missing(err, "model")
+		}
+		if m.TenantID != p.TenantID {
+			if sup, err := s.Superadmin(ctx, p, meta); err != nil || !sup {
+				return errors.Join(err, core.NotFound("model"))
+			}
 		}
 		return s.Authorize(ctx, p, meta, "model.update", m.TenantID, m.ID)
 	}
 	wr, err := s.AuthorizedWrite(ctx, p, meta, "model.update", authorize, func(tx pgx.Tx) (core.Change, error) {
 		// The entry as it is now (a concurrent rename is not undone).
 		if m, err = store.GetModel(ctx, tx, mid); err != nil {
-			return core.Change{}, core.NotFound("model")
+			return core.Change{}, core.Missing(err, "model")
 		}
 		if in.Name != nil {
 			m.Name = *in.Name

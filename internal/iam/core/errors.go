@@ -3,6 +3,9 @@ package core
 import (
 	"errors"
 	"fmt"
+
+	"github.com/gatehouse/gatehouse/internal/authz"
+	"github.com/gatehouse/gatehouse/internal/store"
 )
 
 // Kind is what went wrong, independent of the wire; httpapi maps each kind
@@ -67,11 +70,32 @@ func Unavailable(format string, args ...any) error {
 	return &Error{Kind: KindUnavailable, Code: "unavailable", Message: fmt.Sprintf(format, args...)}
 }
 
-// KindOf returns the kind of err (0 for unexpected errors).
+// KindOf returns the kind of err (0 for unexpected errors). A failed
+// dependency is KindUnavailable whatever a use case concluded from it
+// (errors.Join(err, NotFound("user"))): a read that failed did not find
+// the object missing, and a client told 404 would believe it gone.
 func KindOf(err error) Kind {
 	var e *Error
 	if errors.As(err, &e) {
+		if e.Kind != KindUnavailable && DependencyFailed(err) {
+			return KindUnavailable
+		}
 		return e.Kind
 	}
 	return 0
+}
+
+// DependencyFailed reports whether err comes from PostgreSQL or SpiceDB
+// being unreachable (as opposed to a refused or failed statement).
+func DependencyFailed(err error) bool {
+	return store.IsUnavailable(err) || errors.Is(err, authz.ErrUnavailable)
+}
+
+// Missing is the error of a read that did not produce its row: NotFound
+// when the row does not exist, the failure itself otherwise.
+func Missing(err error, what string) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return NotFound(what)
+	}
+	return err
 }

@@ -28,9 +28,8 @@ import (
 
 // Superadmin reports whether p is one of the platform's superadmins (the
 // built-in superadmin global role), whose reach spans tenants.
-func (s *Kernel) Superadmin(ctx context.Context, p *Principal, meta RequestMeta) bool {
-	ok, err := s.May(ctx, p, meta, "platform.span_tenants", p.TenantID, uuid.Nil)
-	return err == nil && ok
+func (s *Kernel) Superadmin(ctx context.Context, p *Principal, meta RequestMeta) (bool, error) {
+	return s.May(ctx, p, meta, "platform.span_tenants", p.TenantID, uuid.Nil)
 }
 
 // Reaches reports whether objects of tenantID are visible to p at all: its

@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -85,6 +86,36 @@ func (s *Kernel) Freshness(ctx context.Context, tenantID uuid.UUID) (store.Fresh
 		s.Caches.Epoch.Put(gen, struct{}{}, f.Epoch, "epoch")
 	}
 	return f, err
+}
+
+// Settle is called once something is committed (Write calls it): it
+// returns once every replica has seen the change (Barrier), so whatever
+// the caller does next, on this replica or another, sees it. Within a
+// request that defers settling (DeferSettle: the HTTP layer, one barrier
+// per request however many writes it made) it only records the change.
+func (s *Kernel) Settle(ctx context.Context) error {
+	if st, ok := ctx.Value(settleKey{}).(*Settling); ok {
+		st.changed.Store(true)
+		return nil
+	}
+	return s.Barrier(ctx)
+}
+
+type settleKey struct{}
+
+// Settling records whether a request whose settling is deferred changed
+// anything.
+type Settling struct{ changed atomic.Bool }
+
+// Changed reports whether anything was committed under the context
+// DeferSettle returned.
+func (st *Settling) Changed() bool { return st.changed.Load() }
+
+// DeferSettle returns a context whose writes leave their barrier to the
+// caller: when Changed, the caller calls Barrier once before answering.
+func DeferSettle(ctx context.Context) (context.Context, *Settling) {
+	st := &Settling{}
+	return context.WithValue(ctx, settleKey{}, st), st
 }
 
 // Barrier returns once every replica has seen everything committed so far

@@ -153,15 +153,18 @@ func (s *Kernel) Write(ctx context.Context, p *Principal, meta RequestMeta, acti
 		return WriteResult{}, s.refused(ctx, p, meta, action, ch, err)
 	}
 	token, err := s.Projector.ApplyFor(ctx, ch.TenantID, outboxID)
+	res := WriteResult{ConsistencyToken: s.Tokens.Seal(token)}
 	if err != nil {
 		s.Log.Warn("write stored, projection pending", "outbox", outboxID, "err", err)
 		select {
 		case s.Wake <- struct{}{}:
 		default:
 		}
-		return WriteResult{Pending: true}, nil
+		res = WriteResult{Pending: true}
 	}
-	return WriteResult{ConsistencyToken: s.Tokens.Seal(token)}, nil
+	// The write (and the tenant's newest token, moved by the apply) is
+	// committed: no replica answers from memory as if it were not.
+	return res, s.Settle(ctx)
 }
 
 // InvalidToken is the refusal of a consistency token Gatehouse did not mint.

@@ -58,7 +58,11 @@ func (s *Service) CreateAPIKey(ctx context.Context, p *core.Principal, meta core
 		if err := s.Authorize(ctx, p, meta, "apikey.create", w.TenantID, w.ID); err != nil {
 			return err
 		}
-		if !s.Superadmin(ctx, p, meta) {
+		sup, err := s.Superadmin(ctx, p, meta)
+		if err != nil {
+			return err
+		}
+		if !sup {
 			roles, err := s.workspaces.EffectiveRoles(ctx, p, meta, w.TenantID, []uuid.UUID{w.ID})
 			if err != nil {
 				return err

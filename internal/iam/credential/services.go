@@ -73,7 +73,7 @@ func (s *Service) RevokeService(ctx context.Context, p *core.Principal, meta cor
 	return s.AuthorizedWrite(ctx, p, meta, "service_credential.revoke", authorize, func(tx pgx.Tx) (core.Change, error) {
 		c, err := store.GetService(ctx, tx, sid)
 		if err != nil || c.TenantID != p.TenantID || c.RevokedAt != nil {
-			return core.Change{}, core.NotFound("service credential")
+			return core.Change{}, errors.Join(core.Missing(err, "service credential"), core.NotFound("service credential"))
 		}
 		return core.Change{TenantID: p.TenantID, Target: "service:" + c.ID.String(),
 			Facts: []authz.Fact{authz.ServiceChanged{Tenant: p.TenantID, Service: c.ID}}}, store.RevokeService(ctx, tx, c.ID)

@@ -144,7 +144,10 @@ func (s *Service) Logout(ctx context.Context, p *core.Principal, meta core.Reque
 	if err := store.RevokeSession(ctx, s.Store.Pool, p.SessionID); err != nil {
 		return err
 	}
-	return store.InsertAudit(ctx, s.Store.Pool, store.AuditEntry{Actor: p.Actor(), Action: "auth.logout", Target: p.Actor(), Outcome: "success", RequestID: meta.RequestID, ClientAddr: meta.ClientAddr, TenantID: tenantPtr(p.TenantID)})
+	if err := store.InsertAudit(ctx, s.Store.Pool, store.AuditEntry{Actor: p.Actor(), Action: "auth.logout", Target: p.Actor(), Outcome: "success", RequestID: meta.RequestID, ClientAddr: meta.ClientAddr, TenantID: tenantPtr(p.TenantID)}); err != nil {
+		return err
+	}
+	return s.Settle(ctx) // the session is no longer cached anywhere
 }
 
 // Authenticate resolves a bearer token to a principal. A disabled or

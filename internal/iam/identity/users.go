@@ -105,7 +105,7 @@ func (s *Service) requireTenant(ctx context.Context, p *core.Principal, meta cor
 			return core.NotFound("tenant")
 		}
 		if _, err := store.GetTenant(ctx, s.Store.Pool, tenantID); err != nil {
-			return core.NotFound("tenant")
+			return core.Missing(err, "tenant")
 		}
 	}
 	return s.Authorize(ctx, p, meta, useCase, tenantID, tenantID)

@@ -418,7 +418,7 @@ func (s *Service) assignment(ctx context.Context, p *core.Principal, meta core.R
 		case "user":
 			u, err := store.GetUser(ctx, s.Store.Pool, hid)
 			if err != nil || u.TenantID != r.TenantID || u.Status == store.StatusDeleted {
-				return core.NotFound("user")
+				return errors.Join(core.Missing(err, "user"), core.NotFound("user"))
 			}
 			// Changing a user's roles is administering the user (SPEC §1.1).
 			if err := s.RequireAdminister(ctx, p, meta, u); err != nil {
@@ -428,7 +428,7 @@ func (s *Service) assignment(ctx context.Context, p *core.Principal, meta core.R
 		case "group":
 			g, err := store.GetGroup(ctx, s.Store.Pool, hid)
 			if err != nil || g.TenantID != r.TenantID {
-				return core.NotFound("group")
+				return errors.Join(core.Missing(err, "group"), core.NotFound("group"))
 			}
 		}
 		return s.requireHeldRoles(ctx, s.Store.Pool, p, meta, r.TenantID, r.ID)
@@ -449,7 +449,7 @@ func (s *Service) assignment(ctx context.Context, p *core.Principal, meta core.R
 		case "group":
 			g, err := store.GetGroup(ctx, tx, hid)
 			if err != nil || g.TenantID != r.TenantID {
-				return core.Change{}, core.NotFound("group")
+				return core.Change{}, errors.Join(core.Missing(err, "group"), core.NotFound("group"))
 			}
 			a.GroupID = &g.ID
 		}

@@ -266,7 +266,10 @@ func (s *Service) groupMembership(ctx context.Context, p *core.Principal, meta c
 		// own rule.
 		var extra []authz.CheckItem
 		if uid, err := uuid.Parse(userID); err == nil && len(userID) == 36 {
-			if u, err = store.GetUser(ctx, s.Store.Pool, uid); err == nil && u.Status != store.StatusDeleted {
+			if u, err = store.GetUser(ctx, s.Store.Pool, uid); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+			if err == nil && u.Status != store.StatusDeleted {
 				administer, err := s.RuleCheck(p, "user.administer", u.ID)
 				if err != nil {
 					return err

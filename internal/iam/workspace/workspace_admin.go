@@ -179,7 +179,7 @@ func (s *Service) TransferOwnership(ctx context.Context, p *core.Principal, meta
 	}, func(tx pgx.Tx) (core.Change, error) {
 		u, err := store.GetUser(ctx, tx, uid)
 		if err != nil || u.TenantID != w.TenantID || u.Status != store.StatusActive {
-			return core.Change{}, core.NotFound("user")
+			return core.Change{}, errors.Join(core.Missing(err, "user"), core.NotFound("user"))
 		}
 		target, err := store.UserMember(ctx, tx, w.ID, uid)
 		switch {

@@ -274,12 +274,15 @@ func (s *Service) AddMember(ctx context.Context, p *core.Principal, meta core.Re
 		if in.UserID != "" {
 			u, err := store.GetUser(ctx, tx, subjectID)
 			if err != nil || u.TenantID != w.TenantID || u.Status == store.StatusDeleted {
-				return core.Change{}, core.NotFound("user")
+				return core.Change{}, errors.Join(core.Missing(err, "user"), core.NotFound("user"))
 			}
 			m.UserID, subject = &u.ID, authz.Obj("user", u.ID)
 		} else {
 			groups, err := store.Groups(ctx, tx, &subjectID)
-			if err != nil || len(groups) == 0 || groups[0].TenantID != w.TenantID {
+			if err != nil {
+				return core.Change{}, err
+			}
+			if len(groups) == 0 || groups[0].TenantID != w.TenantID {
 				return core.Change{}, core.NotFound("group")
 			}
 			m.GroupID, subject = &subjectID, authz.Obj("group", subjectID)
