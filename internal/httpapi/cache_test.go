@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/gatehouse/gatehouse/internal/auth"
@@ -323,6 +324,23 @@ func TestSessionCacheRevocationAcrossReplicas(t *testing.T) {
 			if r := w.reps[rep].Do(t, "POST", "/v1/check", key, ask); r.Status != 401 {
 				t.Errorf("replica %d answered %d to the revoked service credential, want 401", rep, r.Status)
 			}
+		}
+	})
+
+	t.Run("a wrong secret caches nothing", func(t *testing.T) {
+		svc := env.Must(t, 201, "POST", "/v1/service-credentials", root, map[string]string{"name": uniq("svc")})
+		pub, secret, _ := auth.SplitSecret(svc.Str("key"), auth.ServicePrefix)
+		forged := auth.ServicePrefix + pub + "_" + strings.Repeat("x", len(secret))
+		if forged == svc.Str("key") {
+			t.Fatal("the forged credential is the real one")
+		}
+		for range 3 {
+			if r := w.reps[0].Do(t, "GET", "/v1/me", forged, nil); r.Status != 401 {
+				t.Fatalf("a wrong secret answered %d, want 401", r.Status)
+			}
+		}
+		if _, ok := w.reps[0].IAM.Caches.Services.Get(auth.ServicePrefix + pub); ok {
+			t.Error("a credential whose secret was never given is cached")
 		}
 	})
 

@@ -87,8 +87,8 @@ func (s *Service) AuthenticateService(ctx context.Context, token string) (*core.
 	if !ok {
 		return nil, core.Unauthenticated("invalid service credential")
 	}
-	c, err := s.serviceByPublicID(ctx, auth.ServicePrefix+publicID)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && subtle.ConstantTimeCompare(c.SecretHash, auth.HashToken(secret)) != 1) {
+	c, err := s.serviceBySecret(ctx, auth.ServicePrefix+publicID, secret)
+	if errors.Is(err, store.ErrNotFound) {
 		return nil, core.Unauthenticated("invalid service credential")
 	}
 	if err != nil {
@@ -107,17 +107,28 @@ func (s *Service) AuthenticateService(ctx context.Context, token string) (*core.
 	return &core.Principal{Kind: "service", ID: c.ID, TenantID: c.TenantID}, nil
 }
 
-// serviceByPublicID reads a credential, from the cache when it holds it (a
-// revocation reaches the cache through the cache bus before it is
-// answered; TouchService's update makes the next use read it again).
-func (s *Service) serviceByPublicID(ctx context.Context, publicID string) (store.ServiceCredential, error) {
-	if c, ok := s.Caches.Services.Get(publicID); ok {
-		return c, nil
+// serviceBySecret reads the credential a token names and verifies its
+// secret (ErrNotFound when either fails), from the cache when it holds it.
+// Only a verified credential is cached, so whoever knows a public id but
+// not its secret can neither fill nor churn the cache. A revocation
+// reaches the cache through the cache bus before it is answered;
+// TouchService's update makes the next use read it again.
+func (s *Service) serviceBySecret(ctx context.Context, publicID, secret string) (store.ServiceCredential, error) {
+	c, hit := s.Caches.Services.Get(publicID)
+	var gen uint64
+	cache := false
+	if !hit {
+		gen, cache = s.Caches.Services.Snapshot()
+		var err error
+		if c, err = store.ServiceByPublicID(ctx, s.Store.Pool, publicID); err != nil {
+			return c, err
+		}
 	}
-	gen, cache := s.Caches.Services.Snapshot()
-	c, err := store.ServiceByPublicID(ctx, s.Store.Pool, publicID)
-	if err == nil && cache {
+	if subtle.ConstantTimeCompare(c.SecretHash, auth.HashToken(secret)) != 1 {
+		return store.ServiceCredential{}, store.ErrNotFound
+	}
+	if cache {
 		s.Caches.Services.Put(gen, publicID, c, core.ServiceTag(c.ID))
 	}
-	return c, err
+	return c, nil
 }
