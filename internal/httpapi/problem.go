@@ -28,10 +28,10 @@ var statusOf = map[iam.Kind]int{
 func fail(c *gin.Context, log *slog.Logger, err error) {
 	var e *iam.Error
 	switch {
-	case errors.As(err, &e) && (e.Kind == iam.KindUnavailable || !iam.IsUnavailable(err)):
+	case errors.As(err, &e) && iam.KindOf(err) == e.Kind:
 	case iam.IsUnavailable(err):
-		// Whatever the use case concluded from it (a failed read is not
-		// a missing object): a dependency failed.
+		// Also when a use case concluded something else from it
+		// (iam.KindOf: a failed read is not a missing object).
 		log.Warn("dependency unavailable", "err", err, "path", c.FullPath(), "request_id", requestID(c))
 		e = &iam.Error{Kind: iam.KindUnavailable, Code: "unavailable", Message: "a dependency (PostgreSQL or SpiceDB) is unavailable; try again"}
 	default:

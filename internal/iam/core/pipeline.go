@@ -153,14 +153,16 @@ func (s *Kernel) Write(ctx context.Context, p *Principal, meta RequestMeta, acti
 		return WriteResult{}, s.refused(ctx, p, meta, action, ch, err)
 	}
 	token, err := s.Projector.ApplyFor(ctx, ch.TenantID, outboxID)
-	res := WriteResult{ConsistencyToken: s.Tokens.Seal(token)}
-	if err != nil {
+	var res WriteResult
+	if err == nil {
+		res.ConsistencyToken = s.Tokens.Seal(token)
+	} else {
 		s.Log.Warn("write stored, projection pending", "outbox", outboxID, "err", err)
 		select {
 		case s.Wake <- struct{}{}:
 		default:
 		}
-		res = WriteResult{Pending: true}
+		res.Pending = true
 	}
 	// The write (and the tenant's newest token, moved by the apply) is
 	// committed: no replica answers from memory as if it were not.
