@@ -192,6 +192,9 @@ func Generate() string {
 	w(" * member of the group holds the role); API keys hold admin or member, capped")
 	w(" * at their creator's role by the projection and ended by relationship")
 	w(" * expiration. allowed = super_admin + kind grant + (role - kind cap).")
+	w(" * holder is the role-agnostic copy the projection writes beside every")
+	w(" * owner, admin, member and key relationship (same subject, same expiry):")
+	w(" * role_member and invoke read one relation instead of five.")
 	w(" */")
 	w("definition workspace {")
 	w("\trelation tenant: tenant")
@@ -201,11 +204,12 @@ func Generate() string {
 	w("\trelation key_admin: apikey | apikey with expiration")
 	w("\trelation key_member: apikey | apikey with expiration")
 	w("\trelation anyone: user:*")
+	w("\trelation holder: user | group#member | apikey | apikey with expiration")
 	w("")
 	w("\tpermission super_admin = tenant->super_admin")
 	w("\tpermission role_owner = owner")
 	w("\tpermission role_admin = owner + admin + key_admin")
-	w("\tpermission role_member = owner + admin + member + key_admin + key_member")
+	w("\tpermission role_member = holder")
 	w("\tpermission role_user = owner + admin + member")
 	w("")
 	ws := kindPrefix(perm.KindWorkspace)
@@ -226,9 +230,11 @@ func Generate() string {
 	w("\tpermission manage_api_keys = super_admin + role_admin")
 	w("\tpermission view_audit_logs = super_admin + role_admin")
 	// The hottest check, written out: each permission named in an
-	// expression is one more SpiceDB dispatch, so naming the relations
-	// themselves saves two per check (role_member and super_admin).
-	w("\tpermission invoke = tenant->super_admin + owner + admin + member + key_admin + key_member")
+	// expression is one more SpiceDB dispatch, and each relation one or two
+	// more datastore queries, so it names the one relation every role
+	// holder has (holder: 8 dispatches per check become 4) and the tenant's
+	// super_admin directly.
+	w("\tpermission invoke = tenant->super_admin + holder")
 	w("")
 	w("\t// For the objects inside: kind-level grants and caps of their kinds.")
 	for _, k := range []perm.Kind{perm.KindDeployment, perm.KindAPIKey} {

@@ -372,6 +372,9 @@ func (s *Stack) migrate(ctx context.Context) error {
 	if err := s.Store.Migrate(ctx); err != nil {
 		return err
 	}
+	if err := s.transition(ctx); err != nil {
+		return err
+	}
 	if _, err := authz.WriteSchema(ctx, s.SpiceDB, schema.Text); err != nil {
 		return err
 	}
@@ -381,6 +384,32 @@ func (s *Stack) migrate(ctx context.Context) error {
 		return err
 	}
 	return s.Projector.Analyze(ctx)
+}
+
+// transition prepares an upgrade whose schema adds relations: SpiceDB
+// first holds the schema it has plus those relations, the existing facts
+// are projected into them (a reconcile of the types that gained some), and
+// only then does migrate write the schema whose permissions read them. So
+// no check is denied for want of a relationship not yet filled. A fresh
+// SpiceDB (no schema) needs none.
+func (s *Stack) transition(ctx context.Context) error {
+	current, err := authz.ReadSchema(ctx, s.SpiceDB)
+	if err != nil || strings.TrimSpace(current) == "" {
+		return err
+	}
+	text, types, err := authz.TransitionSchema(ctx, current, schema.Text)
+	if err != nil || len(types) == 0 {
+		return err
+	}
+	if _, err := authz.WriteSchema(ctx, s.SpiceDB, text); err != nil {
+		return fmt.Errorf("the transition schema: %w", err)
+	}
+	drift, err := s.Projector.ReconcileTypes(ctx, true, types)
+	if err != nil {
+		return fmt.Errorf("projecting the existing facts into the relations the schema adds (%s): %w", strings.Join(types, ", "), err)
+	}
+	s.Log.Info("migrate: projected the existing facts into the relations the schema adds", "types", types, "written", len(drift.Missing), "removed", len(drift.Extra))
+	return nil
 }
 
 // analyze refreshes the planner statistics of Gatehouse's tables and, when

@@ -3,6 +3,7 @@ package authz
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 
 	v1 "github.com/authzed/authzed-go/proto/authzed/api/v1"
@@ -26,10 +27,19 @@ func (d Drift) Empty() bool { return len(d.Missing) == 0 && len(d.Extra) == 0 }
 // fixes the drift through the outbox, so repairs are serialised with live
 // writes exactly like any other change, then reports the drift it found.
 func (p *Projector) Reconcile(ctx context.Context, repair bool) (Drift, error) {
+	return p.ReconcileTypes(ctx, repair, ProjectedTypes)
+}
+
+// ReconcileTypes is Reconcile over some resource types only (an upgrade
+// fills the relations its schema adds; see TransitionSchema).
+func (p *Projector) ReconcileTypes(ctx context.Context, repair bool, types []string) (Drift, error) {
 	ctx = LongCall(ctx)
 	var drift Drift
 	tenantOf := map[Object]uuid.UUID{}
-	for _, typ := range ProjectedTypes {
+	for _, typ := range types {
+		if !slices.Contains(ProjectedTypes, typ) {
+			continue // not projected: nothing to fill
+		}
 		want, err := DesiredAll(ctx, p.Store.Pool, typ)
 		if err != nil {
 			return drift, err

@@ -332,6 +332,16 @@ func TestExplanationInWords(t *testing.T) {
 	if text := r.Body["explanation"].(map[string]any)["text"].(string); !strings.Contains(text, "is owner of workspace capped") || !strings.Contains(text, "is allowed") {
 		t.Errorf("owner: %q", text)
 	}
+	// view_resources reads the role-agnostic workspace#holder: the words
+	// still name the role (from the projection), here through a group.
+	bob, bobTok := w.env.User(t, w.root, "bob@example.com", "member")
+	ops := w.env.Must(t, 201, "POST", "/v1/groups", w.root, map[string]string{"name": "ops"}).Str("id")
+	w.env.Must(t, 200, "PUT", "/v1/groups/"+ops+"/members/"+bob, w.root, nil)
+	w.env.Must(t, 201, "POST", "/v1/workspaces/"+ws+"/members", ownerTok, map[string]string{"group_id": ops, "role": "admin"})
+	r = w.env.Must(t, 200, "POST", "/v1/check", bobTok, map[string]any{"resource": map[string]string{"type": "workspace", "id": ws}, "permission": "view_resources", "explain": true})
+	if text := r.Body["explanation"].(map[string]any)["text"].(string); r.Body["allowed"] != true || !strings.Contains(text, "group ops is admin of workspace capped") {
+		t.Errorf("holder through a group: allowed=%v %q", r.Body["allowed"], text)
+	}
 	capRole := w.env.Must(t, 201, "POST", "/v1/roles", w.root, map[string]any{"name": "NoWsDelete", "permissions": []string{"object:Core:Workspace:delete:deny"}}).Str("id")
 	w.env.Must(t, 200, "PUT", "/v1/roles/"+capRole+"/assignments/user:"+owner, w.root, nil)
 	r = w.env.Must(t, 200, "POST", "/v1/check", ownerTok, map[string]any{"resource": map[string]string{"type": "workspace", "id": ws}, "permission": "delete", "explain": true})

@@ -198,8 +198,12 @@ func run(ctx context.Context) error {
 	if err := os.RemoveAll(workDir); err != nil {
 		return err
 	}
-	if err := os.MkdirAll(outDir, 0o755); err != nil {
-		return err
+	// The workdir is made here, traversable by the postgres user, even when
+	// -out puts the logs elsewhere.
+	for _, d := range []string{workDir, outDir} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return err
+		}
 	}
 	_ = os.Chmod(workDir, 0o755)
 	systems := strings.Split(*flagSystems, ",")

@@ -518,7 +518,8 @@ func projectWorkspace(ctx context.Context, q store.Q, id *uuid.UUID, rawID strin
 		return nil, err
 	}
 	for _, m := range members {
-		rels = append(rels, Rel{Obj("workspace", m.ParentID), m.Role, memberSubject(m), nil})
+		rels = append(rels, Rel{Obj("workspace", m.ParentID), m.Role, memberSubject(m), nil},
+			Rel{Obj("workspace", m.ParentID), "holder", memberSubject(m), nil})
 	}
 	return rels, nil
 }
@@ -576,7 +577,8 @@ func keyRelationships(ctx context.Context, q store.Q, keyID, workspaceID *uuid.U
 			t := k.ExpiresAt.UTC().Truncate(time.Second)
 			exp = &t
 		}
-		rels = append(rels, Rel{Obj("workspace", k.WorkspaceID), rel, Obj("apikey", k.ID), exp})
+		rels = append(rels, Rel{Obj("workspace", k.WorkspaceID), rel, Obj("apikey", k.ID), exp},
+			Rel{Obj("workspace", k.WorkspaceID), "holder", Obj("apikey", k.ID), exp})
 	}
 	return rels, nil
 }

@@ -47,7 +47,12 @@ type explainer struct {
 	guards   map[string]bool
 	inherits []string
 	names    map[string]map[string]bool // type -> ids to name
+	holders  []heldRole
 }
+
+// heldRole is a workspace#holder relationship SpiceDB found: the role it
+// stands for is named from PostgreSQL (holderFacts).
+type heldRole struct{ workspace, subject authz.Object }
 
 func (e *explainer) fact(f string) {
 	if !e.seen[f] {
@@ -126,6 +131,12 @@ func (e *explainer) satisfied(n *authz.TraceNode) {
 			who = "group " + e.want(g.Resource)
 		}
 		e.fact(who + " is " + n.Permission + " of workspace " + e.want(r))
+	case r.Type == "workspace" && n.IsRelation && n.Permission == "holder":
+		subject := n.Subject
+		if g := childOfType(n, "group"); g != nil {
+			subject = authz.Object{Type: "group", ID: g.Resource.ID, Relation: "member"}
+		}
+		e.holders = append(e.holders, heldRole{workspace: r, subject: subject})
 	case r.Type == "workspace" && n.IsRelation && (n.Permission == "key_admin" || n.Permission == "key_member"):
 		e.fact("API key " + e.want(n.Subject) + " acts as " + strings.TrimPrefix(n.Permission, "key_") + " of workspace " + e.want(r))
 	case r.Type == "apikey" && n.Permission == "creator" && n.IsRelation:
@@ -153,6 +164,7 @@ func (e *explainer) satisfied(n *authz.TraceNode) {
 func (s *Service) explain(ctx context.Context, res authz.CheckResult, subject authz.Object, in CheckInput, allowed, frozen bool) *Explanation {
 	e := &explainer{seen: map[string]bool{}, guards: map[string]bool{}, names: map[string]map[string]bool{}}
 	e.walk(res.Trace, allowed)
+	s.holderFacts(ctx, e)
 	var parts []string
 	parts = append(parts, e.facts...)
 	parts = append(parts, e.inherits...)
@@ -192,6 +204,36 @@ func (s *Service) explain(ctx context.Context, res authz.CheckResult, subject au
 	}
 	text := strings.Join(parts, "; ") + "; so " + what + " is " + verdict
 	return &Explanation{Text: s.fillNames(ctx, e.names, text), Trace: json.RawMessage(res.Explanation)}
+}
+
+// holderFacts words the workspace#holder relationships SpiceDB found with
+// the role each stands for: the projection's relationships for that
+// workspace and subject name it (holder is the role-agnostic copy beside
+// owner, admin, member, key_admin or key_member). A naming lookup only: the
+// decision was SpiceDB's.
+func (s *Service) holderFacts(ctx context.Context, e *explainer) {
+	for _, h := range e.holders {
+		who := e.want(h.subject)
+		if h.subject.Type == "group" {
+			who = "group " + who
+		}
+		role := ""
+		if rels, err := authz.Desired(ctx, s.Store.Pool, authz.Pair(h.workspace, h.subject)); err == nil {
+			for _, r := range rels {
+				if r.Relation != "holder" && r.Subject == h.subject {
+					role = r.Relation
+				}
+			}
+		}
+		switch {
+		case h.subject.Type == "apikey" && strings.HasPrefix(role, "key_"):
+			e.fact("API key " + who + " acts as " + strings.TrimPrefix(role, "key_") + " of workspace " + e.want(h.workspace))
+		case role == "owner" || role == "admin" || role == "member":
+			e.fact(who + " is " + role + " of workspace " + e.want(h.workspace))
+		default:
+			e.fact(who + " holds a role in workspace " + e.want(h.workspace))
+		}
+	}
 }
 
 func dedupe(xs []string) []string {
