@@ -6,6 +6,8 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"os"
+	"runtime/pprof"
 	"strings"
 
 	v1 "github.com/authzed/authzed-go/proto/authzed/api/v1"
@@ -36,6 +38,7 @@ func hotScenario(ctx context.Context, st *app.Stack, ds *dataset, client *http.C
 		bodies[i] = fmt.Sprintf(`{"resource":{"type":"deployment","id":%q},"permission":"invoke"}`, x.deployment)
 	}
 	next := func(r *rand.Rand) int { return r.IntN(len(hot)) }
+	var err error
 	direct := func(r *rand.Rand) error {
 		x := hot[next(r)]
 		_, err := st.SpiceDB.CheckPermission(ctx, &v1.CheckPermissionRequest{
@@ -59,7 +62,14 @@ func hotScenario(ctx context.Context, st *app.Stack, ds *dataset, client *http.C
 		if cache != nil {
 			h0, m0 = cache.Hits.Load(), cache.Misses.Load()
 		}
+		stopProfile := func() {}
+		if *hotProfile != "" && conc == 16 {
+			if stopProfile, err = startProfile(*hotProfile); err != nil {
+				return err
+			}
+		}
 		g := measure(ctx, conc, *duration, viaAPI)
+		stopProfile()
 		d.print("direct CheckPermission (hot)", conc)
 		g.print("gatehouse POST /v1/check (hot)", conc)
 		fmt.Printf("%-34s %5d %9s %9s %9s %12s\n", "ratio gatehouse/direct (hot)", conc, "",
@@ -162,4 +172,17 @@ func hotScenario(ctx context.Context, st *app.Stack, ds *dataset, client *http.C
 	}
 	fmt.Printf("Hot checks, revoke-then-check: %d rounds (%d with the allowed answer cached before the removal), stale answers after revocation: %d\n", rounds, warmed, stale)
 	return nil
+}
+
+// startProfile writes a CPU profile of this process to path until stopped.
+func startProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }

@@ -51,6 +51,7 @@ var (
 	nKinds      = flag.Int("kinds", 200, "kinds in the kind-check scenario")
 	nRoles      = flag.Int("roles", 10, "custom roles in the kind-check scenario")
 	permsPer    = flag.Int("perms", 20, "object permissions per role")
+	hotProfile  = flag.String("hot-profile", "", "write a CPU profile of this process (Gatehouse and its load generator) during the hot checks through Gatehouse at concurrency 16")
 	only        = flag.String("only", "", "comma-separated scenarios to run (checks,bulk,ryw,kinds,lookup,writes,hot,import); default all")
 )
 
