@@ -266,7 +266,7 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*Stack, err
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	calls := newSpiceDBMetrics(reg, st)
-	spice, err := authz.Dial(authz.ClientConfig{Endpoint: cfg.SpiceDBEndpoint, Key: cfg.SpiceDBKey, Insecure: cfg.SpiceDBInsecure, CA: cfg.SpiceDBTLSCA, Timeout: cfg.SpiceDBTimeout, Observe: calls})
+	spice, err := authz.Dial(authz.ClientConfig{Endpoint: cfg.SpiceDBEndpoint, Key: cfg.SpiceDBKey, Insecure: cfg.SpiceDBInsecure, CA: cfg.SpiceDBTLSCA, Timeout: cfg.SpiceDBTimeout, Observe: calls, Tracing: tracingEnabled(os.Getenv)})
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -441,7 +441,7 @@ func (s *Stack) checkMigrated(ctx context.Context) error {
 // Handler builds the HTTP handler.
 func (s *Stack) Handler() http.Handler {
 	return httpapi.NewServer(httpapi.Deps{
-		Log: s.Log, IAM: s.IAM, Registry: s.Registry, TrustedProxies: s.TrustedProxies,
+		Log: s.Log, IAM: s.IAM, Registry: s.Registry, TrustedProxies: s.TrustedProxies, Tracing: tracingEnabled(os.Getenv),
 		Ready: map[string]httpapi.Readiness{
 			"postgres": s.Store.Ping,
 			"spicedb":  s.IAM.Checker.Ping,

@@ -35,6 +35,9 @@ type ClientConfig struct {
 	// Timeout bounds every call that has no nearer deadline of its own
 	// (0: none): a frozen SpiceDB yields ErrUnavailable within it.
 	Timeout time.Duration
+	// Tracing instruments every call (otelgrpc: a span, and the caller's
+	// trace context sent on); only when traces are exported.
+	Tracing bool
 	// Observe, when set, is told every call: its method, gRPC code and
 	// duration (streams: until they are opened).
 	Observe func(method string, code codes.Code, d time.Duration)
@@ -121,13 +124,15 @@ func Dial(cfg ClientConfig) (*authzed.Client, error) {
 		return nil, errors.New("SpiceDB preshared key is empty: set SPICEDB_KEY (the key SpiceDB was started with)")
 	}
 	opts := []grpc.DialOption{
-		grpc.WithStatsHandler(otelgrpc.NewClientHandler()),
 		// Reconnect quickly once SpiceDB is back (gRPC's default backoff
 		// grows to 120 s): Gatehouse serves again within a second.
 		grpc.WithConnectParams(grpc.ConnectParams{
 			Backoff:           grpcbackoff.Config{BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: time.Second},
 			MinConnectTimeout: 2 * time.Second,
 		}),
+	}
+	if cfg.Tracing {
+		opts = append(opts, grpc.WithStatsHandler(otelgrpc.NewClientHandler()))
 	}
 	opts = append(opts, observed(cfg.Observe)...)
 	opts = append(opts, deadlines(cfg.Timeout)...)

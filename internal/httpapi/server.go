@@ -41,6 +41,9 @@ type Deps struct {
 	// none, the client address is the TCP peer, in the login limiter and in
 	// the audit log alike.
 	TrustedProxies []string
+	// Tracing instruments every request (otelgin); only when traces are
+	// exported (OTEL_EXPORTER_OTLP_*).
+	Tracing bool
 }
 
 type server struct {
@@ -73,7 +76,11 @@ func build(d Deps) (*server, *gin.Engine) {
 		d.Log.Error("GATEHOUSE_TRUSTED_PROXIES ignored: the client address is the TCP peer", "err", err)
 		_ = r.SetTrustedProxies(nil)
 	}
-	r.Use(s.recover, otelgin.Middleware("gatehouse"), s.requestContext, s.cleanInput, s.consistencyHeader,
+	r.Use(s.recover)
+	if d.Tracing {
+		r.Use(otelgin.Middleware("gatehouse"))
+	}
+	r.Use(s.requestContext, s.cleanInput, s.consistencyHeader,
 		settle.Middleware(deferSettle, s.IAM.Barrier, func(c *gin.Context, err error) { fail(c, s.Log, err) }))
 	console := s.consoleHandler() // the admin web console at /console (console_session.go), not an API route
 	r.NoRoute(func(c *gin.Context) {
