@@ -369,6 +369,11 @@ func (s *Stack) Close() {
 func (s *Stack) Migrate(ctx context.Context) error { return s.migrate(ctx) }
 
 func (s *Stack) migrate(ctx context.Context) error {
+	unlock, err := s.Store.MigrationLock(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	if err := s.Store.Migrate(ctx); err != nil {
 		return err
 	}

@@ -49,14 +49,36 @@ func TestTransitionSchema(t *testing.T) {
 	if text, types, err := authz.TransitionSchema(ctx, schema.Text, schema.Text); err != nil || types != nil || text != "" {
 		t.Fatalf("the same schema: %v %v %q", err, types, text)
 	}
+	// A relation both hold takes next's allowed types; a new definition
+	// comes with its relations only.
+	cur := "definition user {}\ndefinition group {\n\trelation member: user\n}\ndefinition doc {\n\trelation reader: user\n\tpermission read = reader\n}"
+	next := "definition user {}\ndefinition group {\n\trelation member: user\n}\ndefinition doc {\n\trelation reader: user | group#member\n\tpermission read = reader\n}\ndefinition folder {\n\trelation doc: doc\n\tpermission read = doc->read\n}"
+	text, types, err = authz.TransitionSchema(ctx, cur, next)
+	if err != nil || !slices.Equal(types, []string{"doc", "folder"}) || !strings.Contains(text, "relation reader: user | group#member") || strings.Contains(text, "doc->read") {
+		t.Fatalf("widening: %v %v\n%s", err, types, text)
+	}
 }
 
 // An upgrade whose schema adds a relation its permissions read: migrate
 // fills it from the existing facts before those permissions take over, so
 // a member keeps access across the upgrade and SpiceDB ends equal to the
-// projection.
+// projection; also when an earlier migrate stopped right after writing the
+// transition schema (it had not filled anything yet).
 func TestMigrateFillsTheRelationsASchemaAdds(t *testing.T) {
 	t.Parallel()
+	transition, _, err := authz.TransitionSchema(context.Background(), beforeHolder(t), schema.Text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, before := range map[string]string{"from the release before": beforeHolder(t), "after a stopped transition": transition} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			migrateFrom(t, before)
+		})
+	}
+}
+
+func migrateFrom(t *testing.T, before string) {
 	ctx := context.Background()
 	env := testenv.New(t)
 	root := env.RootToken(t)
@@ -71,7 +93,7 @@ func TestMigrateFillsTheRelationsASchemaAdds(t *testing.T) {
 		return r.Body["allowed"] == true
 	}
 
-	// SpiceDB as the release before holder left it.
+	// SpiceDB as the release before holder left it: no holders.
 	want, err := authz.DesiredAll(ctx, env.Store.Pool, "workspace")
 	if err != nil {
 		t.Fatal(err)
@@ -88,7 +110,7 @@ func TestMigrateFillsTheRelationsASchemaAdds(t *testing.T) {
 	if err := authz.WriteForTest(ctx, env.SpiceDB, nil, holders); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := authz.WriteSchema(ctx, env.SpiceDB, beforeHolder(t)); err != nil {
+	if _, err := authz.WriteSchema(ctx, env.SpiceDB, before); err != nil {
 		t.Fatal(err)
 	}
 	if !view() {

@@ -2,8 +2,10 @@ package authz
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
+	caveattypes "github.com/authzed/spicedb/pkg/caveats/types"
 	core "github.com/authzed/spicedb/pkg/proto/core/v1"
 	"github.com/authzed/spicedb/pkg/schemadsl/compiler"
 	"github.com/authzed/spicedb/pkg/schemadsl/generator"
@@ -13,11 +15,14 @@ import (
 // TransitionSchema is the schema SpiceDB holds while an upgrade projects
 // the existing facts into the relations the next schema adds: every
 // definition and caveat of current as it is (its permissions still answer
-// as before), plus every relation next adds to them, plus next's new
+// as before) with its relations as next allows them, plus every relation
+// next adds to them, plus next's new
 // definitions and caveats with their relations only. types lists the
-// object types that gained relations (those a reconcile must fill before
-// next's permissions may read them); none means next adds no relation and
-// needs no transition.
+// object types whose definition next changes: a reconcile fills them
+// before next's permissions may read them. It is computed against next,
+// not against what current lacks, so a migrate that stopped after writing
+// the transition schema fills them again when run again. None means
+// current is next already.
 //
 // Without it, `gatehouse migrate` writing a schema whose permissions read a
 // new relation (workspace#holder) would deny everything that relation
@@ -51,22 +56,34 @@ func TransitionSchema(ctx context.Context, current, next string) (text string, t
 		nextDefs[d.GetName()] = d
 	}
 	for _, d := range cur.ObjectDefinitions {
+		held := d
 		d = d.CloneVT()
 		have := map[string]bool{}
 		for _, r := range d.GetRelation() {
 			have[r.GetName()] = true
 		}
-		gained := false
 		if n := nextDefs[d.GetName()]; n != nil {
+			// A relation both hold takes next's allowed types (a widening
+			// is filled by the reconcile below).
+			for i, r := range d.Relation {
+				for _, nr := range n.GetRelation() {
+					if nr.GetName() == r.GetName() && nr.GetUsersetRewrite() == nil && r.GetUsersetRewrite() == nil {
+						d.Relation[i] = nr.CloneVT()
+					}
+				}
+			}
 			for _, r := range n.GetRelation() {
 				if r.GetUsersetRewrite() == nil && !have[r.GetName()] {
 					d.Relation = append(d.Relation, r.CloneVT())
-					gained = true
 				}
 			}
-		}
-		if gained {
-			types = append(types, d.GetName())
+			changed, err := definitionChanged(held, n)
+			if err != nil {
+				return "", nil, err
+			}
+			if changed {
+				types = append(types, d.GetName())
+			}
 		}
 		out = append(out, d)
 	}
@@ -89,15 +106,36 @@ func TransitionSchema(ctx context.Context, current, next string) (text string, t
 	if len(types) == 0 {
 		return "", nil, nil
 	}
-	text, _, err = generator.GenerateSchema(ctx, out)
-	if err != nil {
-		return "", nil, fmt.Errorf("transition schema: %w", err)
+	text, ok, err := generator.GenerateSchema(ctx, out)
+	if err != nil || !ok {
+		return "", nil, fmt.Errorf("transition schema: could not be generated in full (%v)", err)
 	}
 	// What SpiceDB will be asked to hold must compile.
 	if _, err := compileSchema("transition", text); err != nil {
 		return "", nil, err
 	}
 	return text, types, nil
+}
+
+// definitionChanged tells whether the definition SpiceDB holds differs
+// from next's: their text as SpiceDB's own generator writes both.
+func definitionChanged(held, next *core.NamespaceDefinition) (bool, error) {
+	a, _, errA := generator.GenerateSource(stripped(held), caveattypes.Default.TypeSet)
+	b, _, errB := generator.GenerateSource(stripped(next), caveattypes.Default.TypeSet)
+	if err := errors.Join(errA, errB); err != nil {
+		return false, fmt.Errorf("transition schema: %w", err)
+	}
+	return a != b, nil
+}
+
+// stripped is a definition without its comments and source positions.
+func stripped(d *core.NamespaceDefinition) *core.NamespaceDefinition {
+	d = d.CloneVT()
+	d.Metadata, d.SourcePosition = nil, nil
+	for _, r := range d.Relation {
+		r.Metadata, r.SourcePosition = nil, nil
+	}
+	return d
 }
 
 func compileSchema(name, text string) (*compiler.CompiledSchema, error) {

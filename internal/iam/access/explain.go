@@ -210,7 +210,8 @@ func (s *Service) explain(ctx context.Context, res authz.CheckResult, subject au
 // the role each stands for: the projection's relationships for that
 // workspace and subject name it (holder is the role-agnostic copy beside
 // owner, admin, member, key_admin or key_member). A naming lookup only: the
-// decision was SpiceDB's.
+// decision was SpiceDB's (and the role is read now, so right after a role
+// change it names the new one).
 func (s *Service) holderFacts(ctx context.Context, e *explainer) {
 	for _, h := range e.holders {
 		who := e.want(h.subject)

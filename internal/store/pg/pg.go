@@ -210,6 +210,25 @@ func (s *Store) Migrate(ctx context.Context) error {
 	return nil
 }
 
+// MigrationLock holds a session advisory lock for the whole of `gatehouse
+// migrate` (SQL migrations, the SpiceDB schema transition and write), so
+// migrates started at once (replicas' init containers) run one after the
+// other: the later one finds the work done. unlock releases it.
+func (s *Store) MigrationLock(ctx context.Context) (unlock func(), err error) {
+	conn, err := s.Pool.Pool.Acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock(hashtextextended('gatehouse.migrate', 0))`); err != nil {
+		conn.Release()
+		return nil, fmt.Errorf("take the migration lock: %w", err)
+	}
+	return func() {
+		_, _ = conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(hashtextextended('gatehouse.migrate', 0))`)
+		conn.Release()
+	}, nil
+}
+
 // Tx runs fn in a transaction, committing when it returns nil. The whole
 // transaction runs within the pool's deadline.
 func (s *Store) Tx(ctx context.Context, fn func(tx pgx.Tx) error) error {
