@@ -391,12 +391,12 @@ func (s *Stack) migrate(ctx context.Context) error {
 	return s.Projector.Analyze(ctx)
 }
 
-// transition prepares an upgrade whose schema adds relations: SpiceDB
-// first holds the schema it has plus those relations, the existing facts
-// are projected into them (a reconcile of the types that gained some), and
-// only then does migrate write the schema whose permissions read them. So
-// no check is denied for want of a relationship not yet filled. A fresh
-// SpiceDB (no schema) needs none.
+// transition prepares an upgrade whose schema changes definitions: SpiceDB
+// first holds the schema it has plus the relations the new one adds, the
+// existing facts are projected into the changed types (a reconcile of
+// them), and only then does migrate write the schema whose permissions
+// read the new relations. So no check is denied for want of a relationship
+// not yet filled. A fresh SpiceDB (no schema) needs none.
 func (s *Stack) transition(ctx context.Context) error {
 	current, err := authz.ReadSchema(ctx, s.SpiceDB)
 	if err != nil || strings.TrimSpace(current) == "" {
@@ -411,9 +411,9 @@ func (s *Stack) transition(ctx context.Context) error {
 	}
 	drift, err := s.Projector.ReconcileTypes(ctx, true, types)
 	if err != nil {
-		return fmt.Errorf("projecting the existing facts into the relations the schema adds (%s): %w", strings.Join(types, ", "), err)
+		return fmt.Errorf("projecting the existing facts into the types the schema changes (%s): %w", strings.Join(types, ", "), err)
 	}
-	s.Log.Info("migrate: projected the existing facts into the relations the schema adds", "types", types, "written", len(drift.Missing), "removed", len(drift.Extra))
+	s.Log.Info("migrate: projected the existing facts into the types the schema changes", "types", types, "written", len(drift.Missing), "removed", len(drift.Extra))
 	return nil
 }
 

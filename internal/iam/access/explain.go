@@ -130,7 +130,7 @@ func (e *explainer) satisfied(n *authz.TraceNode) {
 		if g := childOfType(n, "group"); g != nil {
 			who = "group " + e.want(g.Resource)
 		}
-		e.fact(who + " is " + n.Permission + " of workspace " + e.want(r))
+		e.roleFact(who, n.Permission, r)
 	case r.Type == "workspace" && n.IsRelation && n.Permission == "holder":
 		subject := n.Subject
 		if g := childOfType(n, "group"); g != nil {
@@ -138,7 +138,7 @@ func (e *explainer) satisfied(n *authz.TraceNode) {
 		}
 		e.holders = append(e.holders, heldRole{workspace: r, subject: subject})
 	case r.Type == "workspace" && n.IsRelation && (n.Permission == "key_admin" || n.Permission == "key_member"):
-		e.fact("API key " + e.want(n.Subject) + " acts as " + strings.TrimPrefix(n.Permission, "key_") + " of workspace " + e.want(r))
+		e.roleFact(e.want(n.Subject), n.Permission, r)
 	case r.Type == "apikey" && n.Permission == "creator" && n.IsRelation:
 		e.fact(e.want(n.Subject) + " created API key " + e.want(r))
 	case r.Type == "tenant" && n.IsRelation && (n.Permission == "admin" || n.Permission == "member"):
@@ -226,14 +226,20 @@ func (s *Service) holderFacts(ctx context.Context, e *explainer) {
 				}
 			}
 		}
-		switch {
-		case h.subject.Type == "apikey" && strings.HasPrefix(role, "key_"):
-			e.fact("API key " + who + " acts as " + strings.TrimPrefix(role, "key_") + " of workspace " + e.want(h.workspace))
-		case role == "owner" || role == "admin" || role == "member":
-			e.fact(who + " is " + role + " of workspace " + e.want(h.workspace))
-		default:
-			e.fact(who + " holds a role in workspace " + e.want(h.workspace))
-		}
+		e.roleFact(who, role, h.workspace)
+	}
+}
+
+// roleFact words who's workspace role relation (owner, admin, member,
+// key_admin, key_member; "" when it could not be named).
+func (e *explainer) roleFact(who, role string, ws authz.Object) {
+	switch role {
+	case "key_admin", "key_member":
+		e.fact("API key " + who + " acts as " + strings.TrimPrefix(role, "key_") + " of workspace " + e.want(ws))
+	case "owner", "admin", "member":
+		e.fact(who + " is " + role + " of workspace " + e.want(ws))
+	default:
+		e.fact(who + " holds a role in workspace " + e.want(ws))
 	}
 }
 
