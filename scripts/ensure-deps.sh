@@ -17,6 +17,19 @@ go mod download -x 2>&1 | awk '
   END { if (said) printf "  %d modules downloaded\n", n }
 '
 
+# apt_install PACKAGE CHECK: installs PACKAGE unless CHECK (a command)
+# succeeds once this script holds its lock, so that two runs at once (CI
+# running the tests twice on a fresh machine) take turns rather than
+# failing on apt's own lock; apt waits for a lock someone else holds.
+apt_install() {
+  (
+    command -v flock >/dev/null && flock 9
+    if eval "$2"; then exit 0; fi
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "$1" >/dev/null
+  ) 9>/var/lock/gatehouse-apt.lock
+}
+
 have_pg() {
   command -v initdb >/dev/null && command -v postgres >/dev/null && return 0
   compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null
@@ -24,8 +37,7 @@ have_pg() {
 if [ -z "${DATABASE_URL:-}" ] && ! have_pg; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "installing PostgreSQL server binaries with apt-get ..."
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+    apt_install postgresql have_pg
   else
     echo "PostgreSQL server binaries (initdb, postgres) are missing: sudo apt-get install -y postgresql, or set DATABASE_URL"
     exit 1
@@ -80,8 +92,7 @@ fi
 if [ "${GATEHOUSE_SKIP_BROWSER:-}" = "" ] && ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null && ! command -v google-chrome >/dev/null; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "installing chromium with apt-get (for the console's browser test) ..."
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+    apt_install chromium "command -v chromium >/dev/null"
   else
     echo "chromium is missing (sudo apt-get install -y chromium): the console's browser test will be skipped"
   fi

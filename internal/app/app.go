@@ -277,7 +277,13 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*Stack, err
 		return nil, fmt.Errorf("cannot reach SpiceDB at %s (check SPICEDB_ENDPOINT, SPICEDB_KEY, SPICEDB_INSECURE and GATEHOUSE_SPICEDB_TLS_CA): %w", cfg.SpiceDBEndpoint, err)
 	}
 	m := newPipelineMetrics(reg, st)
-	pr := &authz.Projector{Store: st, SpiceDB: spice, Log: log, Observe: m.observeApply}
+	additivity, err := authz.SchemaAdditivity()
+	if err != nil {
+		st.Close()
+		spice.Close()
+		return nil, fmt.Errorf("analyse the schema: %w", err)
+	}
+	pr := &authz.Projector{Store: st, SpiceDB: spice, Log: log, Observe: m.observeApply, Additivity: additivity}
 	pr.Analyze = func(ctx context.Context) error { return analyze(ctx, st, cfg.SpiceDBDatastoreURL) }
 	svc := iam.New(st, pr, iam.Config{
 		SessionTTL: cfg.SessionTTL, InvitationTTL: cfg.InvitationTTL,

@@ -35,6 +35,12 @@ type Projector struct {
 	// down (default 200 ms).
 	RetryUnavailable time.Duration
 
+	// Additivity, when set, lets an apply that only adds (see Additivity)
+	// move the additions epoch rather than the projection epoch, so that
+	// cached allowed answers outlive it. Unset, every apply moves the
+	// projection epoch.
+	Additivity *Additivity
+
 	// Analyze, when set, refreshes the planner statistics of Gatehouse's
 	// and SpiceDB's tables; ImportAll calls it after a bulk load.
 	Analyze func(ctx context.Context) error
@@ -175,14 +181,22 @@ func (p *Projector) apply(ctx context.Context, tenant uuid.UUID, outboxID int64)
 			units = append(units, us...)
 			along = append(along, o.ID)
 		}
-		creates, updates, err := p.diff(ctx, tx, units, byType)
+		creates, updates, held, err := p.diff(ctx, tx, units, byType)
 		if err != nil {
 			return err
+		}
+		additive := p.Additivity.AdditiveUpdates(held, creates, updates)
+		if !additive {
+			// Committed before the write: should this applier die before
+			// its commit, the next apply of the tenant moves the epoch.
+			if err := store.MarkRevoking(ctx, p.Store.Pool, entry.TenantID); err != nil {
+				return err
+			}
 		}
 		if token, err = p.write(ctx, creates, updates); err != nil {
 			return err
 		}
-		if err := store.MarkOutboxApplied(ctx, tx, outboxID, entry.TenantID, token); err != nil {
+		if err := store.MarkOutboxApplied(ctx, tx, outboxID, entry.TenantID, token, additive); err != nil {
 			return err
 		}
 		return projection.MarkOutboxAlsoApplied(ctx, tx, along, token)
@@ -202,8 +216,9 @@ const bulkUnits = 256
 
 // diff computes what makes SpiceDB hold exactly the units' projection:
 // relationships to create (none of the same tuple is stored: they may be
-// bulk-imported) and the other updates; byType for a big entry's units.
-func (p *Projector) diff(ctx context.Context, q store.Q, units []Unit, byType bool) ([]Rel, []*v1.RelationshipUpdate, error) {
+// bulk-imported) and the other updates, with the tuples SpiceDB held for
+// the units; byType for a big entry's units.
+func (p *Projector) diff(ctx context.Context, q store.Q, units []Unit, byType bool) ([]Rel, []*v1.RelationshipUpdate, map[string]bool, error) {
 	units = uniqueUnits(units)
 	if byType {
 		return p.diffByType(ctx, q, units)
@@ -215,16 +230,19 @@ func (p *Projector) diff(ctx context.Context, q store.Q, units []Unit, byType bo
 		haves[i], err = readRels(ctx, p.SpiceDB, unitFilter(units[i]))
 		return err
 	}); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	var updates []*v1.RelationshipUpdate
-	seen := map[string]bool{}
+	seen, held := map[string]bool{}, map[string]bool{}
 	for i, u := range units {
 		want, err := Desired(ctx, q, u)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		have := haves[i]
+		for _, r := range have {
+			held[r.Tuple()] = true
+		}
 		for _, up := range diffRels(want, have) {
 			key := up.Operation.String() + relFromProto(up.Relationship).Key()
 			if !seen[key] {
@@ -233,27 +251,27 @@ func (p *Projector) diff(ctx context.Context, q store.Q, units []Unit, byType bo
 			}
 		}
 	}
-	return nil, updates, nil
+	return nil, updates, held, nil
 }
 
 // diffByType is diff for many units: per resource type, the whole
 // projection and everything SpiceDB holds, each kept where a unit covers
 // it.
-func (p *Projector) diffByType(ctx context.Context, q store.Q, units []Unit) ([]Rel, []*v1.RelationshipUpdate, error) {
+func (p *Projector) diffByType(ctx context.Context, q store.Q, units []Unit) ([]Rel, []*v1.RelationshipUpdate, map[string]bool, error) {
 	idx := newUnitIndex(units)
 	var creates []Rel
 	var updates []*v1.RelationshipUpdate
+	stored := map[string]bool{}
 	for _, typ := range idx.types {
 		want, err := DesiredAll(ctx, q, typ)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		have, err := readRels(ctx, p.SpiceDB, &v1.RelationshipFilter{ResourceType: typ})
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		want, have = idx.covered(want), idx.covered(have)
-		stored := make(map[string]bool, len(have))
 		for _, r := range have {
 			stored[r.Tuple()] = true
 		}
@@ -265,7 +283,7 @@ func (p *Projector) diffByType(ctx context.Context, q store.Q, units []Unit) ([]
 			}
 		}
 	}
-	return creates, updates, nil
+	return creates, updates, stored, nil
 }
 
 // unitIndex answers which of many units covers a relationship.

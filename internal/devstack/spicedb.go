@@ -28,7 +28,10 @@ type SpiceDBOptions struct {
 	// first); empty selects `spicedb serve-testing`, where every bearer
 	// token has its own empty in-memory datastore.
 	DatastoreURI string
-	Log          io.Writer
+	// Args are further flags, after Gatehouse's (a later flag wins): e.g.
+	// the benchmark's --metrics-enabled for SpiceDB's /debug/pprof.
+	Args []string
+	Log  io.Writer
 }
 
 // SpiceDBDatastoreURI is uri with default_query_exec_mode=cache_statement
@@ -261,6 +264,7 @@ func (s *SpiceDB) start(ctx context.Context) error {
 		args = []string{"serve-testing", "--readonly-grpc-enabled=false"}
 	}
 	args = append(args, "--grpc-addr", o.Addr, "--http-enabled=false", "--skip-release-check", "--log-level", "warn")
+	args = append(args, o.Args...)
 	cmd := exec.Command(o.Bin, args...)
 	cmd.Stdout, cmd.Stderr = o.Log, o.Log
 	proc, err := startProcess("spicedb", cmd, nil)

@@ -4,7 +4,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
+
 	"github.com/gatehouse/gatehouse/internal/auth"
+	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/testenv"
 )
 
@@ -252,16 +255,48 @@ func TestDecisionCacheModes(t *testing.T) {
 	checkedAt := env.Must(t, 200, "POST", "/v1/check", u, q.body()).Str("checked_at")
 	hit("at_least_as_fresh (checked_at)", map[string]any{"consistency": map[string]string{"at_least_as_fresh": checkedAt}})
 
-	// Another write (any tenant's) moves the epoch: the older token is no
-	// longer served from the cache, and neither is the default.
+	// A write that only adds (a group created) leaves an allowed answer
+	// current: it is replayed, for its own checked_at and the default.
 	env.Must(t, 201, "POST", "/v1/groups", root, map[string]string{"name": uniq("grp")})
-	noHit("at_least_as_fresh after another write", map[string]any{"consistency": map[string]string{"at_least_as_fresh": checkedAt}})
+	hit("at_least_as_fresh (checked_at) after an additive write", map[string]any{"consistency": map[string]string{"at_least_as_fresh": checkedAt}})
+	hit("the default after an additive write", nil)
+
+	// A write that may revoke (another user's membership removed, in
+	// another workspace) moves the epoch: the older token is no longer
+	// served from the cache, and neither is the default.
+	oid, _ := env.User(t, root, uniq("o")+"@example.com", "member")
+	other := env.Must(t, 201, "POST", "/v1/workspaces", root, map[string]string{"name": uniq("ws")}).Str("id")
+	mid := env.Must(t, 201, "POST", "/v1/workspaces/"+other+"/members", root, map[string]string{"user_id": oid, "role": "member"}).Str("id")
+	env.Must(t, 200, "DELETE", "/v1/workspaces/"+other+"/members/"+mid, root, nil)
+	noHit("at_least_as_fresh after a revoking write", map[string]any{"consistency": map[string]string{"at_least_as_fresh": checkedAt}})
 	before := c.Misses.Load()
 	if !ask(nil) {
 		t.Error("default: denied")
 	}
 	if c.Misses.Load() != before+1 {
-		t.Error("the default check after another write was not a miss")
+		t.Error("the default check after a revoking write was not a miss")
+	}
+
+	// A denial is replayed only while nothing at all changed: the write
+	// that grants it (additive) ends it on both replicas.
+	nid, n := env.User(t, root, uniq("n")+"@example.com", "member")
+	nq := cacheQ{token: n, typ: "workspace", id: ws, perm: "view_resources"}
+	for i := range w.reps {
+		before := w.reps[i].IAM.Decisions.Hits.Load()
+		for k := 0; w.reps[i].IAM.Decisions.Hits.Load() == before; k++ {
+			if k == 50 {
+				t.Fatalf("replica %d: no cache hit for the denial", i)
+			}
+			if w.allowed(t, i, nq) {
+				t.Fatalf("replica %d: allowed before the grant", i)
+			}
+		}
+	}
+	env.Must(t, 201, "POST", "/v1/workspaces/"+ws+"/members", root, map[string]string{"user_id": nid, "role": "member"})
+	for i := range w.reps {
+		if !w.allowed(t, i, nq) {
+			t.Errorf("replica %d: the cached denial outlived the grant", i)
+		}
 	}
 }
 
@@ -417,5 +452,141 @@ func heldAfter(t *testing.T, replica int, what string, held func() bool, use fun
 		if n == 200 {
 			t.Fatalf("replica %d holds no %s after %d authenticated requests (is the cache bus running?)", replica, what, n+1)
 		}
+	}
+}
+
+// The decisions a write rests on are replayed from each replica's memory
+// while only additive changes were applied (core.AllowedCache), yet a
+// revocation through one replica refuses the next write through either.
+func TestAuthorizationCacheRevocationAcrossReplicas(t *testing.T) {
+	t.Parallel()
+	w := newCacheWorld(t)
+	env, root := w.reps[0], w.root
+	// The users the writes add, created first: a new user is a change
+	// that may revoke (user#administer subtracts what the user holds).
+	var pool []string
+	for range 60 {
+		uid, _ := env.User(t, root, uniq("x")+"@example.com", "member")
+		pool = append(pool, uid)
+	}
+	add := func(t *testing.T, rep int, token, ws string, want int) {
+		t.Helper()
+		uid := pool[0]
+		pool = pool[1:]
+		w.reps[rep].Must(t, want, "POST", "/v1/workspaces/"+ws+"/members", token, map[string]string{"user_id": uid, "role": "member"})
+	}
+	// adds through both replicas until each answered the write's
+	// authorization from its cache, although each add is a write.
+	warm := func(t *testing.T, token, ws string) {
+		t.Helper()
+		for i, r := range w.reps {
+			before := r.IAM.Allowed.Hits.Load()
+			for n := 0; r.IAM.Allowed.Hits.Load() == before; n++ {
+				if n == 5 {
+					t.Fatalf("replica %d: no authorization from the cache after %d writes", i, n)
+				}
+				add(t, i, token, ws, 201)
+			}
+		}
+	}
+	type setup struct{ uid, u, ws, mid string }
+	admin := func(t *testing.T) setup {
+		uid, u := env.User(t, root, uniq("a")+"@example.com", "member")
+		ws := env.Must(t, 201, "POST", "/v1/workspaces", root, map[string]string{"name": uniq("ws")}).Str("id")
+		mid := env.Must(t, 201, "POST", "/v1/workspaces/"+ws+"/members", root, map[string]string{"user_id": uid, "role": "admin"}).Str("id")
+		return setup{uid, u, ws, mid}
+	}
+
+	t.Run("role lowered", func(t *testing.T) {
+		a := admin(t)
+		warm(t, a.u, a.ws)
+		w.reps[0].Must(t, 200, "PATCH", "/v1/workspaces/"+a.ws+"/members/"+a.mid, root, map[string]string{"role": "member"})
+		add(t, 1, a.u, a.ws, 403)
+		add(t, 0, a.u, a.ws, 403)
+	})
+
+	t.Run("membership removed", func(t *testing.T) {
+		a := admin(t)
+		warm(t, a.u, a.ws)
+		w.reps[1].Must(t, 200, "DELETE", "/v1/workspaces/"+a.ws+"/members/"+a.mid, root, nil)
+		add(t, 0, a.u, a.ws, 404)
+		add(t, 1, a.u, a.ws, 404)
+	})
+
+	t.Run("group left", func(t *testing.T) {
+		uid, u := env.User(t, root, uniq("g")+"@example.com", "member")
+		ws := env.Must(t, 201, "POST", "/v1/workspaces", root, map[string]string{"name": uniq("ws")}).Str("id")
+		g := env.Must(t, 201, "POST", "/v1/groups", root, map[string]string{"name": uniq("grp")}).Str("id")
+		env.Must(t, 200, "PUT", "/v1/groups/"+g+"/members/"+uid, root, nil)
+		env.Must(t, 201, "POST", "/v1/workspaces/"+ws+"/members", root, map[string]string{"group_id": g, "role": "admin"})
+		warm(t, u, ws)
+		w.reps[1].Must(t, 200, "DELETE", "/v1/groups/"+g+"/members/"+uid, root, nil)
+		// Still a tenant member, the workspace is hidden from them now.
+		add(t, 0, u, ws, 404)
+		add(t, 1, u, ws, 404)
+	})
+}
+
+// An additive write moves only the additions epoch; a write that may
+// revoke moves the projection epoch; and an apply that died between its
+// SpiceDB write and its commit (its revoking mark left behind) makes the
+// next apply of its tenant move the projection epoch, additive or not.
+func TestEpochsOfAdditiveAndRevokingApplies(t *testing.T) {
+	t.Parallel()
+	env := testenv.Start(t, testenv.Config(t))
+	root := env.RootToken(t)
+	ctx := t.Context()
+	ws := env.Must(t, 201, "POST", "/v1/workspaces", root, map[string]string{"name": uniq("ws")}).Str("id")
+	var users []string
+	for range 3 {
+		uid, _ := env.User(t, root, uniq("u")+"@example.com", "member")
+		users = append(users, uid)
+	}
+	var tenant string
+	if err := env.Store.Pool.QueryRow(ctx, `SELECT tenant_id::text FROM users WHERE id = $1`, users[0]).Scan(&tenant); err != nil {
+		t.Fatal(err)
+	}
+	epochs := func() store.Freshness {
+		t.Helper()
+		f, err := store.TenantFreshness(ctx, env.Store.Pool, uuid.MustParse(tenant))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	addMember := func(uid string) string {
+		return env.Must(t, 201, "POST", "/v1/workspaces/"+ws+"/members", root, map[string]string{"user_id": uid, "role": "member"}).Str("id")
+	}
+
+	before := epochs()
+	mid := addMember(users[0])
+	after := epochs()
+	if after.Epoch != before.Epoch || after.Additions == before.Additions {
+		t.Errorf("a new member: epochs %+v -> %+v, want only the additions epoch moved", before, after)
+	}
+
+	before = after
+	env.Must(t, 200, "DELETE", "/v1/workspaces/"+ws+"/members/"+mid, root, nil)
+	if after = epochs(); after.Epoch == before.Epoch {
+		t.Errorf("a removed member: epochs %+v -> %+v, want the projection epoch moved", before, after)
+	}
+
+	// A dead applier's mark, as MarkRevoking leaves it before the write.
+	if err := store.MarkRevoking(ctx, env.Store.Pool, uuid.MustParse(tenant)); err != nil {
+		t.Fatal(err)
+	}
+	before = epochs()
+	addMember(users[1])
+	if after = epochs(); after.Epoch == before.Epoch {
+		t.Errorf("an additive apply after a dead applier's mark: epochs %+v -> %+v, want the projection epoch moved", before, after)
+	}
+	var marks int
+	if err := env.Store.Pool.QueryRow(ctx, `SELECT count(*) FROM projection_revoking`).Scan(&marks); err != nil || marks != 0 {
+		t.Errorf("revoking marks left: %d (%v)", marks, err)
+	}
+	before = after
+	addMember(users[2])
+	if after = epochs(); after.Epoch != before.Epoch {
+		t.Errorf("the next additive apply: epochs %+v -> %+v, want only the additions epoch moved", before, after)
 	}
 }

@@ -16,13 +16,20 @@ func InsertOutbox(ctx context.Context, q Q, tenantID uuid.UUID, units, facts jso
 }
 
 // MarkOutboxApplied records success and the tenant's newest token. It is
-// called right after the entry's SpiceDB write; it first moves the
-// projection epoch (for readers of PostgreSQL at once, whatever becomes of
-// the transaction; for replicas caching it, at the commit), so every cached
-// check answer computed before the write stops being replayed before the
-// write is reported applied.
-func MarkOutboxApplied(ctx context.Context, q Q, id int64, tenantID uuid.UUID, token string) error {
-	if err := BumpProjectionEpoch(ctx, q); err != nil {
+// called right after the entry's SpiceDB write; it first moves an epoch
+// (for readers of PostgreSQL at once, whatever becomes of the transaction;
+// for replicas caching it, at the commit), so every cached check answer
+// the write may change stops being replayed before the write is reported
+// applied: the additions epoch when additive (the projector proved the
+// write only adds, authz.Additivity) and no apply of the tenant left a
+// revoking mark behind (MarkRevoking: it died between its SpiceDB write
+// and its commit), the projection epoch otherwise; the tenant's marks are
+// cleared either way.
+func MarkOutboxApplied(ctx context.Context, q Q, id int64, tenantID uuid.UUID, token string, additive bool) error {
+	if _, err := q.Exec(ctx, `WITH marked AS (DELETE FROM projection_revoking WHERE tenant_id = $1 RETURNING 1),
+		c AS (SELECT $2::bool AND NOT EXISTS (SELECT 1 FROM marked) AS additive)
+		SELECT CASE WHEN additive THEN nextval('projection_additions') ELSE nextval('projection_epoch') END,
+			pg_notify('gatehouse_cache', CASE WHEN additive THEN 'additions' ELSE 'epoch' END) FROM c`, tenantID, additive); err != nil {
 		return err
 	}
 	if _, err := q.Exec(ctx, `UPDATE outbox SET applied_at = now(), zed_token = $2, last_error = NULL WHERE id = $1`, id, token); err != nil {
@@ -30,6 +37,14 @@ func MarkOutboxApplied(ctx context.Context, q Q, id int64, tenantID uuid.UUID, t
 	}
 	_, err := q.Exec(ctx, `INSERT INTO projection_tokens (tenant_id, zed_token) VALUES ($1, $2)
 		ON CONFLICT (tenant_id) DO UPDATE SET zed_token = excluded.zed_token, updated_at = now()`, tenantID, token)
+	return err
+}
+
+// MarkRevoking records, committed at once (q is the pool, not the apply's
+// transaction), that an apply of the tenant is about to write something to
+// SpiceDB that may revoke (see MarkOutboxApplied).
+func MarkRevoking(ctx context.Context, q Q, tenantID uuid.UUID) error {
+	_, err := q.Exec(ctx, `INSERT INTO projection_revoking (tenant_id) VALUES ($1) ON CONFLICT (tenant_id) DO NOTHING`, tenantID)
 	return err
 }
 

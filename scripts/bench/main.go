@@ -52,8 +52,18 @@ var (
 	nRoles      = flag.Int("roles", 10, "custom roles in the kind-check scenario")
 	permsPer    = flag.Int("perms", 20, "object permissions per role")
 	hotProfile  = flag.String("hot-profile", "", "write a CPU profile of this process (Gatehouse and its load generator) during the hot checks through Gatehouse at concurrency 16")
+	spiceProf   = flag.String("spicedb-pprof", "", "serve SpiceDB's metrics and /debug/pprof on this address (host:port), to profile it during a scenario")
+	writesProf  = flag.String("writes-profile", "", "write a CPU profile of this process (Gatehouse and its load generator) during the single-tenant membership writes at concurrency 16")
 	only        = flag.String("only", "", "comma-separated scenarios to run (checks,bulk,ryw,kinds,lookup,writes,hot,import); default all")
 )
+
+// spiceArgs are the further SpiceDB flags -spicedb-pprof asks for.
+func spiceArgs() []string {
+	if *spiceProf == "" {
+		return nil
+	}
+	return []string{"--metrics-enabled=true", "--metrics-addr", *spiceProf}
+}
 
 // runs reports whether the scenario was asked for (-only).
 func runs(scenario string) bool {
@@ -109,7 +119,7 @@ func run(ctx context.Context) error {
 	}
 	sport, _ := devstack.FreePort()
 	key := "bench-key"
-	spice, err := devstack.StartSpiceDB(ctx, devstack.SpiceDBOptions{Addr: fmt.Sprintf("127.0.0.1:%d", sport), Key: key, DatastoreURI: pg.URL("spicedb")})
+	spice, err := devstack.StartSpiceDB(ctx, devstack.SpiceDBOptions{Addr: fmt.Sprintf("127.0.0.1:%d", sport), Key: key, DatastoreURI: pg.URL("spicedb"), Args: spiceArgs()})
 	if err != nil {
 		return err
 	}
@@ -311,7 +321,7 @@ func run(ctx context.Context) error {
 		}
 	}
 	if runs("writes") {
-		if err := writeScenario(ctx, st, ds, base); err != nil {
+		if err := writeScenario(ctx, st, ds, base, cpuMeter{pool: st.Store.Pool.Pool, postmaster: pg.PID(), spicedb: spice.PID()}); err != nil {
 			return err
 		}
 	}

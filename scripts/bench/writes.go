@@ -147,7 +147,7 @@ func secondTenant(ctx context.Context, st *app.Stack, nUsers, nWorkspaces int) (
 // /v1/workspaces/{id}/members, a new member each time, by the workspace's
 // owner, spread over 64 workspaces) for one tenant at concurrency 1, 4, 16
 // and 64, then for two tenants at once (16 writers each).
-func writeScenario(ctx context.Context, st *app.Stack, ds *dataset, base string) error {
+func writeScenario(ctx context.Context, st *app.Stack, ds *dataset, base string, cpu cpuMeter) error {
 	// Skip workspace 0 (read-your-writes filled it); a client timeout far
 	// above any deadline turns a hung write into an error, not a hung bench.
 	from := min(1, len(ds.workspaces)-1)
@@ -193,8 +193,18 @@ func writeScenario(ctx context.Context, st *app.Stack, ds *dataset, base string)
 	var single16 result
 	for _, conc := range []int{1, 4, 16, 64} {
 		from := lastEntry()
+		stop := func() {}
+		if conc == 16 && *writesProf != "" {
+			if stop, err = startProfile(*writesProf); err != nil {
+				return err
+			}
+		}
+		before := cpu.snapshot(ctx)
 		r := measure(ctx, conc, *duration, one.write(ctx, client, base))
+		after := cpu.snapshot(ctx)
+		stop()
 		r.print("membership writes, 1 tenant", conc)
+		fmt.Println("  " + perOp(before, after, r.n))
 		grouped(ds.tenant, from)
 		report(one, r)
 		if conc == 16 {

@@ -143,6 +143,11 @@ func (s *Service) cacheable(rc resolvedCheck, in CheckInput) bool {
 // the tenant's own writes, and SpiceDB may answer at an older revision than
 // another tenant's newest change, which E counts.)
 //
+// An allowed answer is also replayed after changes that only added
+// (T and the additions epoch moved, E did not: store.Freshness), as long as
+// the token it answers with (its own checked_at) satisfies the request: no
+// additive change takes a permission away (authz.Additivity).
+//
 // minimize_latency and at_least_as_fresh: an entry is replayed when (T, E)
 // is still current (the same one statement, read only when an entry might
 // serve) and, for at_least_as_fresh, the client's token is T or the
@@ -157,8 +162,9 @@ func (s *Service) checkThroughCache(ctx context.Context, rc resolvedCheck, meta 
 		}
 		// The header's token, when given, is satisfied by the same rule as
 		// at_least_as_fresh; a miss reads at head, fresher than any.
-		if e, ok := c.get(key); ok && e.fresh == fresh &&
-			(meta.ConsistencyToken == "" || meta.ConsistencyToken == fresh.Token || meta.ConsistencyToken == e.checkedAt) {
+		if e, ok := c.get(key); ok && (e.fresh == fresh &&
+			(meta.ConsistencyToken == "" || meta.ConsistencyToken == fresh.Token || meta.ConsistencyToken == e.checkedAt) ||
+			e.stillAllowed(fresh) && (meta.ConsistencyToken == "" || meta.ConsistencyToken == e.checkedAt)) {
 			c.Hits.Add(1)
 			return e.output(), nil
 		}
@@ -179,7 +185,7 @@ func (s *Service) checkThroughCache(ctx context.Context, rc resolvedCheck, meta 
 		if err != nil {
 			return CheckOutput{}, err
 		}
-		if e.fresh == fresh {
+		if e.fresh == fresh || e.stillAllowed(fresh) {
 			c.Hits.Add(1)
 			return e.output(), nil
 		}

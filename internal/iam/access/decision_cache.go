@@ -11,11 +11,12 @@ import (
 
 // DecisionCache holds answers SpiceDB gave to POST /v1/check, each with
 // the freshness it was computed at: the tenant's newest token and the
-// projection epoch (store.Freshness). An answer is replayed only while both
-// are unchanged, i.e. while no outbox entry of any tenant has been applied,
-// no bulk import recorded and no schema written since, so it is the answer
-// SpiceDB would give now (see checkThroughCache for why the answer itself
-// is at least that fresh). It is bounded: when a shard is full, an entry
+// projection epochs (store.Freshness). An answer is replayed only while
+// they are unchanged, i.e. while no outbox entry of any tenant has been
+// applied, no bulk import recorded and no schema written since, so it is
+// the answer SpiceDB would give now (see checkThroughCache for why the
+// answer itself is at least that fresh); an allowed answer also while only
+// additive changes were applied (stillAllowed). It is bounded: when a shard is full, an entry
 // chosen at random (Go's map order) makes room.
 //
 // Hits and Misses count the lookups of cacheable checks.
@@ -40,6 +41,13 @@ type decisionEntry struct {
 	sealed    string // checkedAt as handed to clients
 	allowed   bool
 	decision  string
+}
+
+// stillAllowed reports whether the entry is an allowed answer and every
+// change applied since it was computed only added (the projection epoch has
+// not moved): it is still the answer at fresh.
+func (e decisionEntry) stillAllowed(fresh store.Freshness) bool {
+	return e.allowed && e.fresh.Epoch == fresh.Epoch
 }
 
 func (e decisionEntry) output() CheckOutput {
@@ -83,7 +91,7 @@ func (c *DecisionCache) put(key string, e decisionEntry) {
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	if old, ok := sh.m[key]; ok {
-		if old.fresh.Epoch > e.fresh.Epoch {
+		if old.fresh.Epoch > e.fresh.Epoch || old.fresh.Epoch == e.fresh.Epoch && old.fresh.Additions > e.fresh.Additions {
 			return // a concurrent miss stored a newer answer
 		}
 	} else if len(sh.m) >= c.perShard {

@@ -22,7 +22,9 @@ type Caches struct {
 	Services *bus.Cache[string, store.ServiceCredential] // by public id
 	APIKeys  *bus.Cache[string, store.APIKey]            // by public id: keys whose creator is active and workspace live
 	Tokens   *bus.Cache[uuid.UUID, string]               // tenant -> newest token
-	Epoch    *bus.Cache[struct{}, int64]
+	Epoch    *bus.Cache[struct{}, int64]                 // the projection epoch
+	// Additions is the additions epoch (store.Freshness).
+	Additions *bus.Cache[struct{}, int64]
 }
 
 // SessionEntry is a session and its user, as authentication read them.
@@ -37,12 +39,13 @@ const DefaultSessionCacheSize = 100_000
 // UseBus turns the caches on, fed by b.
 func (s *Kernel) UseBus(b *bus.Bus) {
 	s.Caches = Caches{
-		Bus:      b,
-		Sessions: bus.NewCache[string, SessionEntry](b, DefaultSessionCacheSize),
-		Services: bus.NewCache[string, store.ServiceCredential](b, 10_000),
-		APIKeys:  bus.NewCache[string, store.APIKey](b, 100_000),
-		Tokens:   bus.NewCache[uuid.UUID, string](b, 100_000),
-		Epoch:    bus.NewCache[struct{}, int64](b, 1),
+		Bus:       b,
+		Sessions:  bus.NewCache[string, SessionEntry](b, DefaultSessionCacheSize),
+		Services:  bus.NewCache[string, store.ServiceCredential](b, 10_000),
+		APIKeys:   bus.NewCache[string, store.APIKey](b, 100_000),
+		Tokens:    bus.NewCache[uuid.UUID, string](b, 100_000),
+		Epoch:     bus.NewCache[struct{}, int64](b, 1),
+		Additions: bus.NewCache[struct{}, int64](b, 1),
 	}
 }
 
@@ -71,19 +74,21 @@ func (s *Kernel) TenantToken(ctx context.Context, tenantID uuid.UUID) (string, e
 	return t, err
 }
 
-// Freshness is the tenant's newest token with the projection epoch (what
-// a cached check answer is valid at), from the caches when they hold both.
+// Freshness is the tenant's newest token with the two epochs (what a
+// cached check answer is valid at), from the caches when they hold them.
 func (s *Kernel) Freshness(ctx context.Context, tenantID uuid.UUID) (store.Freshness, error) {
 	t, okT := s.Caches.Tokens.Get(tenantID)
 	e, okE := s.Caches.Epoch.Get(struct{}{})
-	if okT && okE {
-		return store.Freshness{Token: t, Epoch: e}, nil
+	a, okA := s.Caches.Additions.Get(struct{}{})
+	if okT && okE && okA {
+		return store.Freshness{Token: t, Epoch: e, Additions: a}, nil
 	}
 	gen, ok := s.Caches.Epoch.Snapshot()
 	f, err := store.TenantFreshness(ctx, s.Store.Pool, tenantID)
 	if err == nil && ok {
 		s.Caches.Tokens.Put(gen, tenantID, f.Token, TenantTag(tenantID))
 		s.Caches.Epoch.Put(gen, struct{}{}, f.Epoch, "epoch")
+		s.Caches.Additions.Put(gen, struct{}{}, f.Additions, "additions")
 	}
 	return f, err
 }

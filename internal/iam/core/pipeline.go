@@ -3,7 +3,6 @@ package core
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"time"
 
@@ -30,8 +29,9 @@ type Config struct {
 	// TokenKey seals consistency tokens (shared by every replica).
 	TokenKey string
 	// DecisionCacheSize bounds the decision cache of POST /v1/check
-	// (access/decision_cache.go): 0 means DefaultDecisionCacheSize, a negative
-	// size turns the cache off.
+	// (access/decision_cache.go) and that of authorizations (allowed.go),
+	// each: 0 means DefaultDecisionCacheSize, a negative size turns both
+	// off.
 	DecisionCacheSize int
 }
 
@@ -55,6 +55,10 @@ type Kernel struct {
 	// Caches hold what every request reads, when a cache bus feeds them
 	// (UseBus; fresh.go).
 	Caches Caches
+	// Allowed replays the allowed answers authorizations got while no
+	// change that may revoke has been applied (allowed.go); nil when the
+	// decision cache is turned off.
+	Allowed *AllowedCache
 }
 
 // NewKernel builds the kernel, filling in the defaults of cfg.
@@ -78,6 +82,7 @@ func NewKernel(st *store.Store, pr *authz.Projector, cfg Config, log *slog.Logge
 		Store: st, Projector: pr, Checker: authz.Checker{SpiceDB: pr.SpiceDB},
 		Config: cfg, Log: log,
 		Wake: make(chan struct{}, 1), Tokens: authz.NewTokens(cfg.TokenKey), Now: time.Now,
+		Allowed: NewAllowedCache(cfg.DecisionCacheSize),
 	}
 }
 
@@ -273,11 +278,11 @@ func (s *Kernel) allowed(ctx context.Context, p *Principal, tenantID uuid.UUID, 
 		// their tenant, whose token this is not: read at head.
 		cons = authz.Consistency{FullyConsistent: true}
 	}
-	res, _, err := s.Checker.Check(ctx, authz.CheckItem{Resource: resource, Permission: permission, Subject: p.Subject()}, cons, false)
+	res, err := s.decide(ctx, []authz.CheckItem{{Resource: resource, Permission: permission, Subject: p.Subject()}}, cons)
 	if err != nil {
-		return false, s.MapErr(err)
+		return false, err
 	}
-	return res.Allowed, nil
+	return res[0], nil
 }
 
 // require fails with Forbidden unless p may do permission on resource.
@@ -303,22 +308,17 @@ func (s *Kernel) requireVisible(ctx context.Context, p *Principal, tenantID uuid
 	if tenantID != p.TenantID {
 		cons = authz.Consistency{FullyConsistent: true}
 	}
-	res, _, err := s.Checker.CheckBulk(ctx, []authz.CheckItem{
+	res, err := s.decide(ctx, []authz.CheckItem{
 		{Resource: resource, Permission: permission, Subject: p.Subject()},
 		{Resource: resource, Permission: "view", Subject: p.Subject()},
 	}, cons)
 	if err != nil {
-		return s.MapErr(err)
-	}
-	for _, r := range res {
-		if r.Err != nil {
-			return s.MapErr(fmt.Errorf("%w: %v", authz.ErrUnavailable, r.Err))
-		}
+		return err
 	}
 	switch {
-	case res[0].Allowed:
+	case res[0]:
 		return nil
-	case !res[1].Allowed:
+	case !res[1]:
 		return NotFound(what)
 	}
 	return Forbidden("%s may not %s on %s", p.Actor(), permission, resource.Type)
