@@ -48,16 +48,19 @@ func (p *Projector) ImportAll(ctx context.Context) (int, string, error) {
 }
 
 // importRels creates relationships with the bulk import API, 5,000 per
-// stream; none may exist yet.
+// stream (one SpiceDB transaction each), importStreams streams at once so
+// that SpiceDB and its PostgreSQL load on every core; none may exist yet.
 func importRels(ctx context.Context, c *authzed.Client, rels []Rel) error {
 	const batch = 5000
-	for start := 0; start < len(rels); start += batch {
+	n := (len(rels) + batch - 1) / batch
+	return parallel(ctx, n, importStreams, func(ctx context.Context, i int) error {
+		start := i * batch
+		end := min(start+batch, len(rels))
 		stream, err := c.ImportBulkRelationships(ctx)
 		if err != nil {
 			return wrap("import", err)
 		}
-		end := min(start+batch, len(rels))
-		req := &v1.ImportBulkRelationshipsRequest{}
+		req := &v1.ImportBulkRelationshipsRequest{Relationships: make([]*v1.Relationship, 0, end-start)}
 		for _, r := range rels[start:end] {
 			req.Relationships = append(req.Relationships, relProto(r))
 		}
@@ -71,6 +74,9 @@ func importRels(ctx context.Context, c *authzed.Client, rels []Rel) error {
 		if int(resp.NumLoaded) != end-start {
 			return fmt.Errorf("loaded %d of %d", resp.NumLoaded, end-start)
 		}
-	}
-	return nil
+		return nil
+	})
 }
+
+// importStreams is how many bulk import streams run at once.
+const importStreams = 4

@@ -14,6 +14,7 @@ import (
 var (
 	importUsers = flag.Int("import-users", 100000, "users in the bulk import scenario")
 	importPerWS = flag.Int("import-members", 50, "members per workspace in the bulk import scenario")
+	importProf  = flag.String("import-profile", "", "write a CPU profile of this process (Gatehouse) during the import")
 )
 
 // importScenario: `gatehouse import`'s use case provisioning many new
@@ -53,6 +54,13 @@ func importScenario(ctx context.Context, st *app.Stack, ds *dataset) error {
 	fmt.Printf("\nImport: %d users, %d groups, %d workspaces, %d memberships in one `gatehouse import` (into a tenant holding the data set)\n",
 		len(set.Users), groups, len(set.Workspaces), memberships)
 	im := provision.Importer{Store: st.Store, Projector: st.Projector, Log: st.Log}
+	if *importProf != "" {
+		stop, err := startProfile(*importProf)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	t0 := time.Now()
 	res, err := im.Import(ctx, tenant.Name, "bench", set)
 	if err != nil {
