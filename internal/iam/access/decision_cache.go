@@ -1,11 +1,10 @@
 package access
 
 import (
-	"hash/maphash"
 	"strings"
-	"sync"
 	"sync/atomic"
 
+	"github.com/gatehouse/gatehouse/internal/iam/core"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
@@ -24,14 +23,7 @@ type DecisionCache struct {
 	Hits   atomic.Uint64
 	Misses atomic.Uint64
 
-	seed     maphash.Seed
-	shards   []decisionShard
-	perShard int
-}
-
-type decisionShard struct {
-	mu sync.RWMutex
-	m  map[string]decisionEntry
+	entries *core.Bounded[decisionEntry]
 }
 
 // decisionEntry is one answer and the freshness it was computed at.
@@ -60,59 +52,21 @@ func NewDecisionCache(size int) *DecisionCache {
 	if size <= 0 {
 		return nil
 	}
-	n := 64
-	if size < 64*64 {
-		n = 1
-	}
-	c := &DecisionCache{seed: maphash.MakeSeed(), shards: make([]decisionShard, n), perShard: size / n}
-	for i := range c.shards {
-		c.shards[i].m = make(map[string]decisionEntry)
-	}
-	return c
+	return &DecisionCache{entries: core.NewBounded[decisionEntry](size)}
 }
 
-func (c *DecisionCache) shard(key string) *decisionShard {
-	if len(c.shards) == 1 {
-		return &c.shards[0]
-	}
-	return &c.shards[maphash.String(c.seed, key)%uint64(len(c.shards))]
-}
+func (c *DecisionCache) get(key string) (decisionEntry, bool) { return c.entries.Get(key) }
 
-func (c *DecisionCache) get(key string) (decisionEntry, bool) {
-	sh := c.shard(key)
-	sh.mu.RLock()
-	e, ok := sh.m[key]
-	sh.mu.RUnlock()
-	return e, ok
-}
-
+// put stores e unless the entry held is newer (a concurrent miss stored
+// it).
 func (c *DecisionCache) put(key string, e decisionEntry) {
-	sh := c.shard(key)
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	if old, ok := sh.m[key]; ok {
-		if old.fresh.Epoch > e.fresh.Epoch || old.fresh.Epoch == e.fresh.Epoch && old.fresh.Additions > e.fresh.Additions {
-			return // a concurrent miss stored a newer answer
-		}
-	} else if len(sh.m) >= c.perShard {
-		for k := range sh.m {
-			delete(sh.m, k)
-			break
-		}
-	}
-	sh.m[key] = e
+	c.entries.Put(key, e, func(held, e decisionEntry) bool {
+		return held.fresh.Epoch > e.fresh.Epoch || held.fresh.Epoch == e.fresh.Epoch && held.fresh.Additions > e.fresh.Additions
+	})
 }
 
 // Len is the number of entries held.
-func (c *DecisionCache) Len() int {
-	n := 0
-	for i := range c.shards {
-		c.shards[i].mu.RLock()
-		n += len(c.shards[i].m)
-		c.shards[i].mu.RUnlock()
-	}
-	return n
-}
+func (c *DecisionCache) Len() int { return c.entries.Len() }
 
 // decisionKey is the exact question of a resolved check: subject with its
 // relation, resource, permission, and for kinds the branch side asked (both

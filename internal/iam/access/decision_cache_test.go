@@ -39,4 +39,10 @@ func TestDecisionCacheKeepsNewer(t *testing.T) {
 	if e, _ := c.get("q"); e.fresh.Epoch != 5 {
 		t.Errorf("epoch %d kept, want 5", e.fresh.Epoch)
 	}
+	// At one projection epoch, the later additions epoch is newer.
+	c.put("q", decisionEntry{fresh: store.Freshness{Epoch: 5, Additions: 3}, decision: "allow"})
+	c.put("q", decisionEntry{fresh: store.Freshness{Epoch: 5, Additions: 2}, decision: "deny"})
+	if e, _ := c.get("q"); e.fresh.Additions != 3 {
+		t.Errorf("additions %d kept, want 3", e.fresh.Additions)
+	}
 }

@@ -3,8 +3,6 @@ package core
 import (
 	"context"
 	"fmt"
-	"hash/maphash"
-	"sync"
 	"sync/atomic"
 
 	"github.com/gatehouse/gatehouse/internal/authz"
@@ -30,14 +28,7 @@ type AllowedCache struct {
 	Hits   atomic.Uint64
 	Misses atomic.Uint64
 
-	seed     maphash.Seed
-	shards   [64]allowedShard
-	perShard int
-}
-
-type allowedShard struct {
-	mu sync.RWMutex
-	m  map[string]int64 // key -> projection epoch
+	answers *Bounded[int64] // key -> projection epoch
 }
 
 // NewAllowedCache makes a cache of at most size answers; nil (no cache)
@@ -46,50 +37,20 @@ func NewAllowedCache(size int) *AllowedCache {
 	if size <= 0 {
 		return nil
 	}
-	c := &AllowedCache{seed: maphash.MakeSeed(), perShard: max(1, size/64)}
-	for i := range c.shards {
-		c.shards[i].m = map[string]int64{}
-	}
-	return c
-}
-
-func (c *AllowedCache) shard(key string) *allowedShard {
-	return &c.shards[maphash.String(c.seed, key)%uint64(len(c.shards))]
+	return &AllowedCache{answers: NewBounded[int64](size)}
 }
 
 func (c *AllowedCache) has(key string, epoch int64) bool {
-	sh := c.shard(key)
-	sh.mu.RLock()
-	e, ok := sh.m[key]
-	sh.mu.RUnlock()
+	e, ok := c.answers.Get(key)
 	return ok && e == epoch
 }
 
 func (c *AllowedCache) put(key string, epoch int64) {
-	sh := c.shard(key)
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	if old, ok := sh.m[key]; ok && old > epoch {
-		return // a concurrent miss stored a newer answer
-	} else if !ok && len(sh.m) >= c.perShard {
-		for k := range sh.m {
-			delete(sh.m, k)
-			break
-		}
-	}
-	sh.m[key] = epoch
+	c.answers.Put(key, epoch, func(held, e int64) bool { return held > e })
 }
 
 // Len is the number of answers held.
-func (c *AllowedCache) Len() int {
-	n := 0
-	for i := range c.shards {
-		c.shards[i].mu.RLock()
-		n += len(c.shards[i].m)
-		c.shards[i].mu.RUnlock()
-	}
-	return n
-}
+func (c *AllowedCache) Len() int { return c.answers.Len() }
 
 func allowedKey(it authz.CheckItem) string {
 	return it.Subject.String() + "|" + it.Resource.String() + "|" + it.Permission

@@ -29,10 +29,15 @@ type Config struct {
 	// TokenKey seals consistency tokens (shared by every replica).
 	TokenKey string
 	// DecisionCacheSize bounds the decision cache of POST /v1/check
-	// (access/decision_cache.go) and that of authorizations (allowed.go),
-	// each: 0 means DefaultDecisionCacheSize, a negative size turns both
-	// off.
+	// (access/decision_cache.go): 0 means DefaultDecisionCacheSize, a negative
+	// size turns the cache off.
 	DecisionCacheSize int
+	// AllowedCacheSize bounds the cache of allowed authorizations
+	// (allowed.go): 0 means DefaultDecisionCacheSize, negative turns it
+	// off. It is on by default: a miss costs what an uncached decision
+	// does when the tenant writes (its token is new each time), and a
+	// write's authorization then costs no SpiceDB call.
+	AllowedCacheSize int
 }
 
 // Kernel is what every domain service shares: the stores, the
@@ -56,8 +61,8 @@ type Kernel struct {
 	// (UseBus; fresh.go).
 	Caches Caches
 	// Allowed replays the allowed answers authorizations got while no
-	// change that may revoke has been applied (allowed.go); nil when the
-	// decision cache is turned off.
+	// change that may revoke has been applied (allowed.go); nil when
+	// turned off.
 	Allowed *AllowedCache
 }
 
@@ -78,11 +83,14 @@ func NewKernel(st *store.Store, pr *authz.Projector, cfg Config, log *slog.Logge
 	if cfg.DecisionCacheSize == 0 {
 		cfg.DecisionCacheSize = DefaultDecisionCacheSize
 	}
+	if cfg.AllowedCacheSize == 0 {
+		cfg.AllowedCacheSize = DefaultDecisionCacheSize
+	}
 	return &Kernel{
 		Store: st, Projector: pr, Checker: authz.Checker{SpiceDB: pr.SpiceDB},
 		Config: cfg, Log: log,
 		Wake: make(chan struct{}, 1), Tokens: authz.NewTokens(cfg.TokenKey), Now: time.Now,
-		Allowed: NewAllowedCache(cfg.DecisionCacheSize),
+		Allowed: NewAllowedCache(cfg.AllowedCacheSize),
 	}
 }
 
