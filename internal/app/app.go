@@ -18,6 +18,7 @@ import (
 
 	authzed "github.com/authzed/authzed-go/v1"
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
@@ -249,6 +250,7 @@ type Stack struct {
 	// wait for the replicas that do run one.
 	Bus     *bus.Bus
 	stopBus func()
+	marks   *store.Pool // the projector's revoking marks
 }
 
 // Open connects to PostgreSQL and SpiceDB and builds the use cases.
@@ -271,7 +273,8 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*Stack, err
 		st.Close()
 		return nil, err
 	}
-	if _, err := authz.ReadSchema(ctx, spice); err != nil {
+	held, err := authz.ReadSchema(ctx, spice)
+	if err != nil {
 		st.Close()
 		spice.Close()
 		return nil, fmt.Errorf("cannot reach SpiceDB at %s (check SPICEDB_ENDPOINT, SPICEDB_KEY, SPICEDB_INSECURE and GATEHOUSE_SPICEDB_TLS_CA): %w", cfg.SpiceDBEndpoint, err)
@@ -284,6 +287,21 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*Stack, err
 		return nil, fmt.Errorf("analyse the schema: %w", err)
 	}
 	pr := &authz.Projector{Store: st, SpiceDB: spice, Log: log, Observe: m.observeApply, Additivity: additivity}
+	// Additive applies only while SpiceDB holds this release's schema:
+	// before a migrate (or beside a newer release's) its answers are
+	// another schema's.
+	same, err := authz.SchemaHeld(held, schema.Text)
+	if err != nil {
+		log.Warn("compare the schema SpiceDB holds", "err", err)
+	}
+	pr.SchemaHeld(same)
+	marks, err := marksPool(ctx, cfg.DatabaseURL)
+	if err != nil {
+		st.Close()
+		spice.Close()
+		return nil, err
+	}
+	pr.Marks = marks
 	pr.Analyze = func(ctx context.Context) error { return analyze(ctx, st, cfg.SpiceDBDatastoreURL) }
 	svc := iam.New(st, pr, iam.Config{
 		SessionTTL: cfg.SessionTTL, InvitationTTL: cfg.InvitationTTL,
@@ -293,7 +311,22 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*Stack, err
 	}, log)
 	b := bus.New(st.Pool.Pool, log, bus.Options{})
 	svc.UseBus(b)
-	return &Stack{Log: log, Store: st, SpiceDB: spice, Projector: pr, IAM: svc, Registry: reg, TrustedProxies: cfg.TrustedProxies, Bus: b}, nil
+	return &Stack{Log: log, Store: st, SpiceDB: spice, Projector: pr, IAM: svc, Registry: reg, TrustedProxies: cfg.TrustedProxies, Bus: b, marks: marks}, nil
+}
+
+// marksPool is the projector's pool for its revoking marks (Projector.Marks):
+// two connections, each statement bounded.
+func marksPool(ctx context.Context, url string) (*store.Pool, error) {
+	c, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, err
+	}
+	c.MaxConns, c.MinConns = 2, 0
+	pool, err := pgxpool.NewWithConfig(ctx, c)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	return &store.Pool{Pool: pool, Timeout: 10 * time.Second}, nil
 }
 
 // decisionCacheSize maps GATEHOUSE_DECISION_CACHE_SIZE (0: off) onto
@@ -368,6 +401,9 @@ func (s *Stack) Close() {
 		s.stopBus()
 	}
 	s.Store.Close()
+	if s.marks != nil {
+		s.marks.Close()
+	}
 	s.SpiceDB.Close()
 }
 
@@ -383,6 +419,7 @@ func (s *Stack) migrate(ctx context.Context) error {
 	if err := s.Store.Migrate(ctx); err != nil {
 		return err
 	}
+	s.Projector.SchemaHeld(false) // the transition's applies are another schema's
 	if err := s.transition(ctx); err != nil {
 		return err
 	}
@@ -394,6 +431,7 @@ func (s *Stack) migrate(ctx context.Context) error {
 	if err := store.BumpProjectionEpoch(ctx, s.Store.Pool); err != nil {
 		return err
 	}
+	s.Projector.SchemaHeld(true)
 	return s.Projector.Analyze(ctx)
 }
 

@@ -132,3 +132,28 @@ func migrateFrom(t *testing.T, before string) {
 		t.Fatalf("after migrate SpiceDB holds another schema (%v)", err)
 	}
 }
+
+// Applies are classified additive only while SpiceDB holds this release's
+// schema: SchemaHeld recognises it as SpiceDB writes it back, and not the
+// schema of the release before.
+func TestSchemaHeldRecognisesTheSchemaSpiceDBHolds(t *testing.T) {
+	t.Parallel()
+	env := testenv.Start(t, testenv.Config(t))
+	held, err := authz.ReadSchema(t.Context(), env.SpiceDB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, held string
+		want       bool
+	}{
+		{"as SpiceDB holds it", held, true},
+		{"the release before", beforeHolder(t), false},
+		{"none", "", false},
+	} {
+		got, err := authz.SchemaHeld(c.held, schema.Text)
+		if err != nil || got != c.want {
+			t.Errorf("%s: SchemaHeld = %v (%v), want %v", c.name, got, err, c.want)
+		}
+	}
+}

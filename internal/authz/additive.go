@@ -22,12 +22,18 @@ import (
 // Expiring is the other way a permission ends without a write: the
 // subject types some relation stores with an expiration (API keys).
 type Additivity struct {
+	known    map[string]bool // "type#relation" of every relation and permission
 	revoking map[string]bool // "type#relation": a new relationship may revoke
 	expiring map[string]bool // subject types stored with an expiration
 }
 
+// Negated lists the permissions Gatehouse's own code reads negated, so
+// that their growth takes something away: a kind check on another branch
+// is allowed only while branch#frozen is not (iam/access kindDecision).
+var Negated = []string{"branch#frozen"}
+
 // SchemaAdditivity is the analysis of Gatehouse's schema (schema.Text).
-var SchemaAdditivity = sync.OnceValues(func() (*Additivity, error) { return AnalyzeAdditivity(schema.Text) })
+var SchemaAdditivity = sync.OnceValues(func() (*Additivity, error) { return AnalyzeAdditivity(schema.Text, Negated...) })
 
 // AnalyzeAdditivity analyses a schema text.
 //
@@ -39,8 +45,10 @@ var SchemaAdditivity = sync.OnceValues(func() (*Additivity, error) { return Anal
 // arrow's computed side leads to the named relation of every type its
 // tupleset allows, and a relation leads, positively, to the subject
 // relations it allows (group#member). A relation is revoking when some
-// permission reaches it with negative sign.
-func AnalyzeAdditivity(text string) (*Additivity, error) {
+// permission reaches it with negative sign. negated names permissions
+// ("type#permission") that code reads negated: they are reached
+// negatively too.
+func AnalyzeAdditivity(text string, negated ...string) (*Additivity, error) {
 	c, err := compileSchema("schema", text)
 	if err != nil {
 		return nil, err
@@ -49,7 +57,7 @@ func AnalyzeAdditivity(text string) (*Additivity, error) {
 	for _, d := range c.ObjectDefinitions {
 		defs[d.GetName()] = d
 	}
-	a := &Additivity{revoking: map[string]bool{}, expiring: map[string]bool{}}
+	a := &Additivity{known: map[string]bool{}, revoking: map[string]bool{}, expiring: map[string]bool{}}
 	type edge struct {
 		to       string
 		negative bool
@@ -118,6 +126,7 @@ func AnalyzeAdditivity(text string) (*Additivity, error) {
 	for _, d := range c.ObjectDefinitions {
 		for _, r := range d.GetRelation() {
 			node := d.GetName() + "#" + r.GetName()
+			a.known[node] = true
 			if rw := r.GetUsersetRewrite(); rw != nil {
 				roots = append(roots, node)
 				if err := walk(d.GetName(), node, rw, false); err != nil {
@@ -128,6 +137,11 @@ func AnalyzeAdditivity(text string) (*Additivity, error) {
 			for _, allowed := range r.GetTypeInformation().GetAllowedDirectRelations() {
 				if allowed.GetRequiredExpiration() != nil {
 					a.expiring[allowed.GetNamespace()] = true
+					if rel := allowed.GetRelation(); rel != "" && rel != "..." {
+						// group#member with expiration: whoever is a
+						// member may lose access on time.
+						a.expiring["*"] = true
+					}
 				}
 				if rel := allowed.GetRelation(); rel != "" && rel != "..." {
 					edges[node] = append(edges[node], edge{to: allowed.GetNamespace() + "#" + rel})
@@ -146,6 +160,15 @@ func AnalyzeAdditivity(text string) (*Additivity, error) {
 		s := state{r, false}
 		seen[s] = true
 		queue = append(queue, s)
+	}
+	for _, n := range negated {
+		if !a.known[n] {
+			return nil, fmt.Errorf("negated permission %s: not in the schema", n)
+		}
+		if s := (state{n, true}); !seen[s] {
+			seen[s] = true
+			queue = append(queue, s)
+		}
 	}
 	for len(queue) > 0 {
 		s := queue[0]
@@ -171,15 +194,16 @@ func AnalyzeAdditivity(text string) (*Additivity, error) {
 }
 
 // Revoking reports whether a new relationship of typ#relation can take a
-// permission away.
+// permission away; a relation the analysed schema lacks may.
 func (a *Additivity) Revoking(typ, relation string) bool {
-	return a == nil || a.revoking[typ+"#"+relation]
+	k := typ + "#" + relation
+	return a == nil || a.revoking[k] || !a.known[k]
 }
 
 // Expiring reports whether some relationship with subject type typ may
 // carry an expiration (a permission of it may end on time, with no write).
 func (a *Additivity) Expiring(typ string) bool {
-	return a == nil || a.expiring[typ]
+	return a == nil || a.expiring[typ] || a.expiring["*"]
 }
 
 // AdditiveUpdates reports whether applying updates to SpiceDB, which held

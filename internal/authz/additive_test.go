@@ -23,11 +23,13 @@ definition doc {
 	relation part_of: team
 	relation gate: team
 	relation either: team
+	relation locked_by: user
 	permission view = viewer - (blocked - unblocked)
 	permission edit = editor & part_of->active
 	permission strict = gate.all(active)
 	permission loose = either.any(member)
-}`)
+	permission locked = locked_by
+}`, "doc#locked")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,6 +43,8 @@ definition doc {
 		"team#banned":   true,  // subtracted in active
 		"doc#gate":      true,  // a new gate team may lack active
 		"doc#either":    false,
+		"doc#locked_by": true, // code reads doc#locked negated
+		"doc#nothing":   true, // unknown to the schema
 	} {
 		typ, r, _ := strings.Cut(rel, "#")
 		if got := a.Revoking(typ, r); got != want {
@@ -89,6 +93,9 @@ func TestAdditivityOfGatehousesSchema(t *testing.T) {
 	}
 	if a.AdditiveUpdates(nil, nil, []*v1.RelationshipUpdate{member(touch, "owner")}) {
 		t.Error("a new owner: additive")
+	}
+	if _, err := AnalyzeAdditivity("definition user {}", "user#nothing"); err == nil {
+		t.Error("a negated permission the schema lacks: no error")
 	}
 	var none *Additivity
 	if none.AdditiveUpdates(nil, nil, nil) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	v1 "github.com/authzed/authzed-go/proto/authzed/api/v1"
@@ -35,11 +36,21 @@ type Projector struct {
 	// down (default 200 ms).
 	RetryUnavailable time.Duration
 
-	// Additivity, when set, lets an apply that only adds (see Additivity)
-	// move the additions epoch rather than the projection epoch, so that
-	// cached allowed answers outlive it. Unset, every apply moves the
-	// projection epoch.
+	// Additivity is the analysis of the schema this Gatehouse writes. Once
+	// SpiceDB is known to hold that schema (SchemaHeld), an apply that only
+	// adds moves the additions epoch rather than the projection epoch, so
+	// that cached allowed answers outlive it. Unset, or while SpiceDB holds
+	// another schema (before a migrate, during its transition), every
+	// apply moves the projection epoch.
 	Additivity *Additivity
+	// Marks, when set, is where an apply commits its revoking mark
+	// (store.MarkRevoking) while its transaction holds a connection of the
+	// store's pool: a pool of its own, so that many tenants applying at
+	// once never wait on each other for a second connection. Unset: the
+	// store's pool.
+	Marks store.Q
+	// held is set when SpiceDB holds the schema Additivity analysed.
+	held atomic.Bool
 
 	// Analyze, when set, refreshes the planner statistics of Gatehouse's
 	// and SpiceDB's tables; ImportAll calls it after a bulk load.
@@ -185,11 +196,15 @@ func (p *Projector) apply(ctx context.Context, tenant uuid.UUID, outboxID int64)
 		if err != nil {
 			return err
 		}
-		additive := p.Additivity.AdditiveUpdates(held, creates, updates)
+		additive := p.held.Load() && !mayFollowAWrite(ctx) && p.Additivity.AdditiveUpdates(held, creates, updates)
 		if !additive {
 			// Committed before the write: should this applier die before
 			// its commit, the next apply of the tenant moves the epoch.
-			if err := store.MarkRevoking(ctx, p.Store.Pool, entry.TenantID); err != nil {
+			marks := p.Marks
+			if marks == nil {
+				marks = p.Store.Pool
+			}
+			if err := store.MarkRevoking(ctx, marks, entry.TenantID); err != nil {
 				return err
 			}
 		}
@@ -469,8 +484,27 @@ func (p *Projector) Relay(ctx context.Context, every time.Duration, wake <-chan 
 	}
 }
 
+// SchemaHeld records whether SpiceDB holds the schema Additivity
+// analysed (app: at start and after migrate's final schema write).
+func (p *Projector) SchemaHeld(held bool) { p.held.Store(held) }
+
+type afterAWrite struct{}
+
+// maybeWritten marks ctx as applying entries an earlier attempt may have
+// written to SpiceDB already (the relay's retries, repairs): such an apply
+// always moves the projection epoch, however additive its diff looks. An
+// applier of this release leaves a revoking mark before such a write
+// (store.MarkRevoking); one of the release before does not, and its
+// change, already in SpiceDB, leaves no trace in the diff.
+func maybeWritten(ctx context.Context) context.Context {
+	return context.WithValue(ctx, afterAWrite{}, true)
+}
+
+func mayFollowAWrite(ctx context.Context) bool { return ctx.Value(afterAWrite{}) != nil }
+
 // Drain applies every due entry once; it returns the first error.
 func (p *Projector) Drain(ctx context.Context) error {
+	ctx = maybeWritten(ctx)
 	due, err := projection.DueOutbox(ctx, p.Store.Pool, 500)
 	if err != nil {
 		return err

@@ -106,7 +106,7 @@ func (p *Projector) ReconcileTypes(ctx context.Context, repair bool, types []str
 		if err != nil {
 			return drift, err
 		}
-		if _, err := p.Apply(ctx, id); err != nil {
+		if _, err := p.Apply(maybeWritten(ctx), id); err != nil {
 			return drift, fmt.Errorf("repair: %w", err)
 		}
 	}

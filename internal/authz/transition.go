@@ -117,6 +117,39 @@ func TransitionSchema(ctx context.Context, current, next string) (text string, t
 	return text, types, nil
 }
 
+// SchemaHeld reports whether SpiceDB, holding held, holds next: the same
+// definitions, each as SpiceDB's generator writes it.
+func SchemaHeld(held, next string) (bool, error) {
+	if held == "" {
+		return false, nil
+	}
+	h, err := compileSchema("held", held)
+	if err != nil {
+		return false, err
+	}
+	n, err := compileSchema("next", next)
+	if err != nil {
+		return false, err
+	}
+	if len(h.ObjectDefinitions) != len(n.ObjectDefinitions) {
+		return false, nil
+	}
+	heldDefs := map[string]*core.NamespaceDefinition{}
+	for _, d := range h.ObjectDefinitions {
+		heldDefs[d.GetName()] = d
+	}
+	for _, d := range n.ObjectDefinitions {
+		hd := heldDefs[d.GetName()]
+		if hd == nil {
+			return false, nil
+		}
+		if changed, err := definitionChanged(hd, d); err != nil || changed {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
 // definitionChanged tells whether the definition SpiceDB holds differs
 // from next's: their text as SpiceDB's own generator writes both.
 func definitionChanged(held, next *core.NamespaceDefinition) (bool, error) {

@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/gatehouse/gatehouse/internal/auth"
+	"github.com/gatehouse/gatehouse/internal/authz"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/testenv"
 )
@@ -136,6 +137,20 @@ func TestDecisionCacheRevocationAcrossReplicas(t *testing.T) {
 				e.Must(t, 200, "PATCH", "/v1/roles/"+role, root, map[string]any{"permissions": []string{"object:Infra:Device:view:allow_all"}})
 			}
 		}
+	})
+
+	// A merged branch denies kind actions on it: the projection adds a
+	// relationship (branch#merged), which the check reads negated.
+	t.Run("branch merged", func(t *testing.T) {
+		env.Must(t, 201, "POST", "/v1/kinds", root, map[string]string{"namespace": "Infra", "name": "Rack"})
+		uid, u := env.User(t, root, uniq("b")+"@example.com", "member")
+		role := env.Must(t, 201, "POST", "/v1/roles", root, map[string]any{"name": uniq("role"), "permissions": []string{"object:Infra:Rack:update:allow_all"}}).Str("id")
+		env.Must(t, 200, "PUT", "/v1/roles/"+role+"/assignments/user:"+uid, root, nil)
+		branch := uniq("rel")
+		env.Must(t, 201, "POST", "/v1/branches", root, map[string]string{"name": branch})
+		w.revokeThenCheck(t, 0, cacheQ{token: u, typ: "kind", id: "Infra:Rack", perm: "update", branch: branch}, func(e *testenv.Env) {
+			e.Must(t, 200, "PATCH", "/v1/branches/"+branch, root, map[string]string{"status": "merged"})
+		})
 	})
 
 	t.Run("user disable", func(t *testing.T) {
@@ -330,6 +345,20 @@ func TestSessionCacheRevocationAcrossReplicas(t *testing.T) {
 		cached(t, u)
 		w.reps[0].Must(t, 204, "POST", "/v1/auth/logout", u, nil)
 		ended(t, u, 0)
+	})
+
+	// A merged branch denies kind actions on it: the projection adds a
+	// relationship (branch#merged), which the check reads negated.
+	t.Run("branch merged", func(t *testing.T) {
+		env.Must(t, 201, "POST", "/v1/kinds", root, map[string]string{"namespace": "Infra", "name": "Rack"})
+		uid, u := env.User(t, root, uniq("b")+"@example.com", "member")
+		role := env.Must(t, 201, "POST", "/v1/roles", root, map[string]any{"name": uniq("role"), "permissions": []string{"object:Infra:Rack:update:allow_all"}}).Str("id")
+		env.Must(t, 200, "PUT", "/v1/roles/"+role+"/assignments/user:"+uid, root, nil)
+		branch := uniq("rel")
+		env.Must(t, 201, "POST", "/v1/branches", root, map[string]string{"name": branch})
+		w.revokeThenCheck(t, 0, cacheQ{token: u, typ: "kind", id: "Infra:Rack", perm: "update", branch: branch}, func(e *testenv.Env) {
+			e.Must(t, 200, "PATCH", "/v1/branches/"+branch, root, map[string]string{"status": "merged"})
+		})
 	})
 
 	t.Run("user disable", func(t *testing.T) {
@@ -588,5 +617,32 @@ func TestEpochsOfAdditiveAndRevokingApplies(t *testing.T) {
 	addMember(users[2])
 	if after = epochs(); after.Epoch != before.Epoch {
 		t.Errorf("the next additive apply: epochs %+v -> %+v, want only the additions epoch moved", before, after)
+	}
+
+	// An entry the relay applies (an earlier attempt, of any release, may
+	// have written it already) moves the projection epoch, additive or not:
+	// a membership stored with its entry but never applied.
+	uid, wid := uuid.MustParse(users[0]), uuid.MustParse(ws)
+	tid := uuid.MustParse(tenant)
+	if err := store.InsertMember(ctx, env.Store.Pool, tid, store.Member{ID: uuid.New(), WorkspaceID: wid, UserID: &uid, Role: "member"}); err != nil {
+		t.Fatal(err)
+	}
+	units, err := authz.UnitsOf(ctx, env.Store.Pool, []authz.Fact{authz.MembershipChanged{Workspace: wid, Subject: authz.Obj("user", uid)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := authz.EncodeUnits(units)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.InsertOutbox(ctx, env.Store.Pool, tid, raw, nil); err != nil {
+		t.Fatal(err)
+	}
+	before = epochs()
+	if err := env.Projector.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if after = epochs(); after.Epoch == before.Epoch {
+		t.Errorf("an entry the relay applied: epochs %+v -> %+v, want the projection epoch moved", before, after)
 	}
 }

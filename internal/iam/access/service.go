@@ -13,5 +13,9 @@ type Service struct {
 // New builds the decision service; its cache is sized by
 // k.Config.DecisionCacheSize.
 func New(k *core.Kernel) *Service {
-	return &Service{Kernel: k, Decisions: NewDecisionCache(k.Config.DecisionCacheSize)}
+	s := &Service{Kernel: k, Decisions: NewDecisionCache(k.Config.DecisionCacheSize)}
+	if s.Decisions != nil {
+		k.OnFlush(s.Decisions.entries.Clear)
+	}
+	return s
 }

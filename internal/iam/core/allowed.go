@@ -52,6 +52,12 @@ func (c *AllowedCache) put(key string, epoch int64) {
 // Len is the number of answers held.
 func (c *AllowedCache) Len() int { return c.answers.Len() }
 
+func (c *AllowedCache) clear() {
+	if c != nil {
+		c.answers.Clear()
+	}
+}
+
 func allowedKey(it authz.CheckItem) string {
 	return it.Subject.String() + "|" + it.Resource.String() + "|" + it.Permission
 }

@@ -81,3 +81,12 @@ func (b *Bounded[V]) Len() int {
 	}
 	return n
 }
+
+// Clear drops every entry.
+func (b *Bounded[V]) Clear() {
+	for i := range b.shards {
+		b.shards[i].mu.Lock()
+		clear(b.shards[i].m)
+		b.shards[i].mu.Unlock()
+	}
+}

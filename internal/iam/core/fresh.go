@@ -37,7 +37,19 @@ type SessionEntry struct {
 const DefaultSessionCacheSize = 100_000
 
 // UseBus turns the caches on, fed by b.
+//
+// The decision caches are cleared when the bus flushes (the replica lost
+// its lease, or PostgreSQL was replaced: a restored database may hand out
+// an epoch value again).
 func (s *Kernel) UseBus(b *bus.Bus) {
+	b.Subscribe(func(e bus.Event) {
+		if e.Kind == "flush" {
+			s.Allowed.clear()
+			for _, f := range s.flushed {
+				f()
+			}
+		}
+	})
 	s.Caches = Caches{
 		Bus:       b,
 		Sessions:  bus.NewCache[string, SessionEntry](b, DefaultSessionCacheSize),
@@ -151,3 +163,7 @@ func (s *Kernel) Barrier(ctx context.Context) error {
 		return Unavailable("the change is stored, but not every replica confirmed it yet; read it back before relying on it")
 	}
 }
+
+// OnFlush registers f to run when the cache bus flushes (a cache of
+// answers outside Caches clears itself).
+func (s *Kernel) OnFlush(f func()) { s.flushed = append(s.flushed, f) }

@@ -64,6 +64,8 @@ type Kernel struct {
 	// change that may revoke has been applied (allowed.go); nil when
 	// turned off.
 	Allowed *AllowedCache
+
+	flushed []func() // OnFlush
 }
 
 // NewKernel builds the kernel, filling in the defaults of cfg.
