@@ -43,8 +43,17 @@ func MarkOutboxApplied(ctx context.Context, q Q, id int64, tenantID uuid.UUID, t
 // MarkRevoking records, committed at once (q is the pool, not the apply's
 // transaction), that an apply of the tenant is about to write something to
 // SpiceDB that may revoke (see MarkOutboxApplied).
+//
+// The statement is idempotent, so a connection that died idle (PostgreSQL
+// restarted since it was last used) is retried on another, a few times.
 func MarkRevoking(ctx context.Context, q Q, tenantID uuid.UUID) error {
-	_, err := q.Exec(ctx, `INSERT INTO projection_revoking (tenant_id) VALUES ($1) ON CONFLICT (tenant_id) DO NOTHING`, tenantID)
+	var err error
+	for range 3 {
+		_, err = q.Exec(ctx, `INSERT INTO projection_revoking (tenant_id) VALUES ($1) ON CONFLICT (tenant_id) DO NOTHING`, tenantID)
+		if err == nil || ctx.Err() != nil || !IsUnavailable(err) {
+			return err
+		}
+	}
 	return err
 }
 
