@@ -36,9 +36,10 @@ import (
 
 // Client calls one Gatehouse.
 type Client struct {
-	baseURL string
-	token   string
-	http    *http.Client
+	baseURL  string
+	token    string
+	http     *http.Client
+	coalesce *coalescer // WithCoalescing
 }
 
 // Option configures a Client.
@@ -83,10 +84,15 @@ type CheckResult struct {
 	Allowed   bool   `json:"allowed"`
 	Decision  string `json:"decision"`
 	CheckedAt string `json:"checked_at"`
-	Error     *struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-	} `json:"error,omitempty"`
+	// Error is a bulk check item's own error (CheckBulk only).
+	Error *ItemError `json:"error,omitempty"`
+}
+
+// ItemError is why one item of a bulk check could not be answered.
+type ItemError struct {
+	Code    string `json:"code"`
+	Field   string `json:"field,omitempty"`
+	Message string `json:"message"`
 }
 
 // Error is a problem+json answer.
@@ -104,6 +110,9 @@ func (e *Error) Error() string {
 
 // Check asks whether a subject may do a permission on a resource.
 func (c *Client) Check(ctx context.Context, req CheckRequest) (CheckResult, error) {
+	if c.coalesce != nil && req.Consistency == nil {
+		return c.coalesce.check(ctx, req)
+	}
 	var out CheckResult
 	err := c.do(ctx, http.MethodPost, "/v1/check", req, &out)
 	return out, err

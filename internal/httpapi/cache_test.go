@@ -646,3 +646,74 @@ func TestEpochsOfAdditiveAndRevokingApplies(t *testing.T) {
 		t.Errorf("an entry the relay applied: epochs %+v -> %+v, want the projection epoch moved", before, after)
 	}
 }
+
+// A bulk check at default consistency is answered from the decision cache
+// item by item, by the same rule as single checks; after a revocation
+// through either replica the next bulk check through either answers the
+// revoked item denied (and a deleted subject is no longer answered for).
+func TestBulkCheckCacheRevocationAcrossReplicas(t *testing.T) {
+	t.Parallel()
+	w := newCacheWorld(t)
+	env, root := w.reps[0], w.root
+	aID, _ := env.User(t, root, uniq("a")+"@example.com", "member")
+	bID, _ := env.User(t, root, uniq("b")+"@example.com", "member")
+	cID, _ := env.User(t, root, uniq("c")+"@example.com", "member")
+	ws := env.Must(t, 201, "POST", "/v1/workspaces", root, map[string]string{"name": uniq("ws")}).Str("id")
+	ma := env.Must(t, 201, "POST", "/v1/workspaces/"+ws+"/members", root, map[string]string{"user_id": aID, "role": "member"}).Str("id")
+	env.Must(t, 201, "POST", "/v1/workspaces/"+ws+"/members", root, map[string]string{"user_id": bID, "role": "member"})
+	key := env.Must(t, 201, "POST", "/v1/service-credentials", root, map[string]string{"name": uniq("svc")}).Str("key")
+	item := func(user string) map[string]any {
+		return map[string]any{"subject": map[string]string{"type": "user", "id": user},
+			"resource": map[string]string{"type": "workspace", "id": ws}, "permission": "view_resources"}
+	}
+	body := map[string]any{"items": []any{item(aID), item(bID), item(cID),
+		map[string]any{"resource": map[string]string{"type": "workspace", "id": "nope"}, "permission": "view_resources"}}}
+	answers := func(rep int) (allowed []bool, errs []bool, checkedAt string) {
+		t.Helper()
+		r := w.reps[rep].Must(t, 200, "POST", "/v1/check/bulk", key, body)
+		for _, x := range r.Body["results"].([]any) {
+			m := x.(map[string]any)
+			allowed = append(allowed, m["allowed"] == true)
+			errs = append(errs, m["error"] != nil)
+		}
+		return allowed, errs, r.Str("checked_at")
+	}
+	want := func(rep int, what string, a, b, c bool) {
+		t.Helper()
+		got, errs, at := answers(rep)
+		if got[0] != a || got[1] != b || got[2] != c || got[3] || !errs[3] || errs[0] || errs[2] {
+			t.Errorf("replica %d, %s: allowed %v, errors %v; want %v %v %v and an error for the last item", rep, what, got, errs, a, b, c)
+		}
+		if at == "" {
+			t.Errorf("replica %d, %s: no checked_at", rep, what)
+		}
+	}
+	warm := func(what string, a, b, c bool) {
+		t.Helper()
+		for i, r := range w.reps {
+			for n := 0; ; n++ {
+				if n == 50 {
+					t.Fatalf("replica %d: bulk check not answered from the cache after %d calls", i, n)
+				}
+				before := r.IAM.Decisions.Hits.Load()
+				want(i, what, a, b, c)
+				if r.IAM.Decisions.Hits.Load() == before+3 {
+					break
+				}
+			}
+		}
+	}
+	warm("before", true, true, false)
+	env.Must(t, 200, "DELETE", "/v1/workspaces/"+ws+"/members/"+ma, root, nil)
+	want(1, "after a's removal through replica 0", false, true, false)
+	want(0, "after a's removal through replica 0", false, true, false)
+
+	warm("again", false, true, false)
+	w.reps[1].Must(t, 200, "DELETE", "/v1/users/"+bID, root, nil)
+	for i := range w.reps {
+		got, _, _ := answers(i)
+		if got[1] {
+			t.Errorf("replica %d: a deleted user still allowed", i)
+		}
+	}
+}

@@ -308,11 +308,7 @@ func (s *Service) CheckBulk(ctx context.Context, p *core.Principal, meta core.Re
 		return BulkOutput{}, core.Invalid("items", "at most %d items (got %d)", MaxBulkItems, len(in.Items))
 	}
 	out := BulkOutput{Results: make([]CheckOutput, len(in.Items))}
-	type slot struct {
-		rc    resolvedCheck
-		start int
-	}
-	slots := make([]*slot, len(in.Items))
+	slots := make([]*bulkSlot, len(in.Items))
 	var items []authz.CheckItem
 	tenant := p.TenantID
 	grants, err := s.resolveSubjects(ctx, p, meta, in.Items)
@@ -339,9 +335,12 @@ func (s *Service) CheckBulk(ctx context.Context, p *core.Principal, meta core.Re
 			}
 			return BulkOutput{}, err
 		}
-		slots[i] = &slot{rc: rc, start: len(items)}
+		slots[i] = &bulkSlot{rc: rc, start: len(items)}
 		items = append(items, rc.items...)
 		tenant = rc.tenantID
+	}
+	if in.Consistency == nil && meta.ConsistencyToken == "" && s.bulkCacheable(in.Items, slots) {
+		return out, s.bulkThroughCache(ctx, slots, &out)
 	}
 	cons, err := s.checkConsistency(ctx, p, tenant, meta, in.Consistency)
 	if err != nil {
@@ -353,23 +352,115 @@ func (s *Service) CheckBulk(ctx context.Context, p *core.Principal, meta core.Re
 	}
 	out.CheckedAt = s.Tokens.Seal(token)
 	for i, sl := range slots {
-		if sl == nil {
-			continue
-		}
-		r := res[sl.start : sl.start+len(sl.rc.items)]
-		if sl.rc.kind {
-			out.Results[i] = kindDecision(r, sl.rc.branch)
-		} else {
-			out.Results[i] = CheckOutput{Allowed: r[0].Allowed, Decision: map[bool]string{true: "allow", false: "deny"}[r[0].Allowed]}
-		}
-		for _, one := range r {
-			if one.Err != nil {
-				out.Results[i] = CheckOutput{Decision: "deny", Error: &ItemError{Code: "check_failed", Message: one.Err.Error()}}
-				break
-			}
+		if sl != nil {
+			out.Results[i] = sl.decision(res[sl.start : sl.start+len(sl.rc.items)])
 		}
 	}
 	return out, nil
+}
+
+// bulkSlot is a resolved item of a bulk check: its SpiceDB questions are
+// items[start : start+len(rc.items)] of the call.
+type bulkSlot struct {
+	rc    resolvedCheck
+	start int
+}
+
+// decision is the item's answer from the answers to its questions.
+func (sl *bulkSlot) decision(r []authz.CheckResult) CheckOutput {
+	for _, one := range r {
+		if one.Err != nil {
+			return CheckOutput{Decision: "deny", Error: &ItemError{Code: "check_failed", Message: one.Err.Error()}}
+		}
+	}
+	if sl.rc.kind {
+		return kindDecision(r, sl.rc.branch)
+	}
+	return CheckOutput{Allowed: r[0].Allowed, Decision: map[bool]string{true: "allow", false: "deny"}[r[0].Allowed]}
+}
+
+// bulkCacheable: every resolved item of a bulk check may be answered from
+// the decision cache (as cacheable says of one check).
+func (s *Service) bulkCacheable(items []CheckInput, slots []*bulkSlot) bool {
+	if s.Decisions == nil {
+		return false
+	}
+	n := 0
+	for i, sl := range slots {
+		if sl == nil {
+			continue
+		}
+		if !s.cacheable(sl.rc, items[i]) {
+			return false
+		}
+		n++
+	}
+	return n > 0
+}
+
+// bulkThroughCache answers a bulk check at default consistency through the
+// decision cache, by checkThroughCache's rule for entries at exactly the
+// current freshness of their tenant: those are replayed, the others asked
+// of SpiceDB in one fully consistent call and stored. checked_at is that
+// call's token, or when every item was replayed, the token of one of the
+// entries: they were all computed while no change was applied (the
+// epochs they were stored at are the current ones), so every answer holds
+// at it.
+func (s *Service) bulkThroughCache(ctx context.Context, slots []*bulkSlot, out *BulkOutput) error {
+	c := s.Decisions
+	fresh := map[uuid.UUID]store.Freshness{}
+	var asked []authz.CheckItem
+	var missed []int
+	keys := make([]string, len(slots))
+	for i, sl := range slots {
+		if sl == nil {
+			continue
+		}
+		f, ok := fresh[sl.rc.tenantID]
+		if !ok {
+			var err error
+			if f, err = s.Freshness(ctx, sl.rc.tenantID); err != nil {
+				return err
+			}
+			fresh[sl.rc.tenantID] = f
+		}
+		keys[i] = decisionKey(sl.rc)
+		if e, ok := c.get(keys[i]); ok && e.fresh == f {
+			out.Results[i] = CheckOutput{Allowed: e.allowed, Decision: e.decision}
+			if out.CheckedAt == "" {
+				out.CheckedAt = e.sealed
+			}
+			continue
+		}
+		missed = append(missed, i)
+		sl.start = len(asked)
+		asked = append(asked, sl.rc.items...)
+	}
+	hits := 0
+	for _, sl := range slots {
+		if sl != nil {
+			hits++
+		}
+	}
+	c.Hits.Add(uint64(hits - len(missed)))
+	c.Misses.Add(uint64(len(missed)))
+	if len(missed) == 0 {
+		return nil
+	}
+	res, token, err := s.Checker.CheckBulk(ctx, asked, authz.Consistency{FullyConsistent: true})
+	if err != nil {
+		return s.MapErr(err)
+	}
+	out.CheckedAt = s.Tokens.Seal(token)
+	for _, i := range missed {
+		sl := slots[i]
+		d := sl.decision(res[sl.start : sl.start+len(sl.rc.items)])
+		out.Results[i] = d
+		if d.Error == nil && token != "" {
+			c.put(keys[i], decisionEntry{fresh: fresh[sl.rc.tenantID], checkedAt: token, sealed: out.CheckedAt, allowed: d.Allowed, decision: d.Decision})
+		}
+	}
+	return nil
 }
 
 func (s *Service) checkConsistency(ctx context.Context, p *core.Principal, tenantID uuid.UUID, meta core.RequestMeta, in *ConsistencyInput) (authz.Consistency, error) {
@@ -437,7 +528,7 @@ func (s *Service) resolveSubjects(ctx context.Context, p *core.Principal, meta c
 	}
 	tenants := []uuid.UUID{p.TenantID}
 	for typ, ids := range byType {
-		found, err := store.SubjectTenants(ctx, s.Store.Pool, typ, ids)
+		found, err := s.SubjectTenants(ctx, typ, ids)
 		if err != nil {
 			return nil, s.MapErr(err)
 		}
@@ -458,22 +549,18 @@ func (s *Service) resolveSubjects(ctx context.Context, p *core.Principal, meta c
 			return nil, err
 		}
 	}
-	cons, err := s.Consistency(ctx, p.TenantID, meta)
+	// Read at the caller's tenant's freshness; with other tenants named,
+	// at head (AllowedAll reads at head for a tenant not the caller's).
+	at := p.TenantID
+	if len(tenants) > 1 {
+		at = tenants[1]
+	}
+	ok, err := s.AllowedAll(ctx, p, at, meta, checks)
 	if err != nil {
 		return nil, err
 	}
-	if len(tenants) > 1 {
-		cons = authz.Consistency{FullyConsistent: true}
-	}
-	res, _, err := s.Checker.CheckBulk(ctx, checks, cons)
-	if err != nil {
-		return nil, s.MapErr(err)
-	}
 	for i, t := range tenants {
-		if res[i].Err != nil {
-			return nil, s.MapErr(fmt.Errorf("%w: %v", authz.ErrUnavailable, res[i].Err))
-		}
-		g.mayCheck[t] = res[i].Allowed
+		g.mayCheck[t] = ok[i]
 	}
 	return g, nil
 }
@@ -565,7 +652,7 @@ func (s *Service) resolveCheckWith(ctx context.Context, p *core.Principal, meta 
 // subjectTenant finds the tenant a subject belongs to (found false: no
 // such subject; an error: PostgreSQL did not answer).
 func (s *Service) subjectTenant(ctx context.Context, typ string, id uuid.UUID) (uuid.UUID, bool, error) {
-	found, err := store.SubjectTenants(ctx, s.Store.Pool, typ, []uuid.UUID{id})
+	found, err := s.SubjectTenants(ctx, typ, []uuid.UUID{id})
 	if err != nil {
 		return uuid.Nil, false, s.MapErr(err)
 	}

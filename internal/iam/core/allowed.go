@@ -84,6 +84,9 @@ func (s *Kernel) ProjectionEpoch(ctx context.Context) (int64, error) {
 // subject whose relationships may expire, it asks SpiceDB at cons.
 func (s *Kernel) decide(ctx context.Context, items []authz.CheckItem, cons authz.Consistency) ([]bool, error) {
 	out := make([]bool, len(items))
+	if len(items) == 0 {
+		return out, nil
+	}
 	c := s.Allowed
 	if c == nil || s.Projector.Additivity.Expiring(items[0].Subject.Type) {
 		return out, s.ask(ctx, items, cons, out, nil)

@@ -44,7 +44,8 @@ func (s *Kernel) Reaches(ctx context.Context, p *Principal, meta RequestMeta, te
 }
 
 // AllowedAll answers several checks of p about objects of tenantID in one
-// SpiceDB call, at the freshness allowed uses.
+// SpiceDB call (allowed answers the authorization cache holds are
+// replayed), at the freshness allowed uses.
 func (s *Kernel) AllowedAll(ctx context.Context, p *Principal, tenantID uuid.UUID, meta RequestMeta, items []authz.CheckItem) ([]bool, error) {
 	cons, err := s.Consistency(ctx, tenantID, meta)
 	if err != nil {
@@ -53,18 +54,7 @@ func (s *Kernel) AllowedAll(ctx context.Context, p *Principal, tenantID uuid.UUI
 	if tenantID != p.TenantID {
 		cons = authz.Consistency{FullyConsistent: true}
 	}
-	res, _, err := s.Checker.CheckBulk(ctx, items, cons)
-	if err != nil {
-		return nil, s.MapErr(err)
-	}
-	out := make([]bool, len(res))
-	for i, r := range res {
-		if r.Err != nil {
-			return nil, s.MapErr(errors.Join(authz.ErrUnavailable, r.Err))
-		}
-		out[i] = r.Allowed
-	}
-	return out, nil
+	return s.decide(ctx, items, cons)
 }
 
 // check is a check item about p.

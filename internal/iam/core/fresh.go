@@ -25,6 +25,10 @@ type Caches struct {
 	Epoch    *bus.Cache[struct{}, int64]                 // the projection epoch
 	// Additions is the additions epoch (store.Freshness).
 	Additions *bus.Cache[struct{}, int64]
+	// Subjects is the tenant of a subject named in a check ("type:id";
+	// users, API keys and service credentials: the types whose rows tell
+	// the bus when they change or go).
+	Subjects *bus.Cache[string, uuid.UUID]
 }
 
 // SessionEntry is a session and its user, as authentication read them.
@@ -58,6 +62,7 @@ func (s *Kernel) UseBus(b *bus.Bus) {
 		Tokens:    bus.NewCache[uuid.UUID, string](b, 100_000),
 		Epoch:     bus.NewCache[struct{}, int64](b, 1),
 		Additions: bus.NewCache[struct{}, int64](b, 1),
+		Subjects:  bus.NewCache[string, uuid.UUID](b, 100_000),
 	}
 }
 
@@ -167,3 +172,42 @@ func (s *Kernel) Barrier(ctx context.Context) error {
 // OnFlush registers f to run when the cache bus flushes (a cache of
 // answers outside Caches clears itself).
 func (s *Kernel) OnFlush(f func()) { s.flushed = append(s.flushed, f) }
+
+// subjectTags are the bus tags of the subject types whose tenant is
+// cached: a row of theirs that changes or goes drops the entry.
+var subjectTags = map[string]func(uuid.UUID) string{"user": UserTag, "apikey": APIKeyTag, "service": ServiceTag}
+
+// SubjectTenants resolves the tenant of each subject of a type named (one
+// statement for those the cache does not hold); subjects that do not exist
+// are absent from the answer. A subject's tenant never changes; the cache
+// only saves the read, and drops an entry when its row changes or is
+// deleted (so a deleted subject is unknown at once, on every replica).
+func (s *Kernel) SubjectTenants(ctx context.Context, typ string, ids []uuid.UUID) (map[uuid.UUID]uuid.UUID, error) {
+	tag, cached := subjectTags[typ]
+	out := make(map[uuid.UUID]uuid.UUID, len(ids))
+	var missing []uuid.UUID
+	for _, id := range ids {
+		if cached {
+			if t, ok := s.Caches.Subjects.Get(typ + ":" + id.String()); ok {
+				out[id] = t
+				continue
+			}
+		}
+		missing = append(missing, id)
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	gen, ok := s.Caches.Subjects.Snapshot()
+	found, err := store.SubjectTenants(ctx, s.Store.Pool, typ, missing)
+	if err != nil {
+		return nil, err
+	}
+	for id, t := range found {
+		out[id] = t
+		if ok && cached {
+			s.Caches.Subjects.Put(gen, typ+":"+id.String(), t, tag(id))
+		}
+	}
+	return out, nil
+}

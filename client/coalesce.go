@@ -1,0 +1,147 @@
+package client
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"sync"
+)
+
+// WithCoalescing lets concurrent Check calls share requests. While fewer
+// than maxInFlight requests of this client's checks are under way, a check
+// is sent at once, alone (so a lone caller waits for nothing). Beyond
+// that, checks queue, and each time a request returns, everything queued
+// (up to maxBatch) leaves together as one POST /v1/check/bulk. There is no
+// timer: under load the batches grow by themselves, each check costing
+// Gatehouse a share of one HTTP request instead of a whole one.
+//
+// Only checks at default consistency (Consistency nil) without
+// explanation coalesce; the others are sent on their own. A coalesced
+// check answers as Check would: the same result, and an item's error as
+// the *Error the single check would have returned. Its request does not
+// carry the caller's cancellation (it serves other callers too), but the
+// caller stops waiting when its context ends.
+func WithCoalescing(maxInFlight int) Option {
+	return func(c *Client) {
+		if maxInFlight > 0 {
+			c.coalesce = &coalescer{c: c, max: maxInFlight}
+		}
+	}
+}
+
+// maxBatch bounds the items of one coalesced request (the API takes up to
+// 1000).
+const maxBatch = 256
+
+type coalescer struct {
+	c   *Client
+	max int
+
+	mu       sync.Mutex
+	inFlight int
+	queue    []*pendingCheck
+}
+
+type pendingCheck struct {
+	ctx  context.Context
+	req  CheckRequest
+	done chan struct{}
+	res  CheckResult
+	err  error
+}
+
+func (q *coalescer) check(ctx context.Context, req CheckRequest) (CheckResult, error) {
+	p := &pendingCheck{ctx: ctx, req: req, done: make(chan struct{})}
+	q.mu.Lock()
+	if q.inFlight < q.max {
+		q.inFlight++
+		q.mu.Unlock()
+		go q.send([]*pendingCheck{p})
+	} else {
+		q.queue = append(q.queue, p)
+		q.mu.Unlock()
+	}
+	select {
+	case <-p.done:
+		return p.res, p.err
+	case <-ctx.Done():
+		return CheckResult{}, ctx.Err()
+	}
+}
+
+// send runs one request for batch, then the next batch of the queue, until
+// the queue is empty.
+func (q *coalescer) send(batch []*pendingCheck) {
+	for len(batch) > 0 {
+		q.run(batch)
+		q.mu.Lock()
+		batch = nil
+		for len(q.queue) > 0 && len(batch) < maxBatch {
+			p := q.queue[0]
+			q.queue[0] = nil
+			q.queue = q.queue[1:]
+			if p.ctx.Err() == nil { // its caller has stopped waiting
+				batch = append(batch, p)
+			}
+		}
+		if len(batch) == 0 {
+			q.inFlight--
+		}
+		q.mu.Unlock()
+	}
+}
+
+func (q *coalescer) run(batch []*pendingCheck) {
+	defer func() {
+		for _, p := range batch {
+			close(p.done)
+		}
+	}()
+	ctx := context.WithoutCancel(batch[0].ctx)
+	if len(batch) == 1 {
+		p := batch[0]
+		p.err = q.c.do(ctx, http.MethodPost, "/v1/check", p.req, &p.res)
+		return
+	}
+	items := make([]CheckRequest, len(batch))
+	for i, p := range batch {
+		items[i] = p.req
+	}
+	res, err := q.c.CheckBulk(ctx, items, nil)
+	if err == nil && len(res) != len(batch) {
+		err = &Error{Status: http.StatusBadGateway, Code: "bad_answer", Detail: "bulk check answered a different number of items"}
+	}
+	for i, p := range batch {
+		switch {
+		case err != nil:
+			p.err = err
+		case res[i].Error != nil:
+			p.err = itemError(res[i].Error.Code, res[i].Error.Message, res[i].Error.Field)
+		default:
+			p.res = res[i]
+		}
+	}
+}
+
+// itemError is the error a single check would have answered for a bulk
+// item's error.
+func itemError(code, message, field string) *Error {
+	e := &Error{Code: code, Detail: message}
+	if _, rest, ok := strings.Cut(field, "]."); ok && strings.HasPrefix(field, "items[") {
+		e.Field = rest
+	}
+	switch code {
+	case "invalid_field":
+		e.Status = http.StatusUnprocessableEntity
+	case "not_found":
+		e.Status = http.StatusNotFound
+	case "forbidden":
+		e.Status = http.StatusForbidden
+	case "check_failed":
+		e.Status, e.Code = http.StatusServiceUnavailable, "unavailable"
+	default:
+		e.Status = http.StatusBadRequest
+	}
+	e.Title = http.StatusText(e.Status)
+	return e
+}

@@ -1,0 +1,134 @@
+package client_test
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"runtime"
+	"testing"
+
+	"github.com/gatehouse/gatehouse/client"
+	"github.com/gatehouse/gatehouse/internal/testenv"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// gate holds the first request until released, and counts requests by
+// path.
+type gate struct {
+	release chan struct{}
+	first   atomic.Bool
+	mu      sync.Mutex
+	paths   map[string]int
+}
+
+func (g *gate) RoundTrip(r *http.Request) (*http.Response, error) {
+	g.mu.Lock()
+	g.paths[r.URL.Path]++
+	g.mu.Unlock()
+	if g.first.CompareAndSwap(false, true) {
+		<-g.release
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+func (g *gate) count(path string) int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.paths[path]
+}
+
+// Concurrent checks through a coalescing client answer exactly what single
+// checks answer (results and errors), in one bulk request while another is
+// under way.
+func TestCoalescedChecksAnswerAsSingleChecks(t *testing.T) {
+	env := testenv.New(t)
+	root := env.RootToken(t)
+	bobID, bob := env.User(t, root, "bob@example.com", "member")
+	eveID, _ := env.User(t, root, "eve@example.com", "member")
+	ws := env.Must(t, 201, "POST", "/v1/workspaces", bob, map[string]string{"name": "svc"}).Str("id")
+	dep := env.Must(t, 201, "POST", "/v1/workspaces/"+ws+"/deployments", bob, map[string]string{"name": "d"}).Str("id")
+	key := env.Must(t, 201, "POST", "/v1/service-credentials", root, map[string]string{"name": "inference"}).Str("key")
+
+	questions := []client.CheckRequest{
+		{Subject: &client.Ref{Type: "user", ID: bobID}, Resource: client.Ref{Type: "deployment", ID: dep}, Permission: "invoke"},
+		{Subject: &client.Ref{Type: "user", ID: eveID}, Resource: client.Ref{Type: "deployment", ID: dep}, Permission: "invoke"},
+		{Subject: &client.Ref{Type: "user", ID: bobID}, Resource: client.Ref{Type: "workspace", ID: ws}, Permission: "manage_members"},
+		{Subject: &client.Ref{Type: "user", ID: bobID}, Resource: client.Ref{Type: "deployment", ID: "nope"}, Permission: "invoke"},
+		{Subject: &client.Ref{Type: "user", ID: "7f9c3c1e-7d0e-4c54-9d6b-5a3a8f0e2b11"}, Resource: client.Ref{Type: "deployment", ID: dep}, Permission: "invoke"},
+		{Resource: client.Ref{Type: "deployment", ID: dep}, Permission: "fly"},
+	}
+	type answer struct {
+		allowed  bool
+		decision string
+		status   int
+		code     string
+		field    string
+	}
+	of := func(r client.CheckResult, err error) answer {
+		var e *client.Error
+		if errors.As(err, &e) {
+			return answer{status: e.Status, code: e.Code, field: e.Field}
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return answer{allowed: r.Allowed, decision: r.Decision}
+	}
+	plain := client.New(env.Server.URL, key)
+	want := make([]answer, len(questions))
+	for i, q := range questions {
+		want[i] = of(plain.Check(t.Context(), q))
+	}
+	if !want[0].allowed || want[1].allowed || want[3].status != 422 || want[4].status != 404 {
+		t.Fatalf("single checks: %+v", want)
+	}
+
+	g := &gate{release: make(chan struct{}), paths: map[string]int{}}
+	co := client.New(env.Server.URL, key, client.WithHTTPClient(&http.Client{Transport: g}), client.WithCoalescing(1))
+	const rounds = 5
+	n := rounds * len(questions)
+	got := make([]answer, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			r, err := co.Check(t.Context(), questions[i%len(questions)])
+			var e *client.Error
+			if err != nil && !errors.As(err, &e) {
+				t.Error(err)
+				return
+			}
+			got[i] = of(r, err)
+		})
+	}
+	// The first check is under way (held); the others queue behind it.
+	for {
+		if client.Queued(co) == n-1 {
+			break
+		}
+		runtime.Gosched()
+	}
+	close(g.release)
+	wg.Wait()
+	for i, a := range got {
+		if a != want[i%len(questions)] {
+			t.Errorf("check %d (%+v): coalesced %+v, single %+v", i, questions[i%len(questions)], a, want[i%len(questions)])
+		}
+	}
+	if s, b := g.count("/v1/check"), g.count("/v1/check/bulk"); s != 1 || b != 1 {
+		t.Errorf("requests: %d single, %d bulk; want 1 and 1", s, b)
+	}
+
+	// Alone, a check goes at once, as a single check.
+	if a := of(co.Check(t.Context(), questions[0])); a != want[0] {
+		t.Errorf("lone check: %+v", a)
+	}
+	if s := g.count("/v1/check"); s != 2 {
+		t.Errorf("a lone check was not sent alone (%d single requests)", s)
+	}
+	if t.Failed() {
+		fmt.Println(g.paths)
+	}
+}
