@@ -4,9 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"runtime"
 	"sync"
 	"sync/atomic"
-	"runtime"
 	"testing"
 
 	"github.com/gatehouse/gatehouse/client"
