@@ -13,6 +13,7 @@ import (
 	v1 "github.com/authzed/authzed-go/proto/authzed/api/v1"
 	"github.com/google/uuid"
 
+	ghclient "github.com/gatehouse/gatehouse/client"
 	"github.com/gatehouse/gatehouse/internal/app"
 )
 
@@ -53,6 +54,23 @@ func hotScenario(ctx context.Context, st *app.Stack, ds *dataset, client *http.C
 		i := next(r)
 		return post(ctx, client, base+"/v1/check", ds.sessions[hot[i].user], bodies[i], nil)
 	}
+	// A platform service asks through the Go client with its service
+	// credential, naming the user: alone per request, and coalescing
+	// (concurrent checks share one bulk request while others are under way).
+	svcKey, err := serviceKey(ctx, client, base)
+	if err != nil {
+		return err
+	}
+	single := ghclient.New(base, svcKey, ghclient.WithHTTPClient(client))
+	coalescing := ghclient.New(base, svcKey, ghclient.WithHTTPClient(client), ghclient.WithCoalescing(*coalesce))
+	viaClient := func(c *ghclient.Client) func(r *rand.Rand) error {
+		return func(r *rand.Rand) error {
+			x := hot[next(r)]
+			_, err := c.Check(ctx, ghclient.CheckRequest{Subject: &ghclient.Ref{Type: "user", ID: x.user.String()},
+				Resource: ghclient.Ref{Type: "deployment", ID: x.deployment.String()}, Permission: "invoke"})
+			return err
+		}
+	}
 	cache := st.IAM.Decisions
 	fmt.Println("\nHot repeated checks: the same 100 deployment#invoke checks over and over (Gatehouse default consistency, decision cache) vs direct CheckPermission")
 	fmt.Printf("%-34s %5s %9s %9s %9s %12s\n", "scenario", "conc", "requests", "p50", "p95", "checks/s")
@@ -70,16 +88,31 @@ func hotScenario(ctx context.Context, st *app.Stack, ds *dataset, client *http.C
 		}
 		g := measure(ctx, conc, *duration, viaAPI)
 		stopProfile()
+		sc := measure(ctx, conc, *duration, viaClient(single))
+		if *hotProfile != "" && conc == 16 {
+			if stopProfile, err = startProfile(*hotProfile + ".coalescing"); err != nil {
+				return err
+			}
+		}
+		cc := measure(ctx, conc, *duration, viaClient(coalescing))
+		stopProfile()
 		d.print("direct CheckPermission (hot)", conc)
 		g.print("gatehouse POST /v1/check (hot)", conc)
-		fmt.Printf("%-34s %5d %9s %9s %9s %12s\n", "ratio gatehouse/direct (hot)", conc, "",
-			fmt.Sprintf("x%.2f", g.p50.Seconds()/d.p50.Seconds()), fmt.Sprintf("x%.2f", g.p95.Seconds()/d.p95.Seconds()),
-			fmt.Sprintf("x%.2f", g.rate/d.rate))
+		sc.print("gatehouse Go client, service key", conc)
+		cc.print("  same, coalescing", conc)
+		ratio := func(name string, g result) {
+			fmt.Printf("%-34s %5d %9s %9s %9s %12s\n", name, conc, "",
+				fmt.Sprintf("x%.2f", g.p50.Seconds()/d.p50.Seconds()), fmt.Sprintf("x%.2f", g.p95.Seconds()/d.p95.Seconds()),
+				fmt.Sprintf("x%.2f", g.rate/d.rate))
+		}
+		ratio("ratio gatehouse/direct (hot)", g)
+		ratio("ratio Go client/direct (hot)", sc)
+		ratio("ratio coalescing/direct (hot)", cc)
 		if cache != nil {
 			fmt.Printf("  decision cache: %d hits, %d misses (warm-up included)\n", cache.Hits.Load()-h0, cache.Misses.Load()-m0)
 		}
-		if d.errors+g.errors > 0 {
-			fmt.Printf("  errors: direct %d, gatehouse %d\n", d.errors, g.errors)
+		if d.errors+g.errors+sc.errors+cc.errors > 0 {
+			fmt.Printf("  errors: direct %d, gatehouse %d, Go client %d, coalescing %d\n", d.errors, g.errors, sc.errors, cc.errors)
 		}
 	}
 
@@ -168,10 +201,34 @@ func hotScenario(ctx context.Context, st *app.Stack, ds *dataset, client *http.C
 		if res.Allowed {
 			stale++
 		}
+		// And as the platform service asks, through the coalescing client.
+		asked, err := coalescing.Check(ctx, ghclient.CheckRequest{Subject: &ghclient.Ref{Type: "user", ID: u.String()},
+			Resource: ghclient.Ref{Type: "workspace", ID: ds.workspaces[ws].String()}, Permission: "view_resources"})
+		if err != nil {
+			return err
+		}
+		if asked.Allowed {
+			stale++
+		}
 		rounds++
 	}
-	fmt.Printf("Hot checks, revoke-then-check: %d rounds (%d with the allowed answer cached before the removal), stale answers after revocation: %d\n", rounds, warmed, stale)
+	fmt.Printf("Hot checks, revoke-then-check: %d rounds (%d with the allowed answer cached before the removal), stale answers after revocation (POST /v1/check and the coalescing client): %d\n", rounds, warmed, stale)
 	return nil
+}
+
+// serviceKey logs the bench's root in and creates a service credential.
+func serviceKey(ctx context.Context, client *http.Client, base string) (string, error) {
+	var login struct {
+		Token string `json:"token"`
+	}
+	if err := post(ctx, client, base+"/v1/auth/login", "", fmt.Sprintf(`{"email":%q,"password":%q}`, rootEmail, rootPassword), &login); err != nil {
+		return "", err
+	}
+	var svc struct {
+		Key string `json:"key"`
+	}
+	err := post(ctx, client, base+"/v1/service-credentials", login.Token, `{"name":"bench"}`, &svc)
+	return svc.Key, err
 }
 
 // startProfile writes a CPU profile of this process to path until stopped.

@@ -51,7 +51,8 @@ var (
 	nKinds      = flag.Int("kinds", 200, "kinds in the kind-check scenario")
 	nRoles      = flag.Int("roles", 10, "custom roles in the kind-check scenario")
 	permsPer    = flag.Int("perms", 20, "object permissions per role")
-	hotProfile  = flag.String("hot-profile", "", "write a CPU profile of this process (Gatehouse and its load generator) during the hot checks through Gatehouse at concurrency 16")
+	hotProfile  = flag.String("hot-profile", "", "write a CPU profile of this process (Gatehouse and its load generator) during the hot checks through Gatehouse at concurrency 16 (and to FILE.coalescing during the coalescing client's)")
+	coalesce    = flag.Int("coalesce", 2, "requests the coalescing Go client keeps in flight (hot scenario)")
 	spiceProf   = flag.String("spicedb-pprof", "", "serve SpiceDB's metrics and /debug/pprof on this address (host:port), to profile it during a scenario")
 	writesProf  = flag.String("writes-profile", "", "write a CPU profile of this process (Gatehouse and its load generator) during the single-tenant membership writes at concurrency 16")
 	only        = flag.String("only", "", "comma-separated scenarios to run (checks,bulk,ryw,kinds,lookup,writes,hot,import); default all")
@@ -99,6 +100,9 @@ type dataset struct {
 	sampled     []uuid.UUID
 }
 
+// The bench's superadmin.
+const rootEmail, rootPassword = "root@bench.local", "root-password-123"
+
 func run(ctx context.Context) error {
 	dir, err := os.MkdirTemp("", "gatehouse-bench-")
 	if err != nil {
@@ -139,7 +143,7 @@ func run(ctx context.Context) error {
 		return err
 	}
 	st.StartBus() // as `gatehouse serve` does: sessions and tenant tokens from memory
-	boot, err := st.IAM.Bootstrap(ctx, "root@bench.local", "root-password-123")
+	boot, err := st.IAM.Bootstrap(ctx, rootEmail, rootPassword)
 	if err != nil {
 		return err
 	}
@@ -598,7 +602,9 @@ func median(ds []time.Duration) time.Duration {
 
 func post(ctx context.Context, c *http.Client, url, token, body string, out any) error {
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewBufferString(body))
-	req.Header.Set("Authorization", "Bearer "+token)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := c.Do(req)
 	if err != nil {
