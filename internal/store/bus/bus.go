@@ -69,6 +69,22 @@ type Bus struct {
 	subs    []func(Event)
 	waiters map[int64]*waiter
 	running bool
+
+	barriers barrierGroup
+}
+
+// barrierGroup lets concurrent Barrier calls share barriers: at most one
+// is under way; the calls arriving meanwhile form the next batch, served
+// by one barrier started after all of them were called.
+type barrierGroup struct {
+	mu      sync.Mutex
+	running bool
+	next    *barrierBatch
+}
+
+type barrierBatch struct {
+	done chan struct{}
+	err  error
 }
 
 type waiter struct {
@@ -273,20 +289,64 @@ var ErrNotConfirmed = errors.New("cache bus: not every replica confirmed the cha
 // committed before it was called, or its lease has run out. Without a
 // running listener in this process (a CLI command) it listens for the
 // acknowledgements itself.
+//
+// Concurrent calls share barriers (many writes committed at once answer
+// after one barrier, not one each): a call joins the batch of the next
+// barrier to start, which starts only once the one under way has ended,
+// so it was sent after every call it serves. A call whose ctx ends stops
+// waiting; the barrier goes on for the others.
 func (b *Bus) Barrier(ctx context.Context) error {
 	if b == nil {
 		return nil
 	}
-	// An attempt can lose its acknowledgements (this replica's listener
-	// reconnected meanwhile, and a live replica's lease never runs out):
-	// after two leases it is sent again, on the path that fits by then.
+	g := &b.barriers
+	g.mu.Lock()
+	if g.next == nil {
+		g.next = &barrierBatch{done: make(chan struct{})}
+	}
+	batch := g.next
+	if !g.running {
+		g.running = true
+		g.next = nil
+		go b.runBarriers(context.WithoutCancel(ctx), batch)
+	}
+	g.mu.Unlock()
+	select {
+	case <-batch.done:
+		return batch.err
+	case <-ctx.Done():
+		return fmt.Errorf("%w: %v", ErrNotConfirmed, ctx.Err())
+	}
+}
+
+// runBarriers runs batch's barrier, then each next batch's, until no call
+// waits.
+func (b *Bus) runBarriers(ctx context.Context, batch *barrierBatch) {
+	g := &b.barriers
+	for batch != nil {
+		batch.err = b.barrier(ctx)
+		close(batch.done)
+		g.mu.Lock()
+		batch, g.next = g.next, nil
+		if batch == nil {
+			g.running = false
+		}
+		g.mu.Unlock()
+	}
+}
+
+// barrier is one barrier, in up to three attempts: an attempt can lose its
+// acknowledgements (this replica's listener reconnected meanwhile, and a
+// live replica's lease never runs out): after two leases it is sent again,
+// on the path that fits by then.
+func (b *Bus) barrier(ctx context.Context) error {
 	var err error
 	for range 3 {
 		actx, cancel := context.WithTimeout(ctx, 2*b.lease)
 		err = b.barrierOnce(actx)
 		cancel()
-		if err == nil || ctx.Err() != nil {
-			return err
+		if err == nil {
+			return nil
 		}
 	}
 	return err
