@@ -57,6 +57,42 @@ type Projector struct {
 	Analyze func(ctx context.Context) error
 
 	gates sync.Map // tenant uuid.UUID -> chan struct{} (see gate)
+
+	// waiting holds, for the entries whose writers wait at a gate of this
+	// process, the token a group commit applied them with ("" until then):
+	// the writer takes it without reading its entry back.
+	waitMu  sync.Mutex
+	waiting map[int64]*string
+}
+
+// await registers outboxID's writer as waiting at its tenant's gate; taken
+// returns the token a group commit of this process applied it with, if
+// one did ("" otherwise), and unregisters it.
+func (p *Projector) await(outboxID int64) (taken func() string) {
+	p.waitMu.Lock()
+	if p.waiting == nil {
+		p.waiting = map[int64]*string{}
+	}
+	tok := new(string)
+	p.waiting[outboxID] = tok
+	p.waitMu.Unlock()
+	return func() string {
+		p.waitMu.Lock()
+		defer p.waitMu.Unlock()
+		delete(p.waiting, outboxID)
+		return *tok
+	}
+}
+
+// appliedAlong hands token to the waiting writers of ids (committed).
+func (p *Projector) appliedAlong(ids []int64, token string) {
+	p.waitMu.Lock()
+	defer p.waitMu.Unlock()
+	for _, id := range ids {
+		if t, ok := p.waiting[id]; ok {
+			*t = token
+		}
+	}
 }
 
 // Apply applies one outbox entry and returns its consistency token.
@@ -71,20 +107,29 @@ func (p *Projector) Apply(ctx context.Context, outboxID int64) (string, error) {
 func (p *Projector) ApplyFor(ctx context.Context, tenant uuid.UUID, outboxID int64) (string, error) {
 	start := time.Now()
 	if tenant != uuid.Nil {
+		taken := p.await(outboxID)
 		release, waited, err := p.gate(ctx, tenant)
+		along := taken()
 		if err != nil {
 			return "", fmt.Errorf("outbox %d: %w: waiting for the tenant's projection: %v", outboxID, ErrUnavailable, err)
 		}
 		defer release()
 		// An entry a group commit applied while this one waited for the
-		// tenant is done: one read, no transaction, no lock.
+		// tenant is done: a group commit of this process said so, or one
+		// read (no transaction, no lock) tells.
+		if along != "" {
+			return along, nil
+		}
 		if waited {
 			if token, done, err := projection.OutboxAppliedToken(ctx, p.Store.Pool, outboxID); err == nil && done {
 				return token, nil
 			}
 		}
 	}
-	token, err := p.apply(ctx, tenant, outboxID)
+	token, along, err := p.apply(ctx, tenant, outboxID)
+	if err == nil {
+		p.appliedAlong(along, token)
+	}
 	if err != nil {
 		// Record the failure outside the rolled-back transaction. An entry
 		// that failed because SpiceDB (or PostgreSQL) was unreachable is
@@ -132,15 +177,19 @@ func backoff(attempts int) time.Duration {
 	return min(d, 30*time.Second)
 }
 
-func (p *Projector) apply(ctx context.Context, tenant uuid.UUID, outboxID int64) (string, error) {
+// apply applies outboxID and the tenant's other pending entries it takes
+// along (group commit), returning the token and those entries' ids.
+func (p *Projector) apply(ctx context.Context, tenant uuid.UUID, outboxID int64) (string, []int64, error) {
 	if tenant == uuid.Nil {
 		var err error
 		if tenant, err = projection.OutboxTenant(ctx, p.Store.Pool, outboxID); err != nil {
-			return "", fmt.Errorf("outbox %d: %w", outboxID, err)
+			return "", nil, fmt.Errorf("outbox %d: %w", outboxID, err)
 		}
 	}
 	var token string
+	var along []int64
 	err := p.Store.Tx(ctx, func(tx pgx.Tx) error {
+		along = nil
 		// The tenant's lock comes first, the entry's row lock second: an
 		// applier waiting for the tenant holds no row lock, so whoever
 		// holds the tenant takes the waiters' entries along (group commit)
@@ -180,7 +229,6 @@ func (p *Projector) apply(ctx context.Context, tenant uuid.UUID, outboxID int64)
 		if err != nil {
 			return err
 		}
-		var along []int64
 		for _, o := range others {
 			us, err := DecodeUnits(o.Units)
 			if err != nil {
@@ -216,7 +264,10 @@ func (p *Projector) apply(ctx context.Context, tenant uuid.UUID, outboxID int64)
 		}
 		return projection.MarkOutboxAlsoApplied(ctx, tx, along, token)
 	})
-	return token, err
+	if err != nil {
+		along = nil
+	}
+	return token, along, err
 }
 
 // groupCommit bounds how many other pending entries one apply takes along.
@@ -238,23 +289,37 @@ func (p *Projector) diff(ctx context.Context, q store.Q, units []Unit, byType bo
 	if byType {
 		return p.diffByType(ctx, q, units)
 	}
-	// What SpiceDB holds, read for all units at once (a few at a time).
+	// What SpiceDB holds, read for all units at once (a few at a time),
+	// while the transaction computes what it should hold.
 	haves := make([][]Rel, len(units))
-	if err := parallel(ctx, len(units), 8, func(ctx context.Context, i int) error {
-		var err error
-		haves[i], err = readRels(ctx, p.SpiceDB, unitFilter(units[i]))
-		return err
-	}); err != nil {
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	read := make(chan error, 1)
+	go func() {
+		read <- parallel(rctx, len(units), 8, func(ctx context.Context, i int) error {
+			var err error
+			haves[i], err = readRels(ctx, p.SpiceDB, unitFilter(units[i]))
+			return err
+		})
+	}()
+	wants := make([][]Rel, len(units))
+	var err error
+	for i, u := range units {
+		if wants[i], err = Desired(ctx, q, u); err != nil {
+			cancel()
+			break
+		}
+	}
+	if rerr := <-read; err == nil {
+		err = rerr
+	}
+	if err != nil {
 		return nil, nil, nil, err
 	}
 	var updates []*v1.RelationshipUpdate
 	seen, held := map[string]bool{}, map[string]bool{}
-	for i, u := range units {
-		want, err := Desired(ctx, q, u)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		have := haves[i]
+	for i := range units {
+		want, have := wants[i], haves[i]
 		for _, r := range have {
 			held[r.Tuple()] = true
 		}

@@ -28,6 +28,8 @@ type PostgresOptions struct {
 	// are missing (root only).
 	Install bool
 	Log     io.Writer
+	// Args are more server arguments (e.g. "-c", "shared_preload_libraries=pg_stat_statements").
+	Args []string
 }
 
 // Postgres is a running cluster, reachable as superuser "postgres" without
@@ -87,6 +89,7 @@ func StartPostgres(ctx context.Context, opts PostgresOptions) (*Postgres, error)
 		"-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
 		"-c", "shared_buffers=256MB",
 		"-c", "log_min_messages=warning")
+	cmd.Args = append(cmd.Args, opts.Args...)
 	cmd.Stdout, cmd.Stderr = opts.Log, opts.Log
 	proc, err := startProcess("postgres", cmd, cred)
 	if err != nil {

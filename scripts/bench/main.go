@@ -52,6 +52,7 @@ var (
 	nRoles      = flag.Int("roles", 10, "custom roles in the kind-check scenario")
 	permsPer    = flag.Int("perms", 20, "object permissions per role")
 	hotProfile  = flag.String("hot-profile", "", "write a CPU profile of this process (Gatehouse and its load generator) during the hot checks through Gatehouse at concurrency 16 (and to FILE.coalescing during the coalescing client's)")
+	pgStmts     = flag.Bool("pg-statements", false, "preload pg_stat_statements and print Gatehouse's PostgreSQL statements per membership write at concurrency 16")
 	coalesce    = flag.Int("coalesce", 2, "requests the coalescing Go client keeps in flight (hot scenario)")
 	spiceProf   = flag.String("spicedb-pprof", "", "serve SpiceDB's metrics and /debug/pprof on this address (host:port), to profile it during a scenario")
 	writesProf  = flag.String("writes-profile", "", "write a CPU profile of this process (Gatehouse and its load generator) during the single-tenant membership writes at concurrency 16")
@@ -111,7 +112,7 @@ func run(ctx context.Context) error {
 	defer os.RemoveAll(dir)
 	_ = os.Chmod(dir, 0o755)
 	port, _ := devstack.FreePort()
-	pg, err := devstack.StartPostgres(ctx, devstack.PostgresOptions{Dir: dir + "/pg", Port: port, Install: true})
+	pg, err := devstack.StartPostgres(ctx, devstack.PostgresOptions{Dir: dir + "/pg", Port: port, Install: true, Args: pgArgs()})
 	if err != nil {
 		return err
 	}
@@ -696,4 +697,11 @@ func load(ctx context.Context, st *store.Store, tenant uuid.UUID) (*dataset, err
 func dep(ds *dataset, i int) uuid.UUID {
 	d := ds.deployments[i%len(ds.deployments)]
 	return d[i%len(d)]
+}
+
+func pgArgs() []string {
+	if *pgStmts {
+		return []string{"-c", "shared_preload_libraries=pg_stat_statements", "-c", "pg_stat_statements.track=all"}
+	}
+	return nil
 }

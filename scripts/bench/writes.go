@@ -147,6 +147,36 @@ func secondTenant(ctx context.Context, st *app.Stack, nUsers, nWorkspaces int) (
 // /v1/workspaces/{id}/members, a new member each time, by the workspace's
 // owner, spread over 64 workspaces) for one tenant at concurrency 1, 4, 16
 // and 64, then for two tenants at once (16 writers each).
+// printStatements prints the statements of Gatehouse's database since the
+// last reset per write, most frequent first, and resets.
+func printStatements(ctx context.Context, st *app.Stack, writes int) error {
+	rows, err := st.Store.Pool.Query(ctx, `SELECT s.calls, s.total_exec_time, regexp_replace(left(s.query, 110), '\s+', ' ', 'g')
+		FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+		WHERE d.datname = current_database() ORDER BY s.calls DESC LIMIT 30`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	fmt.Println("  Gatehouse's PostgreSQL statements per write (calls, exec ms):")
+	var total float64
+	for rows.Next() {
+		var calls int64
+		var ms float64
+		var q string
+		if err := rows.Scan(&calls, &ms, &q); err != nil {
+			return err
+		}
+		total += float64(calls)
+		fmt.Printf("  %6.2f %6.3f  %s\n", float64(calls)/float64(writes), ms/float64(writes), q)
+	}
+	fmt.Printf("  %6.2f statements per write (top 30)\n", total/float64(writes))
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	_, err = st.Store.Pool.Exec(ctx, `SELECT pg_stat_statements_reset()`)
+	return err
+}
+
 func writeScenario(ctx context.Context, st *app.Stack, ds *dataset, base string, cpu cpuMeter) error {
 	// Skip workspace 0 (read-your-writes filled it); a client timeout far
 	// above any deadline turns a hung write into an error, not a hung bench.
@@ -199,12 +229,26 @@ func writeScenario(ctx context.Context, st *app.Stack, ds *dataset, base string,
 				return err
 			}
 		}
+		statements := *pgStmts && conc == 16
+		if statements {
+			if _, err := st.Store.Pool.Exec(ctx, `CREATE EXTENSION IF NOT EXISTS pg_stat_statements`); err != nil {
+				return err
+			}
+			if _, err := st.Store.Pool.Exec(ctx, `SELECT pg_stat_statements_reset()`); err != nil {
+				return err
+			}
+		}
 		before := cpu.snapshot(ctx)
 		r := measure(ctx, conc, *duration, one.write(ctx, client, base))
 		after := cpu.snapshot(ctx)
 		stop()
 		r.print("membership writes, 1 tenant", conc)
 		fmt.Println("  " + perOp(before, after, r.n))
+		if statements {
+			if err := printStatements(ctx, st, r.n); err != nil {
+				return err
+			}
+		}
 		grouped(ds.tenant, from)
 		report(one, r)
 		if conc == 16 {

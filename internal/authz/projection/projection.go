@@ -487,11 +487,16 @@ func projectWorkspace(ctx context.Context, q store.Q, id *uuid.UUID, rawID strin
 	if id == nil && rawID != "" {
 		return nil, nil
 	}
-	workspaces, err := reads.LiveWorkspaces(ctx, q, id)
-	if err != nil {
-		return nil, err
-	}
 	var rels []Rel
+	// The workspace's own relationships (tenant, anyone) have a tenant or
+	// user:* subject: a unit about one user, group or key needs none.
+	var workspaces []store.OwnedFact
+	if subject == nil || *subject == AnyUser || (subject.Type != "user" && subject.Type != "group" && subject.Type != "apikey") {
+		var err error
+		if workspaces, err = reads.LiveWorkspaces(ctx, q, id); err != nil {
+			return nil, err
+		}
+	}
 	for _, w := range workspaces {
 		rels = append(rels, Rel{Obj("workspace", w.ID), "tenant", tenantObj(w.TenantID), nil})
 		if subject == nil || *subject == AnyUser {
