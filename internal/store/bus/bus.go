@@ -83,8 +83,9 @@ type barrierGroup struct {
 }
 
 type barrierBatch struct {
-	done chan struct{}
-	err  error
+	done  chan struct{}
+	err   error
+	calls int // the calls it serves
 }
 
 type waiter struct {
@@ -305,6 +306,7 @@ func (b *Bus) Barrier(ctx context.Context) error {
 		g.next = &barrierBatch{done: make(chan struct{})}
 	}
 	batch := g.next
+	batch.calls++
 	if !g.running {
 		g.running = true
 		g.next = nil

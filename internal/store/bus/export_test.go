@@ -1,0 +1,11 @@
+package bus
+
+// NextBatch is how many Barrier calls wait for the next barrier to start.
+func NextBatch(b *Bus) int {
+	b.barriers.mu.Lock()
+	defer b.barriers.mu.Unlock()
+	if b.barriers.next == nil {
+		return 0
+	}
+	return b.barriers.next.calls
+}
