@@ -80,7 +80,7 @@ func TestFactsNameEveryUnitTheirWriteChanges(t *testing.T) {
 	env := testenv.New(t)
 	root := env.RootToken(t)
 	aliceID, alice := env.User(t, root, "alice@example.com", "member")
-	bobID, _ := env.User(t, root, "bob@example.com", "member")
+	bobID, bob := env.User(t, root, "bob@example.com", "member")
 	_, _, last := outboxSince(t, env, 0)
 
 	seen := map[string]bool{}
@@ -102,6 +102,15 @@ func TestFactsNameEveryUnitTheirWriteChanges(t *testing.T) {
 			key = env.Must(t, 201, "POST", "/v1/workspaces/"+ws+"/api-keys", alice, map[string]string{"name": "k", "role": "member"}).Str("id")
 		}},
 		{"promote member", func() {
+			env.Must(t, 200, "PATCH", "/v1/workspaces/"+ws+"/members/"+member, alice, map[string]string{"role": "admin"})
+		}},
+		{"member creates api key", func() {
+			env.Must(t, 201, "POST", "/v1/workspaces/"+ws+"/api-keys", bob, map[string]string{"name": "bk", "role": "admin"})
+		}},
+		{"demote member (their key follows)", func() {
+			env.Must(t, 200, "PATCH", "/v1/workspaces/"+ws+"/members/"+member, alice, map[string]string{"role": "member"})
+		}},
+		{"promote member again", func() {
 			env.Must(t, 200, "PATCH", "/v1/workspaces/"+ws+"/members/"+member, alice, map[string]string{"role": "admin"})
 		}},
 		{"create group", func() { group = env.Must(t, 201, "POST", "/v1/groups", root, map[string]string{"name": "G"}).Str("id") }},
