@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -147,6 +149,49 @@ func secondTenant(ctx context.Context, st *app.Stack, nUsers, nWorkspaces int) (
 // /v1/workspaces/{id}/members, a new member each time, by the workspace's
 // owner, spread over 64 workspaces) for one tenant at concurrency 1, 4, 16
 // and 64, then for two tenants at once (16 writers each).
+// spiceCalls counts Gatehouse's SpiceDB calls by method (its metrics).
+func spiceCalls(st *app.Stack) map[string]uint64 {
+	out := map[string]uint64{}
+	families, err := st.Registry.Gather()
+	if err != nil {
+		return out
+	}
+	for _, f := range families {
+		if f.GetName() != "gatehouse_spicedb_call_seconds" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "method" {
+					out[l.GetValue()] += m.GetHistogram().GetSampleCount()
+				}
+			}
+		}
+	}
+	return out
+}
+
+// callsPerOp tells the SpiceDB calls per operation between two counts
+// (warm-up included: about 1/8 more than the operations measured).
+func callsPerOp(before, after map[string]uint64, ops int) string {
+	if ops == 0 {
+		return ""
+	}
+	names := make([]string, 0, len(after))
+	for k := range after {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	b.WriteString("SpiceDB calls per op:")
+	for _, k := range names {
+		if d := after[k] - before[k]; d > 0 {
+			fmt.Fprintf(&b, " %s %.2f", k, float64(d)/float64(ops))
+		}
+	}
+	return b.String()
+}
+
 // printStatements prints the statements of Gatehouse's database since the
 // last reset per write, most frequent first, and resets.
 func printStatements(ctx context.Context, st *app.Stack, writes int) error {
@@ -238,12 +283,14 @@ func writeScenario(ctx context.Context, st *app.Stack, ds *dataset, base string,
 				return err
 			}
 		}
+		calls0 := spiceCalls(st)
 		before := cpu.snapshot(ctx)
 		r := measure(ctx, conc, *duration, one.write(ctx, client, base))
 		after := cpu.snapshot(ctx)
 		stop()
 		r.print("membership writes, 1 tenant", conc)
 		fmt.Println("  " + perOp(before, after, r.n))
+		fmt.Println("  " + callsPerOp(calls0, spiceCalls(st), r.n))
 		if statements {
 			if err := printStatements(ctx, st, r.n); err != nil {
 				return err
