@@ -10,6 +10,9 @@
 //		Permission: "invoke",
 //	})
 //
+// Under load, WithCoalescing lets concurrent checks share requests (one
+// bulk check for all that queued while others were under way).
+//
 // To ask SpiceDB directly instead (same schema, same relationships), use
 // authzed-go with the SpiceDB endpoint and key:
 //

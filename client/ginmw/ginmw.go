@@ -8,6 +8,8 @@
 //		invokeHandler)
 //
 // It fails closed: a Gatehouse error answers 503, never lets the request in.
+// A busy service lets its concurrent requests' checks share HTTP requests
+// with client.New(gatehouseURL, serviceKey, client.WithCoalescing(2)).
 package ginmw
 
 import (
