@@ -113,7 +113,7 @@ func (e *Error) Error() string {
 
 // Check asks whether a subject may do a permission on a resource.
 func (c *Client) Check(ctx context.Context, req CheckRequest) (CheckResult, error) {
-	if c.coalesce != nil && req.Consistency == nil {
+	if c.coalesce != nil && req.Consistency == nil && coalescable(req) {
 		return c.coalesce.check(ctx, req)
 	}
 	var out CheckResult

@@ -15,8 +15,8 @@ import (
 // timer: under load the batches grow by themselves, each check costing
 // Gatehouse a share of one HTTP request instead of a whole one.
 //
-// Only checks at default consistency (Consistency nil) without
-// explanation coalesce; the others are sent on their own. A coalesced
+// Only checks at default consistency (Consistency nil) coalesce; the
+// others (and oversized ones) are sent on their own. A coalesced
 // check answers as Check would: the same result, and an item's error as
 // the *Error the single check would have returned. Its request does not
 // carry the caller's cancellation (it serves other callers too), but the
@@ -27,6 +27,16 @@ func WithCoalescing(maxInFlight int) Option {
 			c.coalesce = &coalescer{c: c, max: maxInFlight}
 		}
 	}
+}
+
+// coalescable: a check small enough to share a request (an oversized one,
+// which the API refuses, goes alone and fails alone).
+func coalescable(req CheckRequest) bool {
+	n := len(req.Resource.Type) + len(req.Resource.ID) + len(req.Permission) + len(req.Branch)
+	if req.Subject != nil {
+		n += len(req.Subject.Type) + len(req.Subject.ID)
+	}
+	return n <= 1024
 }
 
 // maxBatch bounds the items of one coalesced request (the API takes up to
