@@ -222,7 +222,7 @@ func printStatements(ctx context.Context, st *app.Stack, writes int) error {
 	return err
 }
 
-func writeScenario(ctx context.Context, st *app.Stack, ds *dataset, base string, cpu cpuMeter) error {
+func writeScenario(ctx context.Context, st *app.Stack, ds *dataset, base string, cpu cpuMeter, replica func() (string, error)) error {
 	// Skip workspace 0 (read-your-writes filled it); a client timeout far
 	// above any deadline turns a hung write into an error, not a hung bench.
 	from := min(1, len(ds.workspaces)-1)
@@ -316,5 +316,32 @@ func writeScenario(ctx context.Context, st *app.Stack, ds *dataset, base string,
 	if single16.rate > 0 {
 		fmt.Printf("%-34s %5s %9s %9s %9s %12s\n", "ratio 2 tenants/1 tenant (16 each)", "", "", "", "", fmt.Sprintf("x%.2f", (r1.rate+r2.rate)/single16.rate))
 	}
+
+	// Two replicas (two stacks on the same databases, as two processes
+	// would be: own pools, gates and caches), each request to either: the
+	// tenant's projection lock and every barrier span both.
+	base2, err := replica()
+	if err != nil {
+		return fmt.Errorf("second replica: %w", err)
+	}
+	bases := []string{base, base2}
+	for _, conc := range []int{1, 16, 64} {
+		before := cpu.snapshot(ctx)
+		r := measure(ctx, conc, *duration, func(rn *rand.Rand) error { return one.write(ctx, client, bases[rn.IntN(2)])(rn) })
+		after := cpu.snapshot(ctx)
+		r.print("membership writes, 2 replicas", conc)
+		fmt.Println("  " + perOp(before, after, r.n))
+		report(one, r)
+	}
+
+	// Convergence: after all of it, SpiceDB holds exactly the projection.
+	if err := st.IAM.Settle(ctx); err != nil {
+		return err
+	}
+	drift, err := st.Projector.Reconcile(ctx, false)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("drift after the writes (reconcile, no repair): %d missing, %d extra relationships\n", len(drift.Missing), len(drift.Extra))
 	return nil
 }
