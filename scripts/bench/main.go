@@ -56,7 +56,7 @@ var (
 	coalesce    = flag.Int("coalesce", 2, "requests the coalescing Go client keeps in flight (hot scenario)")
 	spiceProf   = flag.String("spicedb-pprof", "", "serve SpiceDB's metrics and /debug/pprof on this address (host:port), to profile it during a scenario")
 	writesProf  = flag.String("writes-profile", "", "write a CPU profile of this process (Gatehouse and its load generator) during the single-tenant membership writes at concurrency 16")
-	only        = flag.String("only", "", "comma-separated scenarios to run (checks,bulk,ryw,kinds,lookup,writes,hot,import); default all")
+	only        = flag.String("only", "", "comma-separated scenarios to run (checks,bulk,ryw,kinds,lookup,writes,hot,large,import); default all")
 )
 
 // spiceArgs are the further SpiceDB flags -spicedb-pprof asks for.
@@ -157,7 +157,7 @@ func run(ctx context.Context) error {
 
 	fmt.Printf("loading %d users, %d workspaces (%d members each), %d deployments ...\n", *nUsers, *nWorkspaces, *perWS+1, *nDeploys)
 	loadStart := time.Now()
-	ds, err := load(ctx, st.Store, boot.TenantID)
+	ds, err := load(ctx, st.Store, boot.TenantID, standard())
 	if err != nil {
 		return err
 	}
@@ -182,35 +182,40 @@ func run(ctx context.Context) error {
 	base := "http://" + ln.Addr().String()
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, MaxConnsPerHost: 64}}
 
-	type q struct {
-		user, deployment uuid.UUID
-	}
-	pick := func(r *rand.Rand) q {
-		u := ds.sampled[r.IntN(len(ds.sampled))]
-		var ws int
-		if mine := ds.members[u]; len(mine) > 0 && r.IntN(5) == 0 {
-			ws = mine[r.IntN(len(mine))]
-		} else {
-			ws = r.IntN(len(ds.workspaces))
+	// The random, mostly negative checks, on a data set, at a token.
+	randomChecks := func(ds *dataset, token string) (direct, viaAPI func(*rand.Rand) error) {
+		type q struct {
+			user, deployment uuid.UUID
 		}
-		d := ds.deployments[ws]
-		return q{u, d[r.IntN(len(d))]}
+		pick := func(r *rand.Rand) q {
+			u := ds.sampled[r.IntN(len(ds.sampled))]
+			var ws int
+			if mine := ds.members[u]; len(mine) > 0 && r.IntN(5) == 0 {
+				ws = mine[r.IntN(len(mine))]
+			} else {
+				ws = r.IntN(len(ds.workspaces))
+			}
+			d := ds.deployments[ws]
+			return q{u, d[r.IntN(len(d))]}
+		}
+		direct = func(r *rand.Rand) error {
+			x := pick(r)
+			_, err := st.SpiceDB.CheckPermission(ctx, &v1.CheckPermissionRequest{
+				Consistency: &v1.Consistency{Requirement: &v1.Consistency_AtLeastAsFresh{AtLeastAsFresh: &v1.ZedToken{Token: token}}},
+				Resource:    &v1.ObjectReference{ObjectType: "deployment", ObjectId: x.deployment.String()},
+				Permission:  "invoke",
+				Subject:     &v1.SubjectReference{Object: &v1.ObjectReference{ObjectType: "user", ObjectId: x.user.String()}},
+			})
+			return err
+		}
+		viaAPI = func(r *rand.Rand) error {
+			x := pick(r)
+			body := fmt.Sprintf(`{"resource":{"type":"deployment","id":%q},"permission":"invoke"}`, x.deployment)
+			return post(ctx, client, base+"/v1/check", ds.sessions[x.user], body, nil)
+		}
+		return direct, viaAPI
 	}
-	direct := func(r *rand.Rand) error {
-		x := pick(r)
-		_, err := st.SpiceDB.CheckPermission(ctx, &v1.CheckPermissionRequest{
-			Consistency: &v1.Consistency{Requirement: &v1.Consistency_AtLeastAsFresh{AtLeastAsFresh: &v1.ZedToken{Token: token}}},
-			Resource:    &v1.ObjectReference{ObjectType: "deployment", ObjectId: x.deployment.String()},
-			Permission:  "invoke",
-			Subject:     &v1.SubjectReference{Object: &v1.ObjectReference{ObjectType: "user", ObjectId: x.user.String()}},
-		})
-		return err
-	}
-	viaAPI := func(r *rand.Rand) error {
-		x := pick(r)
-		body := fmt.Sprintf(`{"resource":{"type":"deployment","id":%q},"permission":"invoke"}`, x.deployment)
-		return post(ctx, client, base+"/v1/check", ds.sessions[x.user], body, nil)
-	}
+	direct, viaAPI := randomChecks(ds, token)
 
 	fmt.Println("Check: Gatehouse POST /v1/check (default consistency) vs direct authzed-go CheckPermission (at_least_as_fresh), random mostly-negative deployment#invoke")
 	fmt.Printf("%-34s %5s %9s %9s %9s %12s\n", "scenario", "conc", "requests", "p50", "p95", "checks/s")
@@ -358,9 +363,59 @@ func run(ctx context.Context) error {
 			return err
 		}
 	}
+	if runs("large") {
+		if err := largeScenario(ctx, st, ds, token, randomChecks); err != nil {
+			return err
+		}
+	}
 	if runs("import") {
 		return importScenario(ctx, st, ds)
 	}
+	return nil
+}
+
+// largeScenario: the random checks' p50 at concurrency 1 on the standard
+// set, then, with a second tenant ten times its size loaded beside it
+// (about a million relationships: the set of `make bench-large`, imported
+// and analyzed as `gatehouse import` leaves it), on that large tenant and
+// on the standard set again.
+func largeScenario(ctx context.Context, st *app.Stack, ds *dataset, token string, checks func(*dataset, string) (func(*rand.Rand) error, func(*rand.Rand) error)) error {
+	p50s := func(ds *dataset, token string) (direct, gatehouse time.Duration) {
+		d, g := checks(ds, token)
+		return measure(ctx, 1, *duration, d).p50, measure(ctx, 1, *duration, g).p50
+	}
+	d0, g0 := p50s(ds, token)
+	big := size{users: 100_000, workspaces: 10_000, perWS: 50, deploys: 200_000, tag: "large"}
+	tenant := uuid.New()
+	now := time.Now()
+	if _, err := st.Store.Pool.Exec(ctx, `INSERT INTO tenants (id, name, created_at, updated_at) VALUES ($1, $2, $3, $3)`, tenant, "bench-large-tenant", now); err != nil {
+		return err
+	}
+	fmt.Printf("\nLarge set: a second tenant of %d users, %d workspaces (%d members each), %d deployments ...\n", big.users, big.workspaces, big.perWS+1, big.deploys)
+	t0 := time.Now()
+	large, err := load(ctx, st.Store, tenant, big)
+	if err != nil {
+		return err
+	}
+	stored := time.Since(t0)
+	t0 = time.Now()
+	nrels, token2, err := st.Projector.ImportAll(ctx)
+	if err != nil {
+		return err
+	}
+	for _, t := range []uuid.UUID{ds.tenant, tenant} {
+		if err := store.SetTenantToken(ctx, st.Store.Pool, t, token2); err != nil {
+			return err
+		}
+	}
+	fmt.Printf("  loaded: PostgreSQL %s, SpiceDB import (+ ANALYZE) of %d relationships in all %s\n", stored.Round(time.Millisecond), nrels, time.Since(t0).Round(time.Millisecond))
+	d1, g1 := p50s(large, token2)
+	d2, g2 := p50s(ds, token2)
+	fmt.Printf("%-52s %12s %12s\n", "random checks, concurrency 1, p50", "gatehouse", "direct")
+	fmt.Printf("%-52s %12s %12s\n", "standard set", g0.Round(10*time.Microsecond), d0.Round(10*time.Microsecond))
+	fmt.Printf("%-52s %12s %12s\n", "large set (about a million relationships)", g1.Round(10*time.Microsecond), d1.Round(10*time.Microsecond))
+	fmt.Printf("%-52s %12s %12s\n", "standard set again, the large one loaded beside it", g2.Round(10*time.Microsecond), d2.Round(10*time.Microsecond))
+	fmt.Printf("%-52s %12s %12s\n", "ratio large/standard p50 (goal <= x1.5)", fmt.Sprintf("x%.2f", g1.Seconds()/g0.Seconds()), fmt.Sprintf("x%.2f", d1.Seconds()/d0.Seconds()))
 	return nil
 }
 
@@ -652,18 +707,27 @@ func session(ctx context.Context, st *store.Store, tenant, user uuid.UUID) (stri
 }
 
 // load writes the data set straight into PostgreSQL with COPY.
-func load(ctx context.Context, st *store.Store, tenant uuid.UUID) (*dataset, error) {
+// size is a data set's shape.
+type size struct {
+	users, workspaces, perWS, deploys int
+	tag                               string // of the users' emails (unique across tenants)
+}
+
+// standard is the data set the flags describe.
+func standard() size { return size{*nUsers, *nWorkspaces, *perWS, *nDeploys, "u"} }
+
+func load(ctx context.Context, st *store.Store, tenant uuid.UUID, sz size) (*dataset, error) {
 	r := rand.New(rand.NewPCG(42, 42))
 	ds := &dataset{tenant: tenant, members: map[uuid.UUID][]int{}, sessions: map[uuid.UUID]string{}}
 	now := time.Now()
 	var userRows [][]any
-	for i := range *nUsers {
+	for i := range sz.users {
 		id := uuid.New()
 		ds.users = append(ds.users, id)
-		userRows = append(userRows, []any{id, tenant, fmt.Sprintf("u%d@bench.local", i), fmt.Sprintf("User %d", i), "member", "active", now, now})
+		userRows = append(userRows, []any{id, tenant, fmt.Sprintf("%s%d@bench.local", sz.tag, i), fmt.Sprintf("User %d", i), "member", "active", now, now})
 	}
 	var wsRows, memberRows, depRows [][]any
-	for w := range *nWorkspaces {
+	for w := range sz.workspaces {
 		id := uuid.New()
 		owner := ds.users[r.IntN(len(ds.users))]
 		ds.workspaces = append(ds.workspaces, id)
@@ -672,7 +736,7 @@ func load(ctx context.Context, st *store.Store, tenant uuid.UUID) (*dataset, err
 		memberRows = append(memberRows, []any{uuid.New(), tenant, id, owner, "owner", now, now})
 		ds.members[owner] = append(ds.members[owner], w)
 		seen := map[uuid.UUID]bool{owner: true}
-		for len(seen) < *perWS+1 {
+		for len(seen) < sz.perWS+1 {
 			u := ds.users[r.IntN(len(ds.users))]
 			if seen[u] {
 				continue
@@ -683,7 +747,7 @@ func load(ctx context.Context, st *store.Store, tenant uuid.UUID) (*dataset, err
 		}
 	}
 	ds.deployments = make([][]uuid.UUID, len(ds.workspaces))
-	for i := range *nDeploys {
+	for i := range sz.deploys {
 		w := i % len(ds.workspaces)
 		id := uuid.New()
 		ds.deployments[w] = append(ds.deployments[w], id)
