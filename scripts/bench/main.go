@@ -143,7 +143,7 @@ func run(ctx context.Context) error {
 	if err := st.Migrate(ctx); err != nil {
 		return err
 	}
-	st.StartBus() // as `gatehouse serve` does: sessions and tenant tokens from memory
+	st.StartBus()        // as `gatehouse serve` does: sessions and tenant tokens from memory
 	var closers []func() // a second replica's, last first
 	defer func() {
 		for i := len(closers) - 1; i >= 0; i-- {
