@@ -10,7 +10,6 @@ import (
 	"runtime/pprof"
 	"strings"
 
-	v1 "github.com/authzed/authzed-go/proto/authzed/api/v1"
 	"github.com/google/uuid"
 
 	ghclient "github.com/gatehouse/gatehouse/client"
@@ -42,13 +41,7 @@ func hotScenario(ctx context.Context, st *app.Stack, ds *dataset, client *http.C
 	var err error
 	direct := func(r *rand.Rand) error {
 		x := hot[next(r)]
-		_, err := st.SpiceDB.CheckPermission(ctx, &v1.CheckPermissionRequest{
-			Consistency: &v1.Consistency{Requirement: &v1.Consistency_AtLeastAsFresh{AtLeastAsFresh: &v1.ZedToken{Token: token}}},
-			Resource:    &v1.ObjectReference{ObjectType: "deployment", ObjectId: x.deployment.String()},
-			Permission:  "invoke",
-			Subject:     &v1.SubjectReference{Object: &v1.ObjectReference{ObjectType: "user", ObjectId: x.user.String()}},
-		})
-		return err
+		return invokeDirect(ctx, st, token, x.user, x.deployment)
 	}
 	viaAPI := func(r *rand.Rand) error {
 		i := next(r)

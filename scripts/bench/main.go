@@ -200,13 +200,7 @@ func run(ctx context.Context) error {
 		}
 		direct = func(r *rand.Rand) error {
 			x := pick(r)
-			_, err := st.SpiceDB.CheckPermission(ctx, &v1.CheckPermissionRequest{
-				Consistency: &v1.Consistency{Requirement: &v1.Consistency_AtLeastAsFresh{AtLeastAsFresh: &v1.ZedToken{Token: token}}},
-				Resource:    &v1.ObjectReference{ObjectType: "deployment", ObjectId: x.deployment.String()},
-				Permission:  "invoke",
-				Subject:     &v1.SubjectReference{Object: &v1.ObjectReference{ObjectType: "user", ObjectId: x.user.String()}},
-			})
-			return err
+			return invokeDirect(ctx, st, token, x.user, x.deployment)
 		}
 		viaAPI = func(r *rand.Rand) error {
 			x := pick(r)
@@ -791,4 +785,16 @@ func pgArgs() []string {
 		return []string{"-c", "shared_preload_libraries=pg_stat_statements", "-c", "pg_stat_statements.track=all"}
 	}
 	return nil
+}
+
+// invokeDirect asks SpiceDB itself whether user may invoke deployment, at
+// least as fresh as token.
+func invokeDirect(ctx context.Context, st *app.Stack, token string, user, deployment uuid.UUID) error {
+	_, err := st.SpiceDB.CheckPermission(ctx, &v1.CheckPermissionRequest{
+		Consistency: &v1.Consistency{Requirement: &v1.Consistency_AtLeastAsFresh{AtLeastAsFresh: &v1.ZedToken{Token: token}}},
+		Resource:    &v1.ObjectReference{ObjectType: "deployment", ObjectId: deployment.String()},
+		Permission:  "invoke",
+		Subject:     &v1.SubjectReference{Object: &v1.ObjectReference{ObjectType: "user", ObjectId: user.String()}},
+	})
+	return err
 }
