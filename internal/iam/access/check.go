@@ -119,11 +119,11 @@ func (s *Service) Check(ctx context.Context, p *core.Principal, meta core.Reques
 
 // cacheable tells whether a check may be answered from (and fill) the
 // decision cache: never an explained check, never one asked
-// fully_consistent, never one whose subject is an API key (its
-// relationships expire: SpiceDB ends them on time, not through the outbox,
-// so no epoch would move).
+// fully_consistent, never one whose subject's relationships may expire (an
+// API key's, as the schema says: authz.Additivity.Expiring; SpiceDB ends
+// them on time, not through the outbox, so no epoch would move).
 func (s *Service) cacheable(rc resolvedCheck, in CheckInput) bool {
-	return s.Decisions != nil && !in.Explain && rc.subject.Type != "apikey" &&
+	return s.Decisions != nil && !in.Explain && !s.Projector.Additivity.Expiring(rc.subject.Type) &&
 		(in.Consistency == nil || !in.Consistency.FullyConsistent)
 }
 
