@@ -514,6 +514,8 @@ func TestConsoleInBrowser(t *testing.T) {
 	b.run("another tenant's audit log",
 		typeInto(`input[name=action]`, "tenant.create"),
 		choose(`select[name=tenant]`, "Globex"),
+		// Both fields rendered from the screen's state before filtering.
+		until(`document.querySelector('input[name=action]').value === 'tenant.create' && document.querySelector('select[name=tenant]').selectedOptions[0].textContent.includes('Globex')`),
 		click(button("Filter")),
 		visible(`//table[@data-testid="audit"]//tr[@data-action="tenant.create"]`),
 		chromedp.WaitNotPresent(chromedp.CSS(`tr[data-action="workspace.create"]`)),

@@ -21,14 +21,16 @@ export function Audit({ session, workspaceId }) {
     tenant_id: applied.tenant, actor: applied.actor, action: applied.action, target: applied.target, workspace: applied.workspace,
     since: toISO(applied.since), until: toISO(applied.until), limit: 25, cursor,
   })}`), [JSON.stringify(applied), cursor]);
-  const set = (k) => (v) => setF({ ...f, [k]: v });
+  // Functional updates: a change right after typing (before React rendered
+  // it) must not bring back the field's older value.
+  const set = (k) => (v) => setF((cur) => ({ ...cur, [k]: v }));
   return (
     <section>
       {workspaceId ? <p>Every change made in this workspace, newest first.</p>
         : <hgroup><h1>Audit log</h1><p>Every change made in {platform ? 'any tenant (yours unless you choose another)' : 'your tenant'}, newest first.</p></hgroup>}
       <form class="toolbar" aria-label="Filter the audit log" onSubmit={(e) => { e.preventDefault(); setApplied(f); setCursors(['']); }}>
         {platform ? (
-          <Select label="Tenant" name="tenant" value={f.tenant} onChange={(v) => setF({ ...f, tenant: v, workspace: '' })}
+          <Select label="Tenant" name="tenant" value={f.tenant} onChange={(v) => setF((cur) => ({ ...cur, tenant: v, workspace: '' }))}
             options={[{ value: '', label: 'mine' }, ...(tenants.data || []).filter((t) => t.id !== session.me.tenant_id).map((t) => ({ value: t.id, label: t.name })), { value: 'none', label: 'no tenant (e.g. failed logins)' }]} />
         ) : null}
         <Text label="Actor" name="actor" value={f.actor} onChange={set('actor')} placeholder="user:…" />
