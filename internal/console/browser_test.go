@@ -186,12 +186,11 @@ func choose(css, label string) step {
 		if _, err := shown(css)(ctx, t); err != nil {
 			return err
 		}
-		res, err := chromedp.Evaluate[string](js)(ctx, t)
-		if err != nil {
-			return err
-		}
-		if res != "" {
-			return fmt.Errorf("choose %q in %s: %s", label, css, res)
+		// The screen may render the select anew between being shown and
+		// chosen (its list reloading): try until it is there with the
+		// option (nothing is changed before that).
+		if _, err := until("(" + js + ") === ''")(ctx, t); err != nil {
+			return fmt.Errorf("choose %q in %s: no such select or option: %v", label, css, err)
 		}
 		return nil
 	})
