@@ -189,7 +189,7 @@ func choose(css, label string) step {
 		// The screen may render the select anew between being shown and
 		// chosen (its list reloading): try until it is there with the
 		// option (nothing is changed before that).
-		if _, err := until("(" + js + ") === ''")(ctx, t); err != nil {
+		if _, err := until("("+js+") === ''")(ctx, t); err != nil {
 			return fmt.Errorf("choose %q in %s: no such select or option: %v", label, css, err)
 		}
 		return nil
