@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { all, get, qs } from '../api.js';
 import { Loading, Modal, Problem, Select, Text, useLoad, when } from '../ui.jsx';
 
@@ -7,7 +7,12 @@ const toISO = (v) => (v ? new Date(v).toISOString() : '');
 // Audit is the audit log screen; with workspaceId, one workspace's log
 // (for its owners and admins: workspace#view_audit_logs).
 export function Audit({ session, workspaceId }) {
-  const [f, setF] = useState({ tenant: '', actor: '', action: '', target: '', workspace: workspaceId || '', since: '', until: '' });
+  const [f, setFState] = useState({ tenant: '', actor: '', action: '', target: '', workspace: workspaceId || '', since: '', until: '' });
+  // The latest edits, whether or not rendered yet: Filter applies them
+  // (a handler's closure holds the state of the last render, which may
+  // predate the last keystroke or choice).
+  const latest = useRef(f);
+  const setF = (update) => { latest.current = update(latest.current); setFState(latest.current); };
   // The platform's superadmins read any tenant's log, and the entries of
   // no tenant (e.g. failed logins for unknown emails).
   const platform = session.can.platform && !workspaceId;
@@ -21,14 +26,12 @@ export function Audit({ session, workspaceId }) {
     tenant_id: applied.tenant, actor: applied.actor, action: applied.action, target: applied.target, workspace: applied.workspace,
     since: toISO(applied.since), until: toISO(applied.until), limit: 25, cursor,
   })}`), [JSON.stringify(applied), cursor]);
-  // Functional updates: a change right after typing (before React rendered
-  // it) must not bring back the field's older value.
   const set = (k) => (v) => setF((cur) => ({ ...cur, [k]: v }));
   return (
     <section>
       {workspaceId ? <p>Every change made in this workspace, newest first.</p>
         : <hgroup><h1>Audit log</h1><p>Every change made in {platform ? 'any tenant (yours unless you choose another)' : 'your tenant'}, newest first.</p></hgroup>}
-      <form class="toolbar" aria-label="Filter the audit log" onSubmit={(e) => { e.preventDefault(); setApplied(f); setCursors(['']); }}>
+      <form class="toolbar" aria-label="Filter the audit log" onSubmit={(e) => { e.preventDefault(); setApplied(latest.current); setCursors(['']); }}>
         {platform ? (
           <Select label="Tenant" name="tenant" value={f.tenant} onChange={(v) => setF((cur) => ({ ...cur, tenant: v, workspace: '' }))}
             options={[{ value: '', label: 'mine' }, ...(tenants.data || []).filter((t) => t.id !== session.me.tenant_id).map((t) => ({ value: t.id, label: t.name })), { value: 'none', label: 'no tenant (e.g. failed logins)' }]} />
