@@ -434,23 +434,15 @@ func (f WorkspaceDeleted) units(ctx context.Context, q store.Q) ([]Unit, error) 
 }
 
 // A membership: the workspace/subject pair, a group's role_in/owner_in on
-// its own object, and the workspace's API keys whose effective role may
-// follow (a key's follows its creator's): a user's own keys there, every
-// key for a group's membership (its members' standing moves).
+// its own object, and the workspace's API keys (a key's effective role
+// follows its creator's; only the subject's own keys would need it for a
+// user, but narrowing it so left drift behind in TestAPIKeyLifecycleAndCap,
+// not understood yet).
 func (f MembershipChanged) units(ctx context.Context, q store.Q) ([]Unit, error) {
 	ws := Obj("workspace", f.Workspace)
 	units := []Unit{Pair(ws, f.Subject)}
 	if f.Subject.Type == "group" {
 		units = append(units, Pair(Object{Type: "group", ID: f.Subject.ID}, ws))
-	}
-	if f.Subject.Type == "user" {
-		if user, err := uuid.Parse(f.Subject.ID); err == nil {
-			keys, err := reads.APIKeyIDs(ctx, q, &f.Workspace, &user)
-			for _, k := range keys {
-				units = append(units, keyUnits(k.ID, f.Workspace)...)
-			}
-			return units, err
-		}
 	}
 	keys, err := workspaceKeyUnits(ctx, q, f.Workspace)
 	return append(units, keys...), err
