@@ -71,5 +71,7 @@ func importScenario(ctx context.Context, st *app.Stack, ds *dataset) error {
 	}
 	fmt.Printf("  stored (validate + COPY + outbox) %s, projected into SpiceDB (+ ANALYZE) %s, total %s\n",
 		res.Stored.Round(time.Millisecond), res.Projected.Round(time.Millisecond), time.Since(t0).Round(time.Millisecond))
+	took := time.Since(t0)
+	goal(fmt.Sprintf("import of %d users with memberships", len(set.Users)), "< 1m", took.Round(100*time.Millisecond).String(), took < time.Minute)
 	return nil
 }

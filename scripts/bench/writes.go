@@ -300,6 +300,7 @@ func writeScenario(ctx context.Context, st *app.Stack, ds *dataset, base string,
 		report(one, r)
 		if conc == 16 {
 			single16 = r
+			ratioGoal(fmt.Sprintf("membership writes/s c16, 1 replica / %.0f/s (before)", writesToday), r.rate, writesToday, 10)
 		}
 	}
 	var r1, r2 result
@@ -331,6 +332,9 @@ func writeScenario(ctx context.Context, st *app.Stack, ds *dataset, base string,
 		after := cpu.snapshot(ctx)
 		r.print("membership writes, 2 replicas", conc)
 		fmt.Println("  " + perOp(before, after, r.n))
+		if conc == 16 {
+			ratioGoal(fmt.Sprintf("membership writes/s c16, 2 replicas / %.0f/s (before)", writesToday), r.rate, writesToday, 10)
+		}
 		report(one, r)
 	}
 
@@ -343,5 +347,6 @@ func writeScenario(ctx context.Context, st *app.Stack, ds *dataset, base string,
 		return err
 	}
 	fmt.Printf("drift after the writes (reconcile, no repair): %d missing, %d extra relationships\n", len(drift.Missing), len(drift.Extra))
+	goal("drift after the writes (missing + extra relationships)", "0", fmt.Sprint(len(drift.Missing)+len(drift.Extra)), len(drift.Missing)+len(drift.Extra) == 0)
 	return nil
 }
