@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // WithCoalescing lets concurrent Check calls share requests. While fewer
@@ -18,9 +19,10 @@ import (
 // Only checks at default consistency (Consistency nil) coalesce; the
 // others (and oversized ones) are sent on their own. A coalesced
 // check answers as Check would: the same result, and an item's error as
-// the *Error the single check would have returned. Its request does not
-// carry the caller's cancellation (it serves other callers too), but the
-// caller stops waiting when its context ends.
+// the *Error the single check would have returned. A caller stops waiting
+// when its context ends; the request it shared is cancelled when the last
+// of the callers it serves has stopped waiting (so a Gatehouse that hangs
+// holds no request, and no queue behind it, longer than its callers wait).
 func WithCoalescing(maxInFlight int) Option {
 	return func(c *Client) {
 		if maxInFlight > 0 {
@@ -107,7 +109,20 @@ func (q *coalescer) run(batch []*pendingCheck) {
 			close(p.done)
 		}
 	}()
-	ctx := context.WithoutCancel(batch[0].ctx)
+	// The request serves every caller of the batch: it ends with the last
+	// of them to stop waiting, not with the first.
+	ctx, cancel := context.WithCancel(context.WithoutCancel(batch[0].ctx))
+	defer cancel()
+	var waiting atomic.Int64
+	waiting.Store(int64(len(batch)))
+	for _, p := range batch {
+		stop := context.AfterFunc(p.ctx, func() {
+			if waiting.Add(-1) == 0 {
+				cancel()
+			}
+		})
+		defer stop()
+	}
 	if len(batch) == 1 {
 		p := batch[0]
 		p.err = q.c.do(ctx, http.MethodPost, "/v1/check", p.req, &p.res)

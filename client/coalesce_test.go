@@ -1,6 +1,7 @@
 package client_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -8,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/gatehouse/gatehouse/client"
 	"github.com/gatehouse/gatehouse/internal/testenv"
@@ -130,5 +132,71 @@ func TestCoalescedChecksAnswerAsSingleChecks(t *testing.T) {
 	}
 	if t.Failed() {
 		fmt.Println(g.paths)
+	}
+}
+
+// hang holds the first request until its context ends (telling so on
+// cancelled), and passes the others on.
+type hang struct {
+	arrived   chan struct{}
+	cancelled chan struct{}
+	first     atomic.Bool
+}
+
+func (h *hang) RoundTrip(r *http.Request) (*http.Response, error) {
+	if h.first.CompareAndSwap(false, true) {
+		close(h.arrived)
+		<-r.Context().Done()
+		close(h.cancelled)
+		return nil, r.Context().Err()
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// A Gatehouse that does not answer holds a coalesced request only as long
+// as a caller waits for it: when the last caller it serves gives up, the
+// request is cancelled and the checks queued behind it are sent.
+func TestCoalescedRequestEndsWithItsLastCaller(t *testing.T) {
+	env := testenv.New(t)
+	root := env.RootToken(t)
+	bobID, bob := env.User(t, root, "bob@example.com", "member")
+	ws := env.Must(t, 201, "POST", "/v1/workspaces", bob, map[string]string{"name": "svc"}).Str("id")
+	dep := env.Must(t, 201, "POST", "/v1/workspaces/"+ws+"/deployments", bob, map[string]string{"name": "d"}).Str("id")
+	key := env.Must(t, 201, "POST", "/v1/service-credentials", root, map[string]string{"name": "inference"}).Str("key")
+	q := client.CheckRequest{Subject: &client.Ref{Type: "user", ID: bobID}, Resource: client.Ref{Type: "deployment", ID: dep}, Permission: "invoke"}
+
+	h := &hang{arrived: make(chan struct{}), cancelled: make(chan struct{})}
+	co := client.New(env.Server.URL, key, client.WithHTTPClient(&http.Client{Transport: h}), client.WithCoalescing(1))
+	ctx1, cancel1 := context.WithCancel(t.Context())
+	first := make(chan error, 1)
+	go func() {
+		_, err := co.Check(ctx1, q)
+		first <- err
+	}()
+	<-h.arrived
+	second := make(chan error, 1)
+	var allowed atomic.Bool
+	go func() {
+		r, err := co.Check(t.Context(), q)
+		allowed.Store(r.Allowed)
+		second <- err
+	}()
+	for client.Queued(co) != 1 {
+		runtime.Gosched()
+	}
+	cancel1()
+	if err := <-first; !errors.Is(err, context.Canceled) {
+		t.Fatalf("the caller that gave up: %v", err)
+	}
+	select { // with no caller left, the hung request ends
+	case <-h.cancelled:
+	case <-time.After(2 * time.Minute): // a bound to fail on, not a timing
+		t.Fatal("the hung request outlived every caller it served")
+	}
+	if err := <-second; err != nil {
+		t.Fatalf("the check queued behind the hung request: %v", err)
+	}
+	if !allowed.Load() {
+		t.Error("the check queued behind the hung request: denied, want allowed")
 	}
 }
