@@ -413,8 +413,8 @@ func largeScenario(ctx context.Context, st *app.Stack, ds *dataset, token string
 	fmt.Printf("%-52s %12s %12s\n", "standard set", g0.Round(10*time.Microsecond), d0.Round(10*time.Microsecond))
 	fmt.Printf("%-52s %12s %12s\n", "large set (about a million relationships)", g1.Round(10*time.Microsecond), d1.Round(10*time.Microsecond))
 	fmt.Printf("%-52s %12s %12s\n", "standard set again, the large one loaded beside it", g2.Round(10*time.Microsecond), d2.Round(10*time.Microsecond))
-	fmt.Printf("%-52s %12s %12s\n", "ratio large/standard p50 (goal <= x1.5)", fmt.Sprintf("x%.2f", g1.Seconds()/g0.Seconds()), fmt.Sprintf("x%.2f", d1.Seconds()/d0.Seconds()))
 	largeRatio := g1.Seconds() / g0.Seconds()
+	fmt.Printf("%-52s %12s %12s\n", "ratio large/standard p50 (goal <= x1.5)", fmt.Sprintf("x%.2f", largeRatio), fmt.Sprintf("x%.2f", d1.Seconds()/d0.Seconds()))
 	goal("large set p50 / standard set p50 (Gatehouse)", "<= x1.5", fmt.Sprintf("x%.2f", largeRatio), largeRatio <= 1.5)
 	return nil
 }
