@@ -24,6 +24,7 @@ type gate struct {
 	first   atomic.Bool
 	mu      sync.Mutex
 	paths   map[string]int
+	next    http.RoundTripper // after the gate (http.DefaultTransport when nil)
 }
 
 func (g *gate) RoundTrip(r *http.Request) (*http.Response, error) {
@@ -32,6 +33,9 @@ func (g *gate) RoundTrip(r *http.Request) (*http.Response, error) {
 	g.mu.Unlock()
 	if g.first.CompareAndSwap(false, true) {
 		<-g.release
+	}
+	if g.next != nil {
+		return g.next.RoundTrip(r)
 	}
 	return http.DefaultTransport.RoundTrip(r)
 }
@@ -198,5 +202,76 @@ func TestCoalescedRequestEndsWithItsLastCaller(t *testing.T) {
 	}
 	if !allowed.Load() {
 		t.Error("the check queued behind the hung request: denied, want allowed")
+	}
+}
+
+// holdBulk holds every bulk request until release, then tells whether
+// its context had ended (cancelled) before passing it on.
+type holdBulk struct {
+	arrived   chan struct{}
+	release   chan struct{}
+	cancelled atomic.Bool
+}
+
+func (h *holdBulk) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.URL.Path == "/v1/check/bulk" {
+		close(h.arrived)
+		<-h.release
+		if r.Context().Err() != nil {
+			h.cancelled.Store(true)
+			return nil, r.Context().Err()
+		}
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// A caller that gives up does not take the request it shares from the
+// callers still waiting for it.
+func TestCoalescedRequestOutlivesACallerWhoLeaves(t *testing.T) {
+	env := testenv.New(t)
+	root := env.RootToken(t)
+	bobID, bob := env.User(t, root, "bob@example.com", "member")
+	ws := env.Must(t, 201, "POST", "/v1/workspaces", bob, map[string]string{"name": "svc"}).Str("id")
+	dep := env.Must(t, 201, "POST", "/v1/workspaces/"+ws+"/deployments", bob, map[string]string{"name": "d"}).Str("id")
+	key := env.Must(t, 201, "POST", "/v1/service-credentials", root, map[string]string{"name": "inference"}).Str("key")
+	q := client.CheckRequest{Subject: &client.Ref{Type: "user", ID: bobID}, Resource: client.Ref{Type: "deployment", ID: dep}, Permission: "invoke"}
+
+	first := &gate{release: make(chan struct{}), paths: map[string]int{}}
+	bulk := &holdBulk{arrived: make(chan struct{}), release: make(chan struct{})}
+	first.next = bulk
+	co := client.New(env.Server.URL, key, client.WithHTTPClient(&http.Client{Transport: first}), client.WithCoalescing(1))
+	done := make(chan error, 3)
+	go func() { _, err := co.Check(t.Context(), q); done <- err }() // held by the gate
+	for first.count("/v1/check") != 1 {
+		runtime.Gosched()
+	}
+	leaving, leave := context.WithCancel(t.Context())
+	left := make(chan error, 1)
+	go func() { _, err := co.Check(leaving, q); left <- err }()
+	for client.Queued(co) != 1 { // the leaving caller is the batch's first
+		runtime.Gosched()
+	}
+	var allowed atomic.Bool
+	go func() { r, err := co.Check(t.Context(), q); allowed.Store(r.Allowed); done <- err }()
+	for client.Queued(co) != 2 {
+		runtime.Gosched()
+	}
+	close(first.release) // the two queued leave together, and are held
+	<-bulk.arrived
+	leave()
+	if err := <-left; !errors.Is(err, context.Canceled) {
+		t.Fatalf("the caller that gave up: %v", err)
+	}
+	close(bulk.release)
+	for range 2 {
+		if err := <-done; err != nil {
+			t.Fatalf("a caller still waiting: %v", err)
+		}
+	}
+	if bulk.cancelled.Load() {
+		t.Error("the shared request was cancelled when one of its two callers gave up")
+	}
+	if !allowed.Load() {
+		t.Error("the caller still waiting: denied, want allowed")
 	}
 }
