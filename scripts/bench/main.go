@@ -56,6 +56,7 @@ var (
 	coalesce    = flag.Int("coalesce", 2, "requests the coalescing Go client keeps in flight (hot scenario)")
 	spiceProf   = flag.String("spicedb-pprof", "", "serve SpiceDB's metrics and /debug/pprof on this address (host:port), to profile it during a scenario")
 	writesProf  = flag.String("writes-profile", "", "write a CPU profile of this process (Gatehouse and its load generator) during the single-tenant membership writes at concurrency 16")
+	baseline    = flag.String("writes-baseline", baselineRev, "measure this commit's membership writes (its own benchmark, from this checkout's git history) before the writes scenario, as the writes goals' reference; empty: the recorded 67/s")
 	only        = flag.String("only", "", "comma-separated scenarios to run (checks,bulk,ryw,kinds,lookup,writes,hot,large,import); default all")
 )
 
