@@ -139,6 +139,20 @@ func TestCoalescedChecksAnswerAsSingleChecks(t *testing.T) {
 	}
 }
 
+// allowedInvoke: a service credential and a check it may ask whose answer
+// is allowed (bob invoking a deployment of his own workspace).
+func allowedInvoke(t *testing.T) (*testenv.Env, string, client.CheckRequest) {
+	t.Helper()
+	env := testenv.New(t)
+	root := env.RootToken(t)
+	bobID, bob := env.User(t, root, "bob@example.com", "member")
+	ws := env.Must(t, 201, "POST", "/v1/workspaces", bob, map[string]string{"name": "svc"}).Str("id")
+	dep := env.Must(t, 201, "POST", "/v1/workspaces/"+ws+"/deployments", bob, map[string]string{"name": "d"}).Str("id")
+	key := env.Must(t, 201, "POST", "/v1/service-credentials", root, map[string]string{"name": "inference"}).Str("key")
+	q := client.CheckRequest{Subject: &client.Ref{Type: "user", ID: bobID}, Resource: client.Ref{Type: "deployment", ID: dep}, Permission: "invoke"}
+	return env, key, q
+}
+
 // hang holds the first request until its context ends (telling so on
 // cancelled), and passes the others on.
 type hang struct {
@@ -161,13 +175,7 @@ func (h *hang) RoundTrip(r *http.Request) (*http.Response, error) {
 // as a caller waits for it: when the last caller it serves gives up, the
 // request is cancelled and the checks queued behind it are sent.
 func TestCoalescedRequestEndsWithItsLastCaller(t *testing.T) {
-	env := testenv.New(t)
-	root := env.RootToken(t)
-	bobID, bob := env.User(t, root, "bob@example.com", "member")
-	ws := env.Must(t, 201, "POST", "/v1/workspaces", bob, map[string]string{"name": "svc"}).Str("id")
-	dep := env.Must(t, 201, "POST", "/v1/workspaces/"+ws+"/deployments", bob, map[string]string{"name": "d"}).Str("id")
-	key := env.Must(t, 201, "POST", "/v1/service-credentials", root, map[string]string{"name": "inference"}).Str("key")
-	q := client.CheckRequest{Subject: &client.Ref{Type: "user", ID: bobID}, Resource: client.Ref{Type: "deployment", ID: dep}, Permission: "invoke"}
+	env, key, q := allowedInvoke(t)
 
 	h := &hang{arrived: make(chan struct{}), cancelled: make(chan struct{})}
 	co := client.New(env.Server.URL, key, client.WithHTTPClient(&http.Client{Transport: h}), client.WithCoalescing(1))
@@ -228,13 +236,7 @@ func (h *holdBulk) RoundTrip(r *http.Request) (*http.Response, error) {
 // A caller that gives up does not take the request it shares from the
 // callers still waiting for it.
 func TestCoalescedRequestOutlivesACallerWhoLeaves(t *testing.T) {
-	env := testenv.New(t)
-	root := env.RootToken(t)
-	bobID, bob := env.User(t, root, "bob@example.com", "member")
-	ws := env.Must(t, 201, "POST", "/v1/workspaces", bob, map[string]string{"name": "svc"}).Str("id")
-	dep := env.Must(t, 201, "POST", "/v1/workspaces/"+ws+"/deployments", bob, map[string]string{"name": "d"}).Str("id")
-	key := env.Must(t, 201, "POST", "/v1/service-credentials", root, map[string]string{"name": "inference"}).Str("key")
-	q := client.CheckRequest{Subject: &client.Ref{Type: "user", ID: bobID}, Resource: client.Ref{Type: "deployment", ID: dep}, Permission: "invoke"}
+	env, key, q := allowedInvoke(t)
 
 	first := &gate{release: make(chan struct{}), paths: map[string]int{}}
 	bulk := &holdBulk{arrived: make(chan struct{}), release: make(chan struct{})}

@@ -246,12 +246,15 @@ func writeScenario(ctx context.Context, st *app.Stack, ds *dataset, base string,
 	// recorded before the work on writes.
 	ref, refName := writesToday, fmt.Sprintf("%.0f/s recorded before", writesToday)
 	if *baseline != "" {
-		rates, err := writesBaseline(ctx, *baseline)
+		rates, failed, err := writesBaseline(ctx, *baseline)
 		switch {
 		case err != nil:
 			fmt.Printf("baseline not measured (%v): the writes goals divide by the %.0f/s recorded before\n", err, writesToday)
 		case rates[16] > 0:
 			ref, refName = rates[16], fmt.Sprintf("%s's %.0f/s", *baseline, rates[16])
+			if failed[16] > 0 {
+				refName += fmt.Sprintf(" (%.0f failed: understated)", failed[16])
+			}
 		}
 	}
 
