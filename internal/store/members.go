@@ -24,6 +24,19 @@ func InsertMember(ctx context.Context, q Q, tenantID uuid.UUID, m Member) error 
 	return classify(err)
 }
 
+// InsertUserMember is InsertMember of m.UserID's membership, stored only if
+// that user is one of the tenant's and not deleted (one statement: the
+// check and the insert); false when the user is not.
+func InsertUserMember(ctx context.Context, q Q, tenantID uuid.UUID, m Member) (bool, error) {
+	tag, err := q.Exec(ctx, `INSERT INTO workspace_members (id, tenant_id, workspace_id, user_id, role)
+		SELECT $1, $2, $3, u.id, $5 FROM users u WHERE u.id = $4 AND u.tenant_id = $2 AND u.status <> 'deleted'`,
+		m.ID, tenantID, m.WorkspaceID, m.UserID, m.Role)
+	if err != nil {
+		return false, classify(err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
 // MemberNames names the members of a workspace: each member id to its
 // user's or group's name.
 func MemberNames(ctx context.Context, q Q, workspaceID uuid.UUID) (map[uuid.UUID]string, error) {

@@ -15,6 +15,23 @@ func InsertOutbox(ctx context.Context, q Q, tenantID uuid.UUID, units, facts jso
 	return id, err
 }
 
+// InsertOutboxAudited is InsertOutbox and InsertAudit of the same write in
+// one statement (one round trip): every write stores both.
+func InsertOutboxAudited(ctx context.Context, q Q, tenantID uuid.UUID, units, facts json.RawMessage, e AuditEntry) (int64, error) {
+	details := e.Details
+	if details == nil {
+		details = map[string]any{}
+	}
+	var id int64
+	err := q.QueryRow(ctx, `WITH audited AS (
+			INSERT INTO audit_log (tenant_id, workspace_id, actor, action, target, outcome, request_id, client_addr, details)
+			VALUES ($4, $5, $6, $7, $8, $9, $10, $11, $12))
+		INSERT INTO outbox (tenant_id, units, facts) VALUES ($1, $2, $3) RETURNING id`,
+		tenantID, units, facts,
+		e.TenantID, e.WorkspaceID, e.Actor, e.Action, e.Target, e.Outcome, e.RequestID, e.ClientAddr, details).Scan(&id)
+	return id, err
+}
+
 // MarkOutboxApplied records success and the tenant's newest token. It is
 // called right after the entry's SpiceDB write; it first moves an epoch
 // (for readers of PostgreSQL at once, whatever becomes of the transaction;

@@ -789,7 +789,7 @@ func dep(ds *dataset, i int) uuid.UUID {
 
 func pgArgs() []string {
 	if *pgStmts {
-		return []string{"-c", "shared_preload_libraries=pg_stat_statements", "-c", "pg_stat_statements.track=all"}
+		return []string{"-c", "shared_preload_libraries=pg_stat_statements", "-c", "pg_stat_statements.track=all", "-c", "pg_stat_statements.track_planning=on"}
 	}
 	return nil
 }

@@ -192,33 +192,37 @@ func callsPerOp(before, after map[string]uint64, ops int) string {
 	return b.String()
 }
 
-// printStatements prints the statements of Gatehouse's database since the
-// last reset per write, most frequent first, and resets.
+// printStatements prints the statements of Gatehouse's and SpiceDB's
+// databases since the last reset per write, most frequent first, and
+// resets.
 func printStatements(ctx context.Context, st *app.Stack, writes int) error {
-	rows, err := st.Store.Pool.Query(ctx, `SELECT s.calls, s.total_exec_time, regexp_replace(left(s.query, 110), '\s+', ' ', 'g')
-		FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
-		WHERE d.datname = current_database() ORDER BY s.calls DESC LIMIT 30`)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	fmt.Println("  Gatehouse's PostgreSQL statements per write (calls, exec ms):")
-	var total float64
-	for rows.Next() {
-		var calls int64
-		var ms float64
-		var q string
-		if err := rows.Scan(&calls, &ms, &q); err != nil {
+	for _, db := range []string{"gatehouse", "spicedb"} {
+		rows, err := st.Store.Pool.Query(ctx, `SELECT s.calls, s.total_plan_time, s.total_exec_time, regexp_replace(left(s.query, 110), '\s+', ' ', 'g')
+			FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+			WHERE d.datname = $1 ORDER BY s.calls DESC LIMIT 30`, db)
+		if err != nil {
 			return err
 		}
-		total += float64(calls)
-		fmt.Printf("  %6.2f %6.3f  %s\n", float64(calls)/float64(writes), ms/float64(writes), q)
+		fmt.Printf("  PostgreSQL statements of %s per write (calls, plan ms, exec ms):\n", db)
+		var total float64
+		for rows.Next() {
+			var calls int64
+			var plan, ms float64
+			var q string
+			if err := rows.Scan(&calls, &plan, &ms, &q); err != nil {
+				rows.Close()
+				return err
+			}
+			total += float64(calls)
+			fmt.Printf("  %6.2f %6.3f %6.3f  %s\n", float64(calls)/float64(writes), plan/float64(writes), ms/float64(writes), q)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		fmt.Printf("  %6.2f statements per write (top 30)\n", total/float64(writes))
 	}
-	fmt.Printf("  %6.2f statements per write (top 30)\n", total/float64(writes))
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	_, err = st.Store.Pool.Exec(ctx, `SELECT pg_stat_statements_reset()`)
+	_, err := st.Store.Pool.Exec(ctx, `SELECT pg_stat_statements_reset()`)
 	return err
 }
 

@@ -326,7 +326,7 @@ func (f GroupDeleted) units(ctx context.Context, q store.Q) ([]Unit, error) {
 	for _, r := range f.Roles {
 		units = append(units, Pair(Obj("role", r), group))
 	}
-	keys, err := workspaceKeyUnits(ctx, q, f.Workspaces...)
+	keys, err := workspaceKeyUnits(ctx, q, nil, f.Workspaces...)
 	return append(units, keys...), err
 }
 
@@ -338,7 +338,8 @@ func (f GroupMembershipChanged) units(ctx context.Context, q store.Q) ([]Unit, e
 	if err != nil {
 		return nil, err
 	}
-	keys, err := workspaceKeyUnits(ctx, q, workspaces...)
+	// Only the user's keys: what the group gives them changed.
+	keys, err := workspaceKeyUnits(ctx, q, &f.User, workspaces...)
 	return append(keys, Pair(group, user), Pair(user, group)), err
 }
 
@@ -429,7 +430,7 @@ func (f WorkspaceDeleted) units(ctx context.Context, q store.Q) ([]Unit, error) 
 	for _, g := range groups {
 		units = append(units, Pair(Obj("group", g), ws))
 	}
-	keys, err := workspaceKeyUnits(ctx, q, f.Workspace)
+	keys, err := workspaceKeyUnits(ctx, q, nil, f.Workspace)
 	return append(units, keys...), err
 }
 
@@ -444,7 +445,15 @@ func (f MembershipChanged) units(ctx context.Context, q store.Q) ([]Unit, error)
 	if f.Subject.Type == "group" {
 		units = append(units, Pair(Object{Type: "group", ID: f.Subject.ID}, ws))
 	}
-	keys, err := workspaceKeyUnits(ctx, q, f.Workspace)
+	// A user's membership caps only the keys they created; a group's, the
+	// keys of any of its members.
+	var creator *uuid.UUID
+	if f.Subject.Type == "user" {
+		if id, err := uuid.Parse(f.Subject.ID); err == nil {
+			creator = &id
+		}
+	}
+	keys, err := workspaceKeyUnits(ctx, q, creator, f.Workspace)
 	return append(units, keys...), err
 }
 
@@ -462,11 +471,12 @@ func keyUnits(keyID, workspaceID uuid.UUID) []Unit {
 	return []Unit{Whole(key), Pair(Obj("workspace", workspaceID), key)}
 }
 
-// workspaceKeyUnits lists the units of every key of some workspaces.
-func workspaceKeyUnits(ctx context.Context, q store.Q, workspaces ...uuid.UUID) ([]Unit, error) {
+// workspaceKeyUnits lists the units of every key of some workspaces (that
+// createdBy created, when set).
+func workspaceKeyUnits(ctx context.Context, q store.Q, createdBy *uuid.UUID, workspaces ...uuid.UUID) ([]Unit, error) {
 	var units []Unit
 	for _, w := range workspaces {
-		keys, err := reads.APIKeyIDs(ctx, q, &w, nil)
+		keys, err := reads.APIKeyIDs(ctx, q, &w, createdBy)
 		if err != nil {
 			return nil, err
 		}

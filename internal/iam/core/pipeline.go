@@ -159,10 +159,8 @@ func (s *Kernel) Write(ctx context.Context, p *Principal, meta RequestMeta, acti
 		if err != nil {
 			return err
 		}
-		if outboxID, err = store.InsertOutbox(ctx, tx, ch.TenantID, raw, facts); err != nil {
-			return err
-		}
-		return store.InsertAudit(ctx, tx, s.auditEntry(p, meta, action, ch, "success"))
+		outboxID, err = store.InsertOutboxAudited(ctx, tx, ch.TenantID, raw, facts, s.auditEntry(p, meta, action, ch, "success"))
+		return err
 	})
 	if err != nil {
 		return WriteResult{}, s.refused(ctx, p, meta, action, ch, err)

@@ -1,6 +1,7 @@
 package workspace_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/gatehouse/gatehouse/internal/iam"
@@ -75,5 +76,54 @@ func TestLastOwnerStays(t *testing.T) {
 	}
 	if _, err := e.IAM.RemoveMember(ctx, e.As(t, e.Root), meta, ws, members[0].ID.String()); iam.KindOf(err) != iam.KindConflict {
 		t.Fatalf("remove the last owner: %v, want conflict", err)
+	}
+}
+
+// A member must be a user of the workspace's tenant who is not deleted
+// (else not found), and only once (else already_member); a refused add
+// stores nothing.
+func TestAddMemberRefusesUnknownDeletedForeignAndRepeatedUsers(t *testing.T) {
+	t.Parallel()
+	e := iamtest.New(t)
+	ctx, meta := t.Context(), iamtest.Meta
+	ws := e.Workspace(t, e.Root, "research")
+	bob := e.User(t, "bob@example.com", "member")
+	bobID := e.As(t, bob).ID.String()
+	carol := e.User(t, "carol@example.com", "member")
+	carolID := e.As(t, carol).ID.String()
+	if _, err := e.IAM.DeleteUser(ctx, e.As(t, e.Root), meta, carolID); err != nil {
+		t.Fatalf("delete carol: %v", err)
+	}
+	other, err := e.IAM.CreateTenant(ctx, e.As(t, e.Root), meta, iam.TenantInput{Name: "other", Admin: struct {
+		Email string
+		Name  string
+	}{Email: "dave@other.example"}})
+	if err != nil {
+		t.Fatalf("create tenant: %v", err)
+	}
+	add := func(userID string) error {
+		_, err := e.IAM.AddMember(ctx, e.As(t, e.Root), meta, ws, workspace.MemberInput{UserID: userID, Role: workspace.RoleMember})
+		return err
+	}
+	for name, id := range map[string]string{
+		"unknown": "0193a3c4-0000-7000-8000-000000000000", "deleted": carolID, "another tenant's": other.Admin.ID.String(),
+	} {
+		if err := add(id); iam.KindOf(err) != iam.KindNotFound {
+			t.Errorf("add the %s user: %v, want not found", name, err)
+		}
+	}
+	if err := add(bobID); err != nil {
+		t.Fatalf("add bob: %v", err)
+	}
+	err = add(bobID)
+	if iam.KindOf(err) != iam.KindConflict || !strings.Contains(err.Error(), "already a member") {
+		t.Errorf("add bob again: %v, want already_member", err)
+	}
+	members, err := e.IAM.ListMembers(ctx, e.As(t, e.Root), meta, ws)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(members) != 2 { // the owner and bob
+		t.Errorf("members: %+v, want the owner and bob", members)
 	}
 }

@@ -271,26 +271,30 @@ func (s *Service) AddMember(ctx context.Context, p *core.Principal, meta core.Re
 	wr, err := s.AuthorizedWrite(ctx, p, meta, "workspace.member.add", authorize, func(tx pgx.Tx) (core.Change, error) {
 		m = store.Member{ID: uuid.Must(uuid.NewV7()), WorkspaceID: w.ID, Role: in.Role, CreatedAt: s.Now().UTC().Truncate(time.Microsecond)}
 		var subject authz.Object
+		var err error
 		if in.UserID != "" {
-			u, err := store.GetUser(ctx, tx, subjectID)
-			if err != nil || u.TenantID != w.TenantID || u.Status == store.StatusDeleted {
-				return core.Change{}, errors.Join(core.Missing(err, "user"), core.NotFound("user"))
+			// The user must be the tenant's and not deleted: checked by
+			// the insert itself (the hot path of provisioning).
+			m.UserID, subject = &subjectID, authz.Obj("user", subjectID)
+			var stored bool
+			if stored, err = store.InsertUserMember(ctx, tx, w.TenantID, m); err == nil && !stored {
+				return core.Change{}, core.NotFound("user")
 			}
-			m.UserID, subject = &u.ID, authz.Obj("user", u.ID)
 		} else {
-			groups, err := store.Groups(ctx, tx, &subjectID)
-			if err != nil {
-				return core.Change{}, err
+			groups, gerr := store.Groups(ctx, tx, &subjectID)
+			if gerr != nil {
+				return core.Change{}, gerr
 			}
 			if len(groups) == 0 || groups[0].TenantID != w.TenantID {
 				return core.Change{}, core.NotFound("group")
 			}
 			m.GroupID, subject = &subjectID, authz.Obj("group", subjectID)
+			err = store.InsertMember(ctx, tx, w.TenantID, m)
 		}
-		if err := store.InsertMember(ctx, tx, w.TenantID, m); err != nil {
-			if errors.Is(err, store.ErrConflict) {
-				return core.Change{}, core.Conflict("already_member", "already a member of this workspace")
-			}
+		if errors.Is(err, store.ErrConflict) {
+			return core.Change{}, core.Conflict("already_member", "already a member of this workspace")
+		}
+		if err != nil {
 			return core.Change{}, err
 		}
 		return core.Change{TenantID: w.TenantID, WorkspaceID: &w.ID, Target: subject.String(), Facts: []authz.Fact{authz.MembershipChanged{Workspace: w.ID, Subject: subject}}, Details: map[string]any{"role": in.Role}}, nil

@@ -21,15 +21,17 @@ type MemberFact struct {
 // LiveWorkspaceMembers lists memberships of live workspaces held by active
 // users or by groups; subject filters are optional.
 func LiveWorkspaceMembers(ctx context.Context, q store.Q, workspaceID, userID, groupID *uuid.UUID) ([]MemberFact, error) {
+	var f pg.Filters
+	f.Eq("m.workspace_id", workspaceID)
+	f.Eq("m.user_id", userID)
+	f.Eq("m.group_id", groupID)
+	where, args := f.Where()
 	rows, err := q.Query(ctx, `SELECT m.workspace_id, m.user_id, m.group_id, m.role
 		FROM workspace_members m
 		JOIN workspaces w ON w.id = m.workspace_id AND w.deleted_at IS NULL
 		LEFT JOIN users u ON u.id = m.user_id
-		WHERE (m.group_id IS NOT NULL OR u.status = 'active')
-		  AND ($1::uuid IS NULL OR m.workspace_id = $1)
-		  AND ($2::uuid IS NULL OR m.user_id = $2)
-		  AND ($3::uuid IS NULL OR m.group_id = $3)
-		ORDER BY m.workspace_id, m.id`, workspaceID, userID, groupID)
+		WHERE (m.group_id IS NOT NULL OR u.status = 'active')`+where+`
+		ORDER BY m.workspace_id, m.id`, args...)
 	if err != nil {
 		return nil, err
 	}
