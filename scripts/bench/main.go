@@ -52,7 +52,7 @@ var (
 	nRoles      = flag.Int("roles", 10, "custom roles in the kind-check scenario")
 	permsPer    = flag.Int("perms", 20, "object permissions per role")
 	hotProfile  = flag.String("hot-profile", "", "write a CPU profile of this process (Gatehouse and its load generator) during the hot checks through Gatehouse at concurrency 16 (and to FILE.coalescing during the coalescing client's)")
-	pgStmts     = flag.Bool("pg-statements", false, "preload pg_stat_statements and print Gatehouse's PostgreSQL statements per membership write at concurrency 16")
+	pgStmts     = flag.Bool("pg-statements", false, "preload pg_stat_statements and print the PostgreSQL statements of Gatehouse and of SpiceDB per membership write at concurrency 16")
 	coalesce    = flag.Int("coalesce", 2, "requests the coalescing Go client keeps in flight (hot scenario)")
 	spiceProf   = flag.String("spicedb-pprof", "", "serve SpiceDB's metrics and /debug/pprof on this address (host:port), to profile it during a scenario")
 	writesProf  = flag.String("writes-profile", "", "write a CPU profile of this process (Gatehouse and its load generator) during the single-tenant membership writes at concurrency 16")
@@ -334,21 +334,21 @@ func run(ctx context.Context) error {
 		}
 	}
 	if runs("writes") {
-		replica := func() (string, error) {
+		replica := func() (*app.Stack, string, error) {
 			st2, err := app.Open(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 			if err != nil {
-				return "", err
+				return nil, "", err
 			}
 			closers = append(closers, st2.Close)
 			st2.StartBus()
 			ln, err := net.Listen("tcp", "127.0.0.1:0")
 			if err != nil {
-				return "", err
+				return nil, "", err
 			}
 			srv := &http.Server{Handler: st2.Handler()}
 			go srv.Serve(ln)
 			closers = append(closers, func() { srv.Close() })
-			return "http://" + ln.Addr().String(), nil
+			return st2, "http://" + ln.Addr().String(), nil
 		}
 		if err := writeScenario(ctx, st, ds, base, cpuMeter{pool: st.Store.Pool.Pool, postmaster: pg.PID(), spicedb: spice.PID()}, replica); err != nil {
 			return err

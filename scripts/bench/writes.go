@@ -149,12 +149,20 @@ func secondTenant(ctx context.Context, st *app.Stack, nUsers, nWorkspaces int) (
 // /v1/workspaces/{id}/members, a new member each time, by the workspace's
 // owner, spread over 64 workspaces) for one tenant at concurrency 1, 4, 16
 // and 64, then for two tenants at once (16 writers each).
-// spiceCalls counts Gatehouse's SpiceDB calls by method (its metrics).
-func spiceCalls(st *app.Stack) map[string]uint64 {
+// spiceCalls counts the SpiceDB calls of Gatehouse's stacks (replicas)
+// by method (their metrics).
+func spiceCalls(stacks ...*app.Stack) map[string]uint64 {
 	out := map[string]uint64{}
+	for _, st := range stacks {
+		countCalls(st, out)
+	}
+	return out
+}
+
+func countCalls(st *app.Stack, out map[string]uint64) {
 	families, err := st.Registry.Gather()
 	if err != nil {
-		return out
+		return
 	}
 	for _, f := range families {
 		if f.GetName() != "gatehouse_spicedb_call_seconds" {
@@ -168,7 +176,6 @@ func spiceCalls(st *app.Stack) map[string]uint64 {
 			}
 		}
 	}
-	return out
 }
 
 // callsPerOp tells the SpiceDB calls per operation between two counts
@@ -226,7 +233,7 @@ func printStatements(ctx context.Context, st *app.Stack, writes int) error {
 	return err
 }
 
-func writeScenario(ctx context.Context, st *app.Stack, ds *dataset, base string, cpu cpuMeter, replica func() (string, error)) error {
+func writeScenario(ctx context.Context, st *app.Stack, ds *dataset, base string, cpu cpuMeter, replica func() (*app.Stack, string, error)) error {
 	// Skip workspace 0 (read-your-writes filled it); a client timeout far
 	// above any deadline turns a hung write into an error, not a hung bench.
 	from := min(1, len(ds.workspaces)-1)
@@ -342,17 +349,32 @@ func writeScenario(ctx context.Context, st *app.Stack, ds *dataset, base string,
 	// Two replicas (two stacks on the same databases, as two processes
 	// would be: own pools, gates and caches), each request to either: the
 	// tenant's projection lock and every barrier span both.
-	base2, err := replica()
+	st2, base2, err := replica()
 	if err != nil {
 		return fmt.Errorf("second replica: %w", err)
 	}
 	bases := []string{base, base2}
 	for _, conc := range []int{1, 16, 64} {
+		from := lastEntry()
+		statements := *pgStmts && conc == 16
+		if statements {
+			if _, err := st.Store.Pool.Exec(ctx, `SELECT pg_stat_statements_reset()`); err != nil {
+				return err
+			}
+		}
+		calls0 := spiceCalls(st, st2)
 		before := cpu.snapshot(ctx)
 		r := measure(ctx, conc, *duration, func(rn *rand.Rand) error { return one.write(ctx, client, bases[rn.IntN(2)])(rn) })
 		after := cpu.snapshot(ctx)
 		r.print("membership writes, 2 replicas", conc)
 		fmt.Println("  " + perOp(before, after, r.n))
+		fmt.Println("  " + callsPerOp(calls0, spiceCalls(st, st2), r.n))
+		if statements {
+			if err := printStatements(ctx, st, r.n); err != nil {
+				return err
+			}
+		}
+		grouped(ds.tenant, from)
 		if conc == 16 {
 			ratioGoal("membership writes/s c16, 2 replicas / "+refName, r.rate, ref, 10)
 		}

@@ -67,8 +67,9 @@ type Bus struct {
 
 	mu      sync.Mutex
 	subs    []func(Event)
-	waiters map[int64]*waiter
+	waiters map[string]*waiter // by barrier key (barrierKey)
 	running bool
+	seq     atomic.Int64 // the last barrier key's number
 
 	barriers barrierGroup
 }
@@ -107,7 +108,21 @@ func New(pool *pgxpool.Pool, log *slog.Logger, o Options) *Bus {
 	if o.Renew <= 0 || o.Renew >= o.Lease/2 {
 		o.Renew = o.Lease / 4
 	}
-	return &Bus{pool: pool, log: log, id: uuid.New(), lease: o.Lease, renew: o.Renew, start: time.Now(), waiters: map[int64]*waiter{}}
+	return &Bus{pool: pool, log: log, id: uuid.New(), lease: o.Lease, renew: o.Renew, start: time.Now(), waiters: map[string]*waiter{}}
+}
+
+// barrierKey names a new barrier of this replica: its id and a number of
+// its own (no statement to make it unique), so its listener knows its own
+// barriers and acknowledges them in process, and a waiter is registered
+// under the key before the barrier is sent.
+func (b *Bus) barrierKey() string {
+	return b.id.String() + ":" + strconv.FormatInt(b.seq.Add(1), 10)
+}
+
+// ownBarrier reports whether key names a barrier of this replica.
+func (b *Bus) ownBarrier(key string) bool {
+	sender, _, _ := strings.Cut(key, ":")
+	return sender == b.id.String()
 }
 
 // Lease is how long a renewal holds.
@@ -249,6 +264,12 @@ func (b *Bus) listen(ctx context.Context) error {
 		case changesChannel:
 			kind, key, _ := strings.Cut(n.Payload, " ")
 			if kind == "barrier" {
+				// Every notice before it is published: acknowledged. This
+				// replica's own barrier needs no statement to say so.
+				if b.ownBarrier(key) {
+					b.ack(b.id.String(), key)
+					continue
+				}
 				if err := stmt(`SELECT pg_notify($1, $2)`, acksChannel, b.id.String()+" "+key); err != nil {
 					return err
 				}
@@ -262,18 +283,14 @@ func (b *Bus) listen(ctx context.Context) error {
 	}
 }
 
-func (b *Bus) ack(id, seq string) {
+func (b *Bus) ack(id, key string) {
 	rid, err := uuid.Parse(id)
-	if err != nil {
-		return
-	}
-	n, err := strconv.ParseInt(seq, 10, 64)
 	if err != nil {
 		return
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if w := b.waiters[n]; w != nil {
+	if w := b.waiters[key]; w != nil {
 		w.acked[rid] = true
 		select {
 		case w.poke <- struct{}{}:
@@ -361,21 +378,18 @@ func (b *Bus) barrierOnce(ctx context.Context) error {
 	if !running {
 		return b.barrierAlone(ctx)
 	}
-	var seq int64
-	if err := b.pool.QueryRow(ctx, `SELECT nextval('cache_barrier')`).Scan(&seq); err != nil {
-		return fmt.Errorf("%w: %v", ErrNotConfirmed, err)
-	}
+	key := b.barrierKey()
 	w := &waiter{acked: map[uuid.UUID]bool{}, poke: make(chan struct{}, 1)}
 	b.mu.Lock()
-	b.waiters[seq] = w
+	b.waiters[key] = w
 	b.mu.Unlock()
 	defer func() {
 		b.mu.Lock()
-		delete(b.waiters, seq)
+		delete(b.waiters, key)
 		b.mu.Unlock()
 	}()
 	var sent time.Time
-	if err := b.pool.QueryRow(ctx, `SELECT now() FROM (SELECT pg_notify($1, $2)) n`, changesChannel, "barrier "+strconv.FormatInt(seq, 10)).Scan(&sent); err != nil {
+	if err := b.pool.QueryRow(ctx, `SELECT now() FROM (SELECT pg_notify($1, $2)) n`, changesChannel, "barrier "+key).Scan(&sent); err != nil {
 		return fmt.Errorf("%w: %v", ErrNotConfirmed, err)
 	}
 	acked := func(id uuid.UUID) bool {
@@ -462,12 +476,9 @@ func (b *Bus) barrierAlone(ctx context.Context) error {
 	if _, err := pc.Exec(ctx, "LISTEN "+acksChannel); err != nil {
 		return fmt.Errorf("%w: %v", ErrNotConfirmed, err)
 	}
-	var seq int64
-	if err := pc.QueryRow(ctx, `SELECT nextval('cache_barrier')`).Scan(&seq); err != nil {
-		return fmt.Errorf("%w: %v", ErrNotConfirmed, err)
-	}
+	key := b.barrierKey()
 	var sent time.Time
-	if err := pc.QueryRow(ctx, `SELECT now() FROM (SELECT pg_notify($1, $2)) n`, changesChannel, "barrier "+strconv.FormatInt(seq, 10)).Scan(&sent); err != nil {
+	if err := pc.QueryRow(ctx, `SELECT now() FROM (SELECT pg_notify($1, $2)) n`, changesChannel, "barrier "+key).Scan(&sent); err != nil {
 		return fmt.Errorf("%w: %v", ErrNotConfirmed, err)
 	}
 	var mu sync.Mutex
@@ -484,7 +495,7 @@ func (b *Bus) barrierAlone(ctx context.Context) error {
 			}
 			id, s, _ := strings.Cut(n.Payload, " ")
 			rid, err := uuid.Parse(id)
-			if err != nil || s != strconv.FormatInt(seq, 10) {
+			if err != nil || s != key {
 				continue
 			}
 			mu.Lock()

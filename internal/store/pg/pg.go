@@ -158,6 +158,10 @@ func Open(ctx context.Context, url string, opts ...Options) (*Store, error) {
 	}
 	counter := &statementCounter{}
 	cfg.ConnConfig.Tracer = counter
+	cfg.AfterConnect = func(_ context.Context, c *pgx.Conn) error {
+		registerUUID(c.TypeMap())
+		return nil
+	}
 	if o.Timeout > 0 {
 		cfg.ConnConfig.ConnectTimeout = o.Timeout
 		// The server ends a transaction a client left idle, so one that
