@@ -5,6 +5,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
+	"github.com/gatehouse/gatehouse/internal/authz"
+	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/testenv"
 )
 
@@ -66,14 +70,42 @@ func (w *wsWorld) fixture(t *testing.T) *wsFixture {
 	_, f.tokens["API key (member)"] = key("member", "member")
 	expiredID, expired := key("owner", "admin")
 	f.tokens["expired API key"] = expired
-	if _, err := env.Store.Pool.Exec(context.Background(), `UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE id = $1`, expiredID); err != nil {
-		t.Fatal(err)
-	}
+	expire(t, env, expiredID)
 	revokedID, revoked := key("owner", "admin")
 	f.tokens["revoked API key"] = revoked
 	env.Must(t, 200, "DELETE", "/v1/workspaces/"+f.ws+"/api-keys/"+revokedID, f.tokens["owner"], nil)
 	f.deployment = env.Must(t, 201, "POST", "/v1/workspaces/"+f.ws+"/deployments", f.tokens["owner"], map[string]string{"name": "d"}).Str("id")
 	return f
+}
+
+// expire ends an API key's life behind Gatehouse's back (an expiry in the
+// past cannot be asked for), and records the key's change as a write would
+// (its outbox entry, applied), so that SpiceDB follows as it does when a
+// key expires.
+func expire(t *testing.T, env *testenv.Env, keyID string) {
+	t.Helper()
+	ctx := context.Background()
+	kid := uuid.MustParse(keyID)
+	var tenant, ws uuid.UUID
+	if err := env.Store.Pool.QueryRow(ctx, `UPDATE api_keys k SET expires_at = now() - interval '1 second' FROM workspaces w
+		WHERE k.id = $1 AND w.id = k.workspace_id RETURNING w.tenant_id, w.id`, kid).Scan(&tenant, &ws); err != nil {
+		t.Fatal(err)
+	}
+	units, err := authz.UnitsOf(ctx, env.Store.Pool, []authz.Fact{authz.APIKeyChanged{Key: kid, Workspace: ws}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := authz.EncodeUnits(units)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := store.InsertOutbox(ctx, env.Store.Pool, tenant, raw, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.Projector.Apply(ctx, id); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // Every workspace endpoint as every kind of caller: SPEC §1.2–§1.3 exactly.
