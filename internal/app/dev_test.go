@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -278,6 +279,17 @@ func TestDevRunsTheStackAndStopsClean(t *testing.T) {
 	}
 	pgPort := submatch(t, pgUpRe, printed, 1)
 	pgDir := submatch(t, pgDirRe, printed, 1)
+	// SpiceDB runs with the runtime configuration Compose and Kubernetes
+	// give it too.
+	environ, err := os.ReadFile("/proc/" + submatch(t, spiceUpRe, printed, 1) + "/environ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range devstack.SpiceDBRuntimeEnv {
+		if !slices.Contains(strings.Split(string(environ), "\x00"), want) {
+			t.Errorf("dev's SpiceDB runs without %s", want)
+		}
+	}
 
 	if err := d.stop(t); err != nil {
 		t.Fatalf("dev stopped with %v", err)

@@ -58,29 +58,35 @@ type Projector struct {
 
 	gates sync.Map // tenant uuid.UUID -> chan struct{} (see gate)
 
-	// waiting holds, for the entries whose writers wait at a gate of this
-	// process, the token a group commit applied them with ("" until then):
-	// the writer takes it without reading its entry back.
+	// waiting holds the entries whose writers wait at a gate of this
+	// process, with the token their entry was applied with once this
+	// process learns it ("" until then): the writer takes it without
+	// reading its entry back.
 	waitMu  sync.Mutex
-	waiting map[int64]*string
+	waiting map[int64]*waitingWriter
+}
+
+type waitingWriter struct {
+	tenant uuid.UUID
+	token  string
 }
 
 // await registers outboxID's writer as waiting at its tenant's gate; taken
-// returns the token a group commit of this process applied it with, if
-// one did ("" otherwise), and unregisters it.
-func (p *Projector) await(outboxID int64) (taken func() string) {
+// returns the token its entry was applied with, if this process learnt it
+// meanwhile ("" otherwise), and unregisters it.
+func (p *Projector) await(tenant uuid.UUID, outboxID int64) (taken func() string) {
 	p.waitMu.Lock()
 	if p.waiting == nil {
-		p.waiting = map[int64]*string{}
+		p.waiting = map[int64]*waitingWriter{}
 	}
-	tok := new(string)
-	p.waiting[outboxID] = tok
+	w := &waitingWriter{tenant: tenant}
+	p.waiting[outboxID] = w
 	p.waitMu.Unlock()
 	return func() string {
 		p.waitMu.Lock()
 		defer p.waitMu.Unlock()
 		delete(p.waiting, outboxID)
-		return *tok
+		return w.token
 	}
 }
 
@@ -89,10 +95,39 @@ func (p *Projector) appliedAlong(ids []int64, token string) {
 	p.waitMu.Lock()
 	defer p.waitMu.Unlock()
 	for _, id := range ids {
-		if t, ok := p.waiting[id]; ok {
-			*t = token
+		if w, ok := p.waiting[id]; ok {
+			w.token = token
 		}
 	}
+}
+
+// readApplied reads whether outboxID, and every entry of tenant whose
+// writer still waits at this process's gate, is applied (by another
+// replica's group commit, while they waited): one read, not one per
+// writer. It hands the tokens found to the waiting writers and returns
+// outboxID's ("" when it is not applied, or the read failed: the apply
+// then finds out under the lock).
+func (p *Projector) readApplied(ctx context.Context, tenant uuid.UUID, outboxID int64) string {
+	ids := []int64{outboxID}
+	p.waitMu.Lock()
+	for id, w := range p.waiting {
+		if w.tenant == tenant && w.token == "" && id != outboxID {
+			ids = append(ids, id)
+		}
+	}
+	p.waitMu.Unlock()
+	tokens, err := projection.OutboxAppliedTokens(ctx, p.Store.Pool, ids)
+	if err != nil {
+		return ""
+	}
+	p.waitMu.Lock()
+	for id, token := range tokens {
+		if w, ok := p.waiting[id]; ok && w.token == "" {
+			w.token = token
+		}
+	}
+	p.waitMu.Unlock()
+	return tokens[outboxID]
 }
 
 // Apply applies one outbox entry and returns its consistency token.
@@ -107,7 +142,7 @@ func (p *Projector) Apply(ctx context.Context, outboxID int64) (string, error) {
 func (p *Projector) ApplyFor(ctx context.Context, tenant uuid.UUID, outboxID int64) (string, error) {
 	start := time.Now()
 	if tenant != uuid.Nil {
-		taken := p.await(outboxID)
+		taken := p.await(tenant, outboxID)
 		release, waited, err := p.gate(ctx, tenant)
 		along := taken()
 		if err != nil {
@@ -116,12 +151,13 @@ func (p *Projector) ApplyFor(ctx context.Context, tenant uuid.UUID, outboxID int
 		defer release()
 		// An entry a group commit applied while this one waited for the
 		// tenant is done: a group commit of this process said so, or one
-		// read (no transaction, no lock) tells.
+		// read (no transaction, no lock) tells, for every writer of the
+		// tenant waiting here.
 		if along != "" {
 			return along, nil
 		}
 		if waited {
-			if token, done, err := projection.OutboxAppliedToken(ctx, p.Store.Pool, outboxID); err == nil && done {
+			if token := p.readApplied(ctx, tenant, outboxID); token != "" {
 				return token, nil
 			}
 		}

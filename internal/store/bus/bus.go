@@ -388,8 +388,31 @@ func (b *Bus) barrierOnce(ctx context.Context) error {
 		delete(b.waiters, key)
 		b.mu.Unlock()
 	}()
+	// The notice, and in the same statement the replicas that must
+	// acknowledge it: those holding a lease since before it was sent. (A
+	// replica whose lease starts or resumes after the statement's snapshot
+	// reads, once it has, what was committed before this barrier.)
+	rows, err := b.pool.Query(ctx, `WITH n AS MATERIALIZED (SELECT now() AS sent, pg_notify($1, $2))
+		SELECT n.sent, r.id, r.lease_until - n.sent FROM n LEFT JOIN cache_replicas r ON r.lease_until > n.sent AND r.since <= n.sent`,
+		changesChannel, "barrier "+key)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrNotConfirmed, err)
+	}
 	var sent time.Time
-	if err := b.pool.QueryRow(ctx, `SELECT now() FROM (SELECT pg_notify($1, $2)) n`, changesChannel, "barrier "+key).Scan(&sent); err != nil {
+	reps := []leaseHolder{}
+	for rows.Next() {
+		var id *uuid.UUID
+		var left *time.Duration
+		if err := rows.Scan(&sent, &id, &left); err != nil {
+			rows.Close()
+			return fmt.Errorf("%w: %v", ErrNotConfirmed, err)
+		}
+		if id != nil && left != nil {
+			reps = append(reps, leaseHolder{*id, *left})
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
 		return fmt.Errorf("%w: %v", ErrNotConfirmed, err)
 	}
 	acked := func(id uuid.UUID) bool {
@@ -397,34 +420,26 @@ func (b *Bus) barrierOnce(ctx context.Context) error {
 		defer b.mu.Unlock()
 		return w.acked[id]
 	}
-	return b.awaitReplicas(ctx, sent, acked, w.poke)
+	return b.awaitReplicas(ctx, sent, reps, acked, w.poke)
+}
+
+// leaseHolder is a replica holding a lease, and how long it has left.
+type leaseHolder struct {
+	id   uuid.UUID
+	left time.Duration
 }
 
 // awaitReplicas waits until every replica with a lease is acked, has
 // started listening anew after the barrier was sent (having dropped all it
-// held), or its lease has run out (PostgreSQL's clock decides).
-func (b *Bus) awaitReplicas(ctx context.Context, sent time.Time, acked func(uuid.UUID) bool, poke <-chan struct{}) error {
+// held), or its lease has run out (PostgreSQL's clock decides). reps, when
+// not nil, are the lease holders read with the barrier.
+func (b *Bus) awaitReplicas(ctx context.Context, sent time.Time, reps []leaseHolder, acked func(uuid.UUID) bool, poke <-chan struct{}) error {
 	for {
-		rows, err := b.pool.Query(ctx, `SELECT id, lease_until - now() FROM cache_replicas WHERE lease_until > now() AND since <= $1`, sent)
-		if err != nil {
-			return fmt.Errorf("%w: %v", ErrNotConfirmed, err)
-		}
-		type rep struct {
-			id   uuid.UUID
-			left time.Duration
-		}
-		var reps []rep
-		for rows.Next() {
-			var r rep
-			if err := rows.Scan(&r.id, &r.left); err != nil {
-				rows.Close()
+		if reps == nil {
+			var err error
+			if reps, err = b.leaseHolders(ctx, sent); err != nil {
 				return fmt.Errorf("%w: %v", ErrNotConfirmed, err)
 			}
-			reps = append(reps, r)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("%w: %v", ErrNotConfirmed, err)
 		}
 		// Wait for the acknowledgements, at most until the first pending
 		// lease runs out; then look at the leases again (it may have been
@@ -460,7 +475,26 @@ func (b *Bus) awaitReplicas(ctx context.Context, sent time.Time, acked func(uuid
 				return fmt.Errorf("%w: %v", ErrNotConfirmed, ctx.Err())
 			}
 		}
+		reps = nil // read the leases again
 	}
+}
+
+// leaseHolders reads the replicas holding a lease since sent or before.
+func (b *Bus) leaseHolders(ctx context.Context, sent time.Time) ([]leaseHolder, error) {
+	rows, err := b.pool.Query(ctx, `SELECT id, lease_until - now() FROM cache_replicas WHERE lease_until > now() AND since <= $1`, sent)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	reps := []leaseHolder{}
+	for rows.Next() {
+		var r leaseHolder
+		if err := rows.Scan(&r.id, &r.left); err != nil {
+			return nil, err
+		}
+		reps = append(reps, r)
+	}
+	return reps, rows.Err()
 }
 
 // barrierAlone is Barrier for a process whose listener is not running: it
@@ -507,7 +541,7 @@ func (b *Bus) barrierAlone(ctx context.Context) error {
 			}
 		}
 	}()
-	err = b.awaitReplicas(ctx, sent, func(id uuid.UUID) bool {
+	err = b.awaitReplicas(ctx, sent, nil, func(id uuid.UUID) bool {
 		mu.Lock()
 		defer mu.Unlock()
 		return acked[id]

@@ -41,15 +41,24 @@ func LockOutbox(ctx context.Context, q store.Q, id int64) (OutboxEntry, error) {
 	return e, pg.Classify(err)
 }
 
-// OutboxAppliedToken reports whether an entry is applied, and its token.
-func OutboxAppliedToken(ctx context.Context, q store.Q, id int64) (string, bool, error) {
-	var token *string
-	var applied bool
-	err := q.QueryRow(ctx, `SELECT applied_at IS NOT NULL, zed_token FROM outbox WHERE id = $1`, id).Scan(&applied, &token)
-	if err != nil || !applied || token == nil {
-		return "", false, pg.Classify(err)
+// OutboxAppliedTokens returns, of the entries ids, those applied, with
+// their tokens.
+func OutboxAppliedTokens(ctx context.Context, q store.Q, ids []int64) (map[int64]string, error) {
+	rows, err := q.Query(ctx, `SELECT id, zed_token FROM outbox WHERE id = ANY($1) AND applied_at IS NOT NULL AND zed_token IS NOT NULL`, ids)
+	if err != nil {
+		return nil, pg.Classify(err)
 	}
-	return *token, true, nil
+	defer rows.Close()
+	out := make(map[int64]string, len(ids))
+	for rows.Next() {
+		var id int64
+		var token string
+		if err := rows.Scan(&id, &token); err != nil {
+			return nil, err
+		}
+		out[id] = token
+	}
+	return out, pg.Classify(rows.Err())
 }
 
 // OutboxTenant returns the tenant of an outbox entry.
