@@ -265,6 +265,7 @@ func (p *Projector) apply(ctx context.Context, tenant uuid.UUID, outboxID int64)
 		if err != nil {
 			return err
 		}
+		group := [][]Unit{units}
 		for _, o := range others {
 			us, err := DecodeUnits(o.Units)
 			if err != nil {
@@ -274,9 +275,16 @@ func (p *Projector) apply(ctx context.Context, tenant uuid.UUID, outboxID int64)
 				continue // an import: its own apply, unbounded by this one's deadlines
 			}
 			units = append(units, us...)
+			group = append(group, us)
 			along = append(along, o.ID)
 		}
-		creates, updates, held, err := p.diff(ctx, tx, units, byType)
+		var unread map[string]bool
+		if !byType {
+			if unread, err = p.unread(ctx, tx, entry.TenantID, group, append([]int64{outboxID}, along...)); err != nil {
+				return err
+			}
+		}
+		creates, updates, held, err := p.diff(ctx, tx, units, byType, unread)
 		if err != nil {
 			return err
 		}
@@ -309,6 +317,69 @@ func (p *Projector) apply(ctx context.Context, tenant uuid.UUID, outboxID int64)
 // groupCommit bounds how many other pending entries one apply takes along.
 const groupCommit = 200
 
+// Bounds on what unread looks at before it gives up (and every unit is
+// read back): pending entries outside the group, and their units.
+const (
+	unreadEntries = 64
+	unreadUnits   = 4096
+)
+
+// unread returns the fresh units of a group (the units of entries ids, the
+// apply's) that no other unit of the group and no other pending entry of
+// the tenant overlaps, by String: what SpiceDB holds of them need not be
+// read back (Unit.Fresh: nothing, or already what they project). Another
+// entry that overlaps one may have changed it since, or not be applied
+// yet (a removal before the membership was added again, an apply that
+// died after its SpiceDB write): then it is read, as every unit is.
+func (p *Projector) unread(ctx context.Context, q store.Q, tenant uuid.UUID, group [][]Unit, ids []int64) (map[string]bool, error) {
+	type at struct{ entry, unit int }
+	var fresh []at
+	for e, us := range group {
+		for i, u := range us {
+			if u.Fresh {
+				fresh = append(fresh, at{e, i})
+			}
+		}
+	}
+	if len(fresh) == 0 {
+		return nil, nil
+	}
+	pending, err := projection.PendingOutboxUnits(ctx, q, tenant, ids, unreadEntries)
+	if err != nil {
+		return nil, err
+	}
+	if len(pending) == unreadEntries {
+		return nil, nil // a backlog: read everything back
+	}
+	var outside []Unit
+	for _, raw := range pending {
+		us, err := DecodeUnits(raw)
+		if err != nil || len(outside)+len(us) > unreadUnits {
+			return nil, nil
+		}
+		outside = append(outside, us...)
+	}
+	out := map[string]bool{}
+next:
+	for _, f := range fresh {
+		u := group[f.entry][f.unit]
+		for e, us := range group {
+			for i, o := range us {
+				if (e != f.entry || i != f.unit) && o.Overlaps(u) {
+					continue next
+				}
+			}
+		}
+		for _, o := range outside {
+			if o.Overlaps(u) {
+				continue next
+			}
+		}
+		out[u.String()] = true
+	}
+	return out, nil
+}
+
 // bulkUnits is the size above which an entry (an import) is diffed per
 // resource type, one projection query and one SpiceDB read per type,
 // rather than per unit. Such an entry is applied on its own or takes small
@@ -319,8 +390,9 @@ const bulkUnits = 256
 // diff computes what makes SpiceDB hold exactly the units' projection:
 // relationships to create (none of the same tuple is stored: they may be
 // bulk-imported) and the other updates, with the tuples SpiceDB held for
-// the units; byType for a big entry's units.
-func (p *Projector) diff(ctx context.Context, q store.Q, units []Unit, byType bool) ([]Rel, []*v1.RelationshipUpdate, map[string]bool, error) {
+// the units; byType for a big entry's units. The units of unread (by
+// String) are not read back: SpiceDB is taken to hold none of theirs.
+func (p *Projector) diff(ctx context.Context, q store.Q, units []Unit, byType bool, unread map[string]bool) ([]Rel, []*v1.RelationshipUpdate, map[string]bool, error) {
 	units = uniqueUnits(units)
 	if byType {
 		return p.diffByType(ctx, q, units)
@@ -333,6 +405,9 @@ func (p *Projector) diff(ctx context.Context, q store.Q, units []Unit, byType bo
 	read := make(chan error, 1)
 	go func() {
 		read <- parallel(rctx, len(units), 8, func(ctx context.Context, i int) error {
+			if unread[units[i].String()] {
+				return nil
+			}
 			var err error
 			haves[i], err = readRels(ctx, p.SpiceDB, unitFilter(units[i]))
 			return err

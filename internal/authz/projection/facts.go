@@ -28,21 +28,15 @@ type Fact interface {
 
 // UnitsOf returns the units facts touch, without duplicates.
 func UnitsOf(ctx context.Context, q store.Q, facts []Fact) ([]Unit, error) {
-	seen := map[string]bool{}
-	var out []Unit
+	var all []Unit
 	for _, f := range facts {
 		us, err := f.units(ctx, q)
 		if err != nil {
 			return nil, fmt.Errorf("units of %s: %w", f.Fact(), err)
 		}
-		for _, u := range us {
-			if !seen[u.String()] {
-				seen[u.String()] = true
-				out = append(out, u)
-			}
-		}
+		all = append(all, us...)
 	}
-	return out, nil
+	return mergeUnits(all), nil
 }
 
 // EncodeFacts is the outbox's record of facts: [{"fact": name, ...fields}].
@@ -156,10 +150,12 @@ type WorkspaceDeleted struct {
 }
 
 // MembershipChanged: subject (a user or a group) joined or left workspace,
-// or its role there changed.
+// or its role there changed. Added: it joined, and the write's insert is
+// the membership's row (there was none before it).
 type MembershipChanged struct {
 	Workspace uuid.UUID `json:"workspace"`
 	Subject   Object    `json:"subject"`
+	Added     bool      `json:"added,omitempty"`
 }
 
 // APIKeyChanged: a workspace API key was created or revoked.
@@ -441,7 +437,11 @@ func (f WorkspaceDeleted) units(ctx context.Context, q store.Q) ([]Unit, error) 
 // not understood yet).
 func (f MembershipChanged) units(ctx context.Context, q store.Q) ([]Unit, error) {
 	ws := Obj("workspace", f.Workspace)
-	units := []Unit{Pair(ws, f.Subject)}
+	pair := Pair(ws, f.Subject)
+	// A user's pair follows from their membership row alone
+	// (projectWorkspace); a group's pair is left to read back.
+	pair.Fresh = f.Added && f.Subject.Type == "user"
+	units := []Unit{pair}
 	if f.Subject.Type == "group" {
 		units = append(units, Pair(Object{Type: "group", ID: f.Subject.ID}, ws))
 	}

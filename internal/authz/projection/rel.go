@@ -66,6 +66,40 @@ func (r Rel) Tuple() string {
 type Unit struct {
 	Resource Object  `json:"res"`
 	Subject  *Object `json:"sub,omitempty"`
+	// Fresh: the write that named the unit created the only fact its
+	// relationships follow from (a user's new membership: no row before
+	// it, and a row is the only source of the pair's relationships). The
+	// projection of the unit was empty before the write, so SpiceDB holds
+	// none of its relationships, or (an apply that saw the write already)
+	// exactly those it should: an apply need not read them back, as long
+	// as no other unapplied entry covers the unit (Projector.apply checks).
+	Fresh bool `json:"fresh,omitempty"`
+}
+
+// Overlaps reports whether u and o share relationships: the same resource,
+// and the same subject or no subject on either.
+func (u Unit) Overlaps(o Unit) bool {
+	if u.Resource != o.Resource {
+		return false
+	}
+	return u.Subject == nil || o.Subject == nil || *u.Subject == *o.Subject
+}
+
+// mergeUnits drops repeats of the same unit; a repeat is fresh only if
+// every occurrence is.
+func mergeUnits(units []Unit) []Unit {
+	at := make(map[string]int, len(units))
+	out := make([]Unit, 0, len(units))
+	for _, u := range units {
+		k := u.String()
+		if i, ok := at[k]; ok {
+			out[i].Fresh = out[i].Fresh && u.Fresh
+			continue
+		}
+		at[k] = len(out)
+		out = append(out, u)
+	}
+	return out
 }
 
 func (u Unit) String() string {
@@ -83,14 +117,7 @@ func Pair(resource, subject Object) Unit { return Unit{Resource: resource, Subje
 
 // EncodeUnits serialises units for the outbox, without duplicates.
 func EncodeUnits(units []Unit) (json.RawMessage, error) {
-	seen := map[string]bool{}
-	out := make([]Unit, 0, len(units))
-	for _, u := range units {
-		if !seen[u.String()] {
-			seen[u.String()] = true
-			out = append(out, u)
-		}
-	}
+	out := mergeUnits(units)
 	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
 	return json.Marshal(out)
 }

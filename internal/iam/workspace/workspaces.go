@@ -297,7 +297,7 @@ func (s *Service) AddMember(ctx context.Context, p *core.Principal, meta core.Re
 		if err != nil {
 			return core.Change{}, err
 		}
-		return core.Change{TenantID: w.TenantID, WorkspaceID: &w.ID, Target: subject.String(), Facts: []authz.Fact{authz.MembershipChanged{Workspace: w.ID, Subject: subject}}, Details: map[string]any{"role": in.Role}}, nil
+		return core.Change{TenantID: w.TenantID, WorkspaceID: &w.ID, Target: subject.String(), Facts: []authz.Fact{authz.MembershipChanged{Workspace: w.ID, Subject: subject, Added: true}}, Details: map[string]any{"role": in.Role}}, nil
 	})
 	return MemberView{Member: m, WriteResult: wr}, err
 }

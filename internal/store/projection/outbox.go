@@ -61,6 +61,26 @@ func OutboxAppliedTokens(ctx context.Context, q store.Q, ids []int64) (map[int64
 	return out, pg.Classify(rows.Err())
 }
 
+// PendingOutboxUnits returns the units of up to limit pending entries of a
+// tenant other than those of except (no row locks: whatever an applier
+// holds is read too).
+func PendingOutboxUnits(ctx context.Context, q store.Q, tenantID uuid.UUID, except []int64, limit int) ([]json.RawMessage, error) {
+	rows, err := q.Query(ctx, `SELECT units FROM outbox WHERE tenant_id = $1 AND applied_at IS NULL AND id <> ALL($2) ORDER BY id LIMIT $3`, tenantID, except, limit)
+	if err != nil {
+		return nil, pg.Classify(err)
+	}
+	defer rows.Close()
+	var out []json.RawMessage
+	for rows.Next() {
+		var units json.RawMessage
+		if err := rows.Scan(&units); err != nil {
+			return nil, err
+		}
+		out = append(out, units)
+	}
+	return out, pg.Classify(rows.Err())
+}
+
 // OutboxTenant returns the tenant of an outbox entry.
 func OutboxTenant(ctx context.Context, q store.Q, id int64) (uuid.UUID, error) {
 	var t uuid.UUID
