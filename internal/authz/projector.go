@@ -300,6 +300,16 @@ func (p *Projector) apply(ctx context.Context, tenant uuid.UUID, outboxID int64)
 				return err
 			}
 		}
+		// The transaction sat idle while SpiceDB answered the reads: should
+		// PostgreSQL have ended it (idle_in_transaction_session_timeout),
+		// the tenant's lock is gone and another replica may have applied a
+		// newer state since; then nothing is written. Checked here, the
+		// lock outlasts the write as long as a SpiceDB call's deadline is
+		// shorter than PostgreSQL's idle limit (by default 5 s against at
+		// least 10 s).
+		if _, err := tx.Exec(ctx, `SELECT 1`); err != nil {
+			return fmt.Errorf("outbox %d: the transaction holding the tenant's lock ended: %w", outboxID, err)
+		}
 		if token, err = p.write(ctx, creates, updates); err != nil {
 			return err
 		}

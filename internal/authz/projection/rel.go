@@ -77,12 +77,13 @@ type Unit struct {
 }
 
 // Overlaps reports whether u and o share relationships: the same resource,
-// and the same subject or no subject on either.
+// and the same subject or no subject on either (by type and id, as
+// matches decides what a unit covers).
 func (u Unit) Overlaps(o Unit) bool {
-	if u.Resource != o.Resource {
+	if u.Resource.Type != o.Resource.Type || u.Resource.ID != o.Resource.ID {
 		return false
 	}
-	return u.Subject == nil || o.Subject == nil || *u.Subject == *o.Subject
+	return u.Subject == nil || o.Subject == nil || (u.Subject.Type == o.Subject.Type && u.Subject.ID == o.Subject.ID)
 }
 
 // mergeUnits drops repeats of the same unit; a repeat is fresh only if
