@@ -2,7 +2,6 @@ package authz_test
 
 import (
 	"context"
-	"strings"
 	"testing"
 
 	"github.com/google/uuid"
@@ -11,29 +10,6 @@ import (
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/testenv"
 )
-
-// reads counts the ReadRelationships calls the stack made to SpiceDB.
-func reads(t *testing.T, env *testenv.Env) uint64 {
-	t.Helper()
-	families, err := env.Registry.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var n uint64
-	for _, f := range families {
-		if f.GetName() != "gatehouse_spicedb_call_seconds" {
-			continue
-		}
-		for _, m := range f.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "method" && strings.HasSuffix(l.GetValue(), "ReadRelationships") {
-					n += m.GetHistogram().GetSampleCount()
-				}
-			}
-		}
-	}
-	return n
-}
 
 // A user's new membership is applied without reading the pair back from
 // SpiceDB (nothing of it can be there). But when another unapplied entry
@@ -48,10 +24,7 @@ func TestFreshMembershipSkipsTheReadUnlessAnotherEntryCoversIt(t *testing.T) {
 	root := env.RootToken(t)
 	_, owner := env.User(t, root, "owner@example.com", "member")
 	wsID := uuid.MustParse(env.Must(t, 201, "POST", "/v1/workspaces", owner, map[string]string{"name": "fresh"}).Str("id"))
-	var tenant uuid.UUID
-	if err := env.Store.Pool.QueryRow(ctx, `SELECT tenant_id FROM workspaces WHERE id = $1`, wsID).Scan(&tenant); err != nil {
-		t.Fatal(err)
-	}
+	tenant := env.TenantOf(t, wsID)
 	ws := authz.Obj("workspace", wsID)
 	outbox := func(units ...authz.Unit) int64 {
 		t.Helper()
@@ -104,9 +77,9 @@ func TestFreshMembershipSkipsTheReadUnlessAnotherEntryCoversIt(t *testing.T) {
 	alone, grouped, outside := user("alone@example.com"), user("grouped@example.com"), user("outside@example.com")
 
 	// Alone: no read.
-	before := reads(t, env)
+	before := env.SpiceDBCallsOf(t, "ReadRelationships")
 	apply(outbox(join(alone, "member")))
-	if n := reads(t, env) - before; n != 0 {
+	if n := env.SpiceDBCallsOf(t, "ReadRelationships") - before; n != 0 {
 		t.Errorf("a fresh membership alone was read back from SpiceDB %d times", n)
 	}
 	noDrift("a fresh membership alone")
@@ -114,9 +87,9 @@ func TestFreshMembershipSkipsTheReadUnlessAnotherEntryCoversIt(t *testing.T) {
 	// The earlier membership's removal is in the same group commit.
 	apply(outbox(join(grouped, "admin")))
 	removal := outbox(leave(grouped))
-	before = reads(t, env)
+	before = env.SpiceDBCallsOf(t, "ReadRelationships")
 	apply(outbox(join(grouped, "member")))
-	if n := reads(t, env) - before; n == 0 {
+	if n := env.SpiceDBCallsOf(t, "ReadRelationships") - before; n == 0 {
 		t.Error("a fresh membership grouped with the removal of the same pair was not read back")
 	}
 	var applied bool

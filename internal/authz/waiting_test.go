@@ -23,10 +23,7 @@ func TestWritersWaitingOnAnotherReplicasApplyLearnFromOneRead(t *testing.T) {
 	root := env.RootToken(t)
 	_, owner := env.User(t, root, "owner@example.com", "member")
 	wsID := uuid.MustParse(env.Must(t, 201, "POST", "/v1/workspaces", owner, map[string]string{"name": "waiting"}).Str("id"))
-	var tenant uuid.UUID
-	if err := env.Store.Pool.QueryRow(ctx, `SELECT tenant_id FROM workspaces WHERE id = $1`, wsID).Scan(&tenant); err != nil {
-		t.Fatal(err)
-	}
+	tenant := env.TenantOf(t, wsID)
 	// The users first: creating one is a write, whose apply would take
 	// the entries along.
 	var users []uuid.UUID
